@@ -1,0 +1,1 @@
+"""``segue`` subcommands; each module has ``register(subparsers)`` and sets ``handler``."""

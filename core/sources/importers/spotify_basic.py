@@ -1,0 +1,95 @@
+"""Spotify *basic* ("Account data") history: ``StreamingHistory*.json``.
+
+Items: ``{endTime: "YYYY-MM-DD HH:MM" (UTC, the END of the play), artistName, trackName, msPlayed}``.
+``played_at`` = ``endTime`` − ``msPlayed`` (rounded to the second), ``precision_s=60`` because
+``endTime`` has minute resolution. Plays under 30 s → ``kind="skip"``; an item without ``msPlayed``
+→ ``SkippedRow("no_ms_played")``.
+
+Podcasts: newer exports put episodes in ``StreamingHistory_podcast_*.json`` (items with
+``podcastName``/``episodeName``): every item there → ``SkippedRow("podcast")``. Older exports mix
+them into the music files without a flag; ``podcasts.podcast_shows`` picks the shows out
+(documented heuristic), and their items → ``SkippedRow("podcast", detail=show)``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path, PurePath
+from typing import Any
+
+from core.sources.importers import jsonio
+from core.sources.importers.base import (
+    SKIP_THRESHOLD_MS,
+    ImportOptions,
+    Item,
+    Source,
+    as_source,
+    failure,
+    make_play,
+    text,
+)
+from core.sources.importers.podcasts import podcast_shows
+from core.sources.importers.text import head_text
+from core.sources.importers.timeparse import parse_iso
+from core.sources.records import SkippedRow
+
+FORMAT = "spotify-basic"
+DESCRIPTION = "Spotify basic account-data history JSON (StreamingHistory*.json)"
+
+_NAME = re.compile(r"StreamingHistory(_music|_podcast)?_?\d*\.json", re.I)
+_PODCAST_FILE = re.compile(r"StreamingHistory_podcast", re.I)
+
+
+def sniff(path: PurePath, head: bytes) -> float:
+    txt = head_text(head)
+    if txt.lstrip().startswith("[") and '"endTime"' in txt and '"msPlayed"' in txt and (
+        '"artistName"' in txt or '"podcastName"' in txt
+    ):
+        return 0.95
+    return 0.6 if _NAME.fullmatch(path.name) else 0.0
+
+
+def _end_time(src: Source, item: dict[str, Any], line: int) -> int:
+    value = item.get("endTime")
+    try:
+        return parse_iso(value.strip())[0]
+    except (ValueError, AttributeError):
+        raise failure(src, f"bad endTime {value!r}", line=line, field="endTime") from None
+
+
+def _ms(src: Source, item: dict[str, Any], line: int) -> int | None:
+    value = item.get("msPlayed")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise failure(src, f"msPlayed is not a number: {value!r}", line=line, field="msPlayed")
+    return int(value)
+
+
+def read(path: Path | Source, options: ImportOptions) -> Iterator[Item]:
+    src = as_source(path)
+    items = list(jsonio.objects(src, jsonio.load_array(src)))
+    podcast_file = bool(_PODCAST_FILE.search(src.pure_path.name))
+    shows = podcast_shows(
+        (text(it.get("artistName")), text(it.get("trackName")), _ms(src, it, i) or 0) for i, it in items
+    )
+    for i, item in items:
+        end = _end_time(src, item, i)
+        ms = _ms(src, item, i)
+        artist = text(item.get("artistName"))
+        if podcast_file or "podcastName" in item or "episodeName" in item or artist in shows:
+            yield SkippedRow("podcast", i, text(item.get("podcastName")) or artist)
+            continue
+        if ms is None:
+            yield SkippedRow("no_ms_played", i)
+            continue
+        yield make_play(
+            artist,
+            text(item.get("trackName")),
+            end - (ms + 500) // 1000,
+            i,
+            ms_played=ms,
+            precision_s=60,
+            kind="skip" if ms < SKIP_THRESHOLD_MS else "play",
+        )

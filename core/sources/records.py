@@ -1,0 +1,85 @@
+"""What every history source produces: a stream of plain records, independent of the store.
+
+Importers and the Last.fm sync parse their input into these records; ``core.store.ingest`` is the one
+place that turns them into rows. Keeping parsing free of the store lets each format be tested alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+
+class PlayRecord(NamedTuple):
+    """One listening event as read from a source.
+
+    ``played_at`` is the *start* of the play in Unix seconds (UTC). Sources that record the end of a
+    play (Spotify exports) subtract ``ms_played``. ``precision_s`` is 60 for minute-resolution sources
+    (their timestamps are fuzzier, so cross-source dedupe uses a wider window). ``kind`` is ``"play"``
+    for a scrobble-worthy listen and ``"skip"`` for a play that was cut short (Spotify < 30 s): skips
+    are stored apart and never counted as plays. ``line`` is the 1-based line/row/item number in the
+    input, used in error messages and skip reports.
+    """
+
+    artist: str
+    track: str
+    played_at: int
+    album: str | None = None
+    ms_played: int | None = None
+    duration_ms: int | None = None
+    artist_mbid: str | None = None
+    album_mbid: str | None = None
+    track_mbid: str | None = None
+    precision_s: int = 1
+    kind: str = "play"
+    line: int = 0
+
+
+class SkippedRow(NamedTuple):
+    """A row a source read but deliberately did not turn into a play (podcast, empty name, ...)."""
+
+    reason: str
+    line: int = 0
+    detail: str = ""
+
+
+class ImportFailure(Exception):
+    """The input cannot be imported as a whole: unreadable, truncated, unrecognised or malformed.
+
+    The message names the file and, where known, the line and field. The CLI prints it (no traceback)
+    and exits with code 2; the store is left unchanged for that file.
+    """
+
+    def __init__(self, path: str, message: str, line: int | None = None, field: str | None = None):
+        self.path = path
+        self.line = line
+        self.field = field
+        self.reason = message
+        where = path
+        if line is not None:
+            where += f", line {line}"
+        if field:
+            where += f", field '{field}'"
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass
+class ImportSummary:
+    """Per-file result, serialised by ``segue import --json``."""
+
+    path: str
+    format: str
+    read: int = 0
+    added: int = 0
+    duplicates: int = 0
+    skips_stored: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    skipped_lines: dict[str, list[int]] = field(default_factory=dict)
+    first: int | None = None
+    last: int | None = None
+
+    def skip(self, reason: str, line: int = 0) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+        lines = self.skipped_lines.setdefault(reason, [])
+        if line and len(lines) < 20:
+            lines.append(line)

@@ -1,0 +1,1 @@
+"""Spotify: PKCE login (``auth``) and the few Web API calls for links and playlist export (``api``)."""

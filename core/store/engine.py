@@ -1,0 +1,145 @@
+"""Opening the store: engine with SQLite pragmas (WAL, foreign keys), migrations to head, backups."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from core import paths
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class StoreError(Exception):
+    """The database cannot be opened or migrated; the message says which and why."""
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA temp_store=MEMORY")
+    cur.execute("PRAGMA cache_size=-65536")
+    cur.close()
+
+
+def create_store_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite files get WAL mode (readers never block the writer)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        db = parsed.database
+        if db and db != ":memory:" and not db.startswith("file:"):
+            Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        if db and db != ":memory:":
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _alembic_config(engine: Engine):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    cfg = _alembic_config(None)  # type: ignore[arg-type]
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def _backup_sqlite(engine: Engine) -> Path | None:
+    db = engine.url.database
+    if engine.url.get_backend_name() != "sqlite" or not db or db == ":memory:":
+        return None
+    src = Path(db)
+    if not src.exists() or src.stat().st_size == 0:
+        return None
+    dest = src.with_name(f"{src.name}.bak-{time.strftime('%Y%m%d-%H%M%S')}")
+    # sqlite3's online backup copies a consistent snapshot even with a WAL file beside it.
+    raw = engine.raw_connection()
+    try:
+        import sqlite3
+
+        out = sqlite3.connect(dest)
+        try:
+            raw.driver_connection.backup(out)
+            out.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file, no -wal beside it
+        finally:
+            out.close()
+    except Exception:  # noqa: BLE001 - fall back to a plain copy
+        shutil.copy2(src, dest)
+    finally:
+        raw.close()
+    return dest
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Upgrade to ``revision``; an existing non-empty SQLite file is backed up first."""
+    from alembic import command
+
+    head = head_revision()
+    current = current_revision(engine)
+    if current == head and revision == "head":
+        return
+    if current is not None or inspect(engine).get_table_names():
+        backup = _backup_sqlite(engine)
+        if backup:
+            log.info("backed up database to %s before migrating", backup)
+    try:
+        command.upgrade(_alembic_config(engine), revision)
+    except Exception as exc:  # noqa: BLE001
+        raise StoreError(f"could not migrate database {engine.url.render_as_string()}: {exc}") from exc
+
+
+@dataclass
+class Store:
+    """The opened database: an engine plus a session factory."""
+
+    engine: Engine
+    session_factory: sessionmaker[Session]
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def session(self) -> Session:
+        return self.session_factory()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(url: str | None = None, *, migrate_to_head: bool = True) -> Store:
+    """Open (and by default migrate) the store at ``url`` or the default location."""
+    url = url or paths.default_db_url()
+    try:
+        engine = create_store_engine(url)
+    except Exception as exc:  # noqa: BLE001
+        raise StoreError(f"cannot open database {url}: {exc}") from exc
+    if migrate_to_head:
+        migrate(engine)
+    return Store(engine, sessionmaker(engine, expire_on_commit=False))

@@ -1,0 +1,3 @@
+"""The fake Spotify accounts service + Web API for these tests."""
+
+from fakes.spotify_server import fake_spotify  # noqa: F401
