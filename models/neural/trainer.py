@@ -1,0 +1,174 @@
+"""The training loop shared by every neural sequence model (imports torch).
+
+- Seeded: ``torch.manual_seed`` and a numpy generator from ``TrainData.seed``; single process.
+- Validation: the last ``valid_frac`` of the TRAINING plays (never the test span) are held out;
+  after each epoch their next-item NDCG@10 under full ranking decides early stopping, and the best
+  epoch's weights are kept. With ``tail_pass`` the model then makes one pass over that held-out
+  tail, so the plays nearest the test span are learned too (the usual "refit on train+valid", in
+  one cheap pass instead of a full retrain).
+- Budget: ``max_epochs``, ``patience`` and ``time_budget_s`` (checked per batch) bound the run.
+- Progress per epoch through the callback; the cancel token is checked before every batch and
+  raises ``core.jobs.Cancelled`` (the model is then left untrained).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from core.jobs import CancelToken, Progress
+from models.base import ItemFeatures, ModelError, ProgressFn, TrainData
+from models.device import pick_device, set_threads
+from models.neural.sequences import (
+    IGNORE,
+    batches,
+    chunk_ends,
+    masked_chunks,
+    next_item_chunks,
+    rank_metrics,
+    validation_cut,
+    windows_before,
+)
+
+
+def example_batches(model, seq: np.ndarray, lo: int, hi: int,
+                    rng: np.random.Generator) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(inputs, targets) batches whose targets are the plays ``lo..hi-1`` of ``seq``."""
+    p = model.params
+    length, size = model.max_len, int(p["batch_size"])
+    if model.mode == "last":
+        targets = np.arange(max(lo, 1), hi)
+        for b in batches(len(targets), size, rng):
+            t = targets[b]
+            yield windows_before(seq, t, length), seq[t]
+        return
+    ends = chunk_ends(max(lo, 1) if model.mode == "all" else lo, hi, length, rng)
+    if model.mode == "all":
+        inputs, targets = next_item_chunks(seq, ends, length, lo)
+    else:  # several independent maskings per chunk and epoch: a cloze chunk teaches few targets
+        ends = np.tile(ends, max(1, int(p["mask_copies"])))
+        inputs, targets = masked_chunks(seq, ends, length, lo, model.mask_token, float(p["mask_prob"]),
+                                        float(p["mask_last_prob"]), rng)
+    for b in batches(len(ends), size, rng):
+        yield inputs[b], targets[b]
+
+
+def batch_loss(model, net, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    if model.mode == "last":
+        return F.cross_entropy(net.logits(net.query(x)), y)
+    h = net.hidden(x)
+    keep = y != IGNORE
+    return F.cross_entropy(net.logits(h[keep]), y[keep])
+
+
+def validate(model, seq: np.ndarray, cut: int) -> tuple[float, float]:
+    """(HR@10, NDCG@10) on up to ``max_valid`` targets spread over ``cut..len(seq)-1``."""
+    n_valid = len(seq) - cut
+    count = min(n_valid, int(model.params["max_valid"]))
+    targets = np.unique(np.linspace(cut, len(seq) - 1, count).round().astype(np.int64))
+    windows = [seq[max(0, t - model.max_len):t] for t in targets.tolist()]
+    scores = model.score_tokens(model.tokens(windows))
+    scores[np.arange(len(targets)), seq[targets - 1]] = -np.inf  # the harness rule: previous play excluded
+    return rank_metrics(scores, seq[targets])
+
+
+def _run_batches(model, net, opt, it, device, cancel: CancelToken, deadline: float) -> tuple[float, int, bool]:
+    total, count = 0.0, 0
+    net.train()
+    for x, y in it:
+        cancel.raise_if_cancelled()
+        if time.monotonic() > deadline:
+            return total, count, True
+        xt, yt = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
+        loss = batch_loss(model, net, xt, yt)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
+        opt.step()
+        total += float(loss.detach())
+        count += 1
+    return total, count, False
+
+
+def train(model, data: TrainData, features: ItemFeatures | None, progress: ProgressFn | None,
+          cancel: CancelToken) -> None:
+    try:
+        _train(model, data, features, progress, cancel)
+    except BaseException:
+        model.net = None  # never leave a half-trained network behind (cancelled or failed)
+        raise
+
+
+def _train(model, data: TrainData, features: ItemFeatures | None, progress: ProgressFn | None,
+           cancel: CancelToken) -> None:
+    p = model.params
+    known = np.asarray(data.items) >= 0
+    if not known.all():  # plays of tracks outside the space carry nothing to learn
+        data = TrainData(data.space, data.items[known], data.played_at[known], data.session[known], data.seed)
+    seq = np.asarray(data.items, dtype=np.int64)
+    if len(data.space) == 0 or seq.size < 3:
+        raise ModelError(f"{model.name} needs a few plays to learn from; this history has {seq.size}")
+    started = time.monotonic()
+    deadline = started + float(p["time_budget_s"])
+    seed = int(data.seed)
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    if "OMP_NUM_THREADS" not in os.environ:  # an explicit thread cap (shared machine) wins
+        set_threads()
+    device = pick_device()
+    model.space = data.space
+    model.device = device
+    model.net = None
+    model._explained = None
+    model.fit_info = {}
+    cut = validation_cut(seq.size, float(p["valid_frac"]))
+    model.prepare(data, features, cut)
+    net = model.build_net(len(data.space))
+    model.init_net(net)
+    net = net.to(device)
+    model.net = net
+    opt = torch.optim.Adam(net.parameters(), lr=float(p["lr"]), weight_decay=float(p["weight_decay"]))
+
+    max_epochs, patience, min_epochs = int(p["max_epochs"]), int(p["patience"]), int(p["min_epochs"])
+    best_state, best_ndcg, best_epoch, bad = None, -1.0, 0, 0
+    history: list[dict] = []
+    out_of_time = False
+    for epoch in range(1, max_epochs + 1):
+        total, count, out_of_time = _run_batches(model, net, opt, example_batches(model, seq, 1, cut, rng),
+                                                 device, cancel, deadline)
+        loss = total / max(count, 1)
+        msg = f"{model.name}: epoch {epoch}/{max_epochs}, loss {loss:.3f}"
+        if cut < seq.size and count:
+            hr, ndcg = validate(model, seq, cut)
+            history.append({"epoch": epoch, "loss": loss, "val_hr@10": hr, "val_ndcg@10": ndcg})
+            msg += f", validation HR@10 {hr:.3f} NDCG@10 {ndcg:.3f}"
+            if ndcg > best_ndcg:
+                best_ndcg, best_epoch, bad = ndcg, epoch, 0
+                best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+            else:
+                bad += 1
+        else:
+            history.append({"epoch": epoch, "loss": loss})
+            best_epoch = epoch
+        if progress is not None:
+            progress(Progress(epoch, max_epochs, msg + (" (time budget reached)" if out_of_time else "")))
+        if out_of_time or (bad >= patience and epoch >= min_epochs):
+            break
+    if best_state is not None:
+        net.load_state_dict(best_state)
+    tail = bool(p["tail_pass"]) and cut < seq.size
+    if tail:
+        _run_batches(model, net, opt, example_batches(model, seq, cut, seq.size, rng), device, cancel,
+                     float("inf"))
+        if progress is not None:
+            progress(Progress(max_epochs, max_epochs, f"{model.name}: learned the latest {seq.size - cut} plays"))
+    net.eval()
+    model.fit_info.update({
+        "epochs": len(history), "best_epoch": best_epoch, "best_val_ndcg@10": best_ndcg, "history": history,
+        "tail_pass": tail, "seconds": time.monotonic() - started, "device": str(device),
+    })
