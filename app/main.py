@@ -1,0 +1,179 @@
+"""Composition root: settings, theme, job runner, context (store opened off-thread) and the window.
+
+``run()`` is what ``segue`` / ``segue gui`` call. ``build()`` assembles the same objects without
+entering the event loop (tests and benchmarks use it).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from app.context import AppContext
+from app.jobs import JobRunner
+from app.theme import ThemeManager
+from app.window import MainWindow
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+MAX_THREADS = 4  # slow jobs mostly wait on disk/network, run in C without the GIL, or in child processes
+SWITCH_INTERVAL_S = 0.001
+
+
+@dataclass
+class App:
+    qapp: QApplication
+    ctx: AppContext
+    window: MainWindow
+    theme: ThemeManager
+
+
+def resolve_db_url(db_url: str | None, settings: Settings) -> str | None:
+    """--db beats SEGUE_DB beats the database URL saved in settings; None means the default file."""
+    if db_url:
+        return db_url
+    if os.environ.get("SEGUE_DB"):
+        return None
+    return settings.extra.get("database_url") or None
+
+
+def application() -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Segue")
+    app.setApplicationDisplayName("Segue")
+    app.setOrganizationName("Segue")
+    app.setDesktopFileName("segue")
+    from app.icons import app_icon
+
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def build(db_url: str | None = None, *, first_run_demo: bool = True, show: bool = True,
+          background: bool = True, schedule: bool = True) -> App:
+    """Assemble the app. ``background`` starts core's job runner (and with ``schedule`` its periodic
+    schedule: sync, features, embeddings, retraining) once the store is open."""
+    qapp = application()
+    # hand the GIL over more often than CPython's 5 ms default: a worker thread running Python code then
+    # delays the GUI thread by at most about this much per turn (heavy jobs run in child processes anyway)
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    settings = Settings.load()
+    theme = ThemeManager.instance() or ThemeManager(qapp, settings.theme)
+    theme.set_mode(settings.theme)
+    jobs = JobRunner(max_threads=MAX_THREADS)
+    ctx = AppContext(settings, jobs, resolve_db_url(db_url, settings))
+    window = MainWindow(ctx)
+    ctx.background = None
+    if background:
+        from app.background import Background
+
+        ctx.background = Background(ctx, schedule=schedule)
+        window.jobs_panel.watch(ctx.background.bridge)
+    _install_excepthook(ctx)
+    default_page = "suggestions"
+    if first_run_demo and not settings.extra.get("demo_imported"):
+        default_page = "stats"
+        _offer_demo_on_first_run(ctx, window)
+    window.restore_state(default_page)
+    if show:
+        window.show()
+    QTimer.singleShot(0, ctx.open_store)
+    _freeze_heap_when_settled(ctx)
+    return App(qapp, ctx, window, theme)
+
+
+def _freeze_heap_when_settled(ctx: AppContext) -> None:
+    """Once the accounts have loaded (store open, pages built), freeze the long-lived heap (app.heap)."""
+    from app.heap import freeze_long_lived
+
+    def settled(_accounts) -> None:
+        ctx.accountsChanged.disconnect(settled)
+        QTimer.singleShot(0, freeze_long_lived)
+
+    ctx.accountsChanged.connect(settled)
+
+
+def _install_excepthook(ctx: AppContext) -> None:
+    """An error escaping a slot becomes a log entry and a banner — never a traceback dialog or a crash."""
+    import traceback
+
+    def hook(kind, exc, tb) -> None:
+        log.error("unhandled error: %s", "".join(traceback.format_exception(kind, exc, tb)))
+        if issubclass(kind, KeyboardInterrupt):
+            QApplication.quit()
+            return
+        try:
+            ctx.notify(f"Something went wrong: {exc} (details are in the log file)", "error")
+        except RuntimeError:  # the window is already gone
+            pass
+
+    sys.excepthook = hook
+
+
+def _offer_demo_on_first_run(ctx: AppContext, window: MainWindow) -> None:
+    """No account at all on the first launch: import the bundled demo in the background and open on it."""
+    from app import demo
+
+    def check(accounts: list) -> None:
+        ctx.accountsChanged.disconnect(check)
+        if accounts or not demo.available() or ctx.settings.extra.get("demo_imported"):
+            return
+        ctx.notify("Welcome to Segue! Loading a demo listening history so you can look around — "
+                   "connect Last.fm or import your own files under Accounts & import.", "info")
+
+        def imported(report) -> None:
+            ctx.update_settings(extra={**ctx.settings.extra, "demo_imported": True})
+            ctx.data_changed(-1, select=demo.DEMO_ACCOUNT)
+            window.show_page("stats")
+            train_demo()
+
+        def train_demo() -> None:
+            """Suggestions need a trained model: train ``default`` on the demo in the background."""
+            try:
+                from models.training import train_model  # noqa: F401 - only asks whether it exists
+            except Exception:  # noqa: BLE001
+                return
+            job = in_process("app.procjobs:train_job", store_url(ctx.store), demo.DEMO_ACCOUNT, "default")
+            ctx.run("Training the default model on the demo history", job,
+                    resource=f"train:{demo.DEMO_ACCOUNT}:default", on_result=lambda _r: ctx.dataChanged.emit(-2))
+
+        from app.procjobs import in_process, store_url
+
+        ctx.run("Importing the demo history", in_process("app.procjobs:import_job", store_url(ctx.store),
+                                                         [str(demo.demo_archive())], demo.DEMO_ACCOUNT,
+                                                         account_kind="demo"),
+                resource="import", on_result=imported)
+
+    ctx.accountsChanged.connect(check)
+
+
+def run(db_url: str | None = None, screenshots: str | None = None, after_show=None) -> int:
+    if screenshots:
+        from app.screenshots import render_all
+
+        app = build(db_url, first_run_demo=False, background=False)
+        code = render_all(app, screenshots)
+        shutdown(app)
+        return code
+    app = build(db_url)
+    if after_show is not None:
+        QTimer.singleShot(0, after_show)
+    code = app.qapp.exec()
+    shutdown(app)
+    return code
+
+
+def shutdown(app: App) -> None:
+    """Stop background work: cancel jobs (they leave the store consistent) and wait a little for them."""
+    if getattr(app.ctx, "background", None) is not None:
+        app.ctx.background.shutdown()
+    app.ctx.jobs.cancel_all()
+    app.ctx.jobs.wait(5000)
+    from app.heap import thaw
+
+    thaw()
