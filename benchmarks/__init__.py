@@ -1,0 +1,1 @@
+"""Benchmark scripts: each measures a figure an issue names (run with `python -m benchmarks.<name>`)."""
