@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QHeaderView,
-    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
 from app import fmt
 from app.pages.base import Page
 from app.pages.connections import ConnectionsPanel
-from app.widgets.common import JobRow, PageHeader, button, card, label
+from app.widgets.common import JobRow, PageHeader, button, card, label, page_scroll
 from app.widgets.dropzone import DropZone, local_paths
 from app.widgets.paged import Column, ListTableModel
 
@@ -66,11 +65,7 @@ class AccountsPage(Page):
         super().__init__(ctx, parent)
         self.setAcceptDrops(True)
         self.outer.addWidget(PageHeader("Accounts & import", "Where your listening comes from"))
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
         body = QWidget()
-        body.setObjectName("scrollBody")
         cols = QHBoxLayout(body)
         cols.setContentsMargins(0, 4, 6, 4)
         cols.setSpacing(16)
@@ -82,8 +77,7 @@ class AccountsPage(Page):
         cols.addLayout(left, 3)
         self.connections = ConnectionsPanel(ctx, self)
         cols.addWidget(self.connections, 2, Qt.AlignmentFlag.AlignTop)
-        scroll.setWidget(body)
-        self.outer.addWidget(scroll, 1)
+        self.outer.addWidget(page_scroll(body), 1)
         ctx.accountsChanged.connect(lambda _a: self._invalidate())
 
     # -- accounts ---------------------------------------------------------------------------

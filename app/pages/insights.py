@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QScrollArea,
     QSlider,
     QStackedWidget,
     QTabWidget,
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.pages.base import Page
-from app.widgets.common import PageHeader, Segmented, button, card, label, notice
+from app.widgets.common import PageHeader, Segmented, button, card, label, notice, page_scroll
 from app.widgets.insights_card import IndicatorCard
 from app.widgets.insights_selfcheck import AnswersList, QuestionnaireForm, describe
 from core.insights import consent, questionnaires
@@ -54,15 +53,6 @@ def consent_html(text: str = consent.CONSENT_TEXT) -> str:
     if items:
         out.append("<ul>" + "".join(items) + "</ul>")
     return "".join(out)
-
-
-def _scroll(body: QWidget) -> QScrollArea:
-    scroll = QScrollArea()
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QFrame.Shape.NoFrame)
-    body.setObjectName("scrollBody")
-    scroll.setWidget(body)
-    return scroll
 
 
 class InsightsPage(Page):
@@ -142,7 +132,7 @@ class InsightsPage(Page):
         bl.addLayout(row)
         lay.addWidget(box)
         lay.addStretch(1)
-        return _scroll(body)
+        return page_scroll(body)
 
     def _build_on(self) -> QWidget:
         self.tabs = QTabWidget()
@@ -187,7 +177,7 @@ class InsightsPage(Page):
         self._lift_timer.timeout.connect(self._lift_changed)
         self.lift.valueChanged.connect(lambda _v: (self._show_lift(), self._lift_timer.start()))
         self._show_lift()
-        return _scroll(body)
+        return page_scroll(body)
 
     def _show_lift(self) -> None:
         v = self.lift.value()
@@ -225,7 +215,7 @@ class InsightsPage(Page):
         grid.setColumnStretch(1, 1)
         lay.addLayout(grid)
         lay.addStretch(1)
-        return _scroll(body)
+        return page_scroll(body)
 
     def _build_selfchecks(self) -> QWidget:
         body = QWidget()
@@ -282,7 +272,7 @@ class InsightsPage(Page):
         spl.addWidget(self.support)
         lay.addWidget(support)
         lay.addStretch(1)
-        return _scroll(body)
+        return page_scroll(body)
 
     # -- state ------------------------------------------------------------------------------
     def _show_mode(self, on: bool | None) -> None:

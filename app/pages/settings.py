@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLineEdit,
-    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.pages.base import Page
 from app.theme import ThemeManager
-from app.widgets.common import JobRow, PageHeader, Segmented, button, card, label
+from app.widgets.common import JobRow, PageHeader, Segmented, button, card, label, page_scroll
 from core import paths
 
 SECRET_FIELDS = {"lastfm_secret": "lastfm:api_secret", "genius_token": "genius:token"}
@@ -64,11 +63,7 @@ class SettingsPage(Page):
         super().__init__(ctx, parent)
         s = ctx.settings
         self.outer.addWidget(PageHeader("Settings", "Changes are saved as you go"))
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
         body = QWidget()
-        body.setObjectName("scrollBody")
         cols = QHBoxLayout(body)
         cols.setContentsMargins(0, 4, 6, 4)
         cols.setSpacing(16)
@@ -77,8 +72,7 @@ class SettingsPage(Page):
         right.setSpacing(16)
         cols.addLayout(left, 1)
         cols.addLayout(right, 1)
-        scroll.setWidget(body)
-        self.outer.addWidget(scroll, 1)
+        self.outer.addWidget(page_scroll(body), 1)
 
         # appearance & listening
         box, form = _section("Look and listening")

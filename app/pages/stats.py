@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
-    QScrollArea,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
 from app import fmt
 from app.pages.base import Page
 from app.widgets.charts import BarChart, TimeAreaChart
-from app.widgets.common import PageHeader, Segmented, StatCard, card, label, notice
+from app.widgets.common import PageHeader, Segmented, StatCard, card, label, notice, page_scroll
 from app.widgets.heatmap import HeatmapCalendar
 from app.widgets.paged import Column, PagedTableModel
 from app.widgets.ranked import RankedBars, RankedItem
@@ -116,11 +115,7 @@ class StatsPage(Page):
 
     # -- layout -----------------------------------------------------------------------------
     def _build_overview(self) -> QWidget:
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         body = QWidget()
-        body.setObjectName("scrollBody")
         lay = QVBoxLayout(body)
         lay.setContentsMargins(0, 10, 6, 10)
         lay.setSpacing(14)
@@ -182,11 +177,10 @@ class StatsPage(Page):
         ml.addWidget(self.monthly)
         lay.addWidget(months)
         lay.addStretch(1)
-        scroll.setWidget(body)
 
         self.top_by.changed.connect(lambda _k: self._show_top())
         self.top_metric.changed.connect(lambda _k: self._show_top())
-        return scroll
+        return page_scroll(body)
 
     def _build_history(self) -> QWidget:
         w = QWidget()

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -52,6 +53,16 @@ def card(parent: QWidget | None = None) -> QFrame:
     f = QFrame(parent)
     f.setProperty("card", True)
     return f
+
+
+def page_scroll(body: QWidget) -> QScrollArea:
+    """A page's frameless, resizable scroll area around ``body`` (styled as ``scrollBody``)."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    body.setObjectName("scrollBody")
+    scroll.setWidget(body)
+    return scroll
 
 
 class PageHeader(QWidget):
