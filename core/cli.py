@@ -86,6 +86,12 @@ def progress_printer(enabled: bool):
     return show
 
 
+def clear_progress(enabled: bool = True) -> None:
+    """Erase the line ``progress_printer`` drew, before the command prints its result."""
+    if enabled and sys.stderr.isatty():
+        sys.stderr.write("\r\033[K")
+
+
 def build_parser(extra: Sequence[Registrar] = ()) -> argparse.ArgumentParser:
     import importlib
 

@@ -15,7 +15,7 @@ import argparse
 import json
 import sys
 
-from core.cli import CliError, print_json, progress_printer
+from core.cli import CliError, clear_progress, print_json, progress_printer
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -66,8 +66,7 @@ def run_train(ctx) -> int:
         raise CliError(str(exc), 2) from None
     except Cancelled:
         raise CliError("training cancelled", 130) from None
-    if sys.stderr.isatty() and not args.json:
-        sys.stderr.write("\r\033[K")
+    clear_progress(not args.json)
     if args.json:
         print_json(result.to_json())
     else:
@@ -137,8 +136,7 @@ def run_eval(ctx) -> int:
                       progress_printer(args.json_out != "-"))
     except Cancelled:
         raise CliError("evaluation cancelled", 130) from None
-    if sys.stderr.isatty():
-        sys.stderr.write("\r\033[K")
+    clear_progress()
     if args.json_out == "-":
         print_json(doc)
     else:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from core.cli import CliError, print_json, progress_printer
+from core.cli import CliError, clear_progress, print_json, progress_printer
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,11 +45,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     fe.set_defaults(handler=run_fetch)
 
 
-def _clear(args) -> None:
-    if sys.stderr.isatty() and not args.json:
-        sys.stderr.write("\r\033[K")
-
-
 def run_import(ctx) -> int:
     from pathlib import Path
 
@@ -68,7 +62,7 @@ def run_import(ctx) -> int:
         s = run_job(import_table(ctx.store, path, args.kind, account=args.account, replace=args.replace,
                                  artist_fallback=not args.no_artist_fallback), progress_printer(not args.json))
         summaries.append(s)
-        _clear(args)
+        clear_progress(not args.json)
         if not args.json:
             extra = f", {s.matched_artists:,} artists" if (s.level == "artist" or args.kind != "lyrics") else ""
             print(f"{path.name} [{s.layout}, {s.level} level]: {s.rows:,} rows, matched {s.matched_tracks:,} tracks"
@@ -110,7 +104,7 @@ def run_embed(ctx) -> int:
         ctx.account_id(args.account)
     result = run_job(build_embeddings(ctx.store, account=args.account, kinds=args.kind, force=args.force),
                      progress_printer(not args.json))
-    _clear(args)
+    clear_progress(not args.json)
     if args.json:
         print_json({"embeddings": result})
     else:
@@ -131,7 +125,7 @@ def run_fetch(ctx) -> int:
         ctx.account_id(args.account)
     summary = run_job(fetch_features(ctx.store, args.account, modalities=args.modality, force=args.force,
                                      limit=args.limit), progress_printer(not args.json))
-    _clear(args)
+    clear_progress(not args.json)
     data = summary.as_dict() if hasattr(summary, "as_dict") else summary
     if args.json:
         print_json(data)

@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from core.cli import CliError, print_json, progress_printer
+from core.cli import CliError, clear_progress, print_json, progress_printer
 from core.commands.common import add_account
 
 
@@ -50,8 +50,7 @@ def run(ctx) -> int:
         raise CliError(str(exc), 2) from exc
     report = run_job(import_files(ctx.store, args.files, args.account, fmt=args.format, options=options),
                      progress_printer(not args.json))
-    if sys.stderr.isatty() and not args.json:
-        sys.stderr.write("\r\033[K")
+    clear_progress(not args.json)
     if args.json:
         print_json(report.to_json())
     else:

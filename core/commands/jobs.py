@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from core.cli import CliError, print_json, progress_printer
+from core.cli import CliError, clear_progress, print_json, progress_printer
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -101,8 +100,7 @@ def run_run(ctx) -> int:
         raise CliError(str(exc), 2) from exc
     finally:
         runner.shutdown(timeout=5)
-    if sys.stderr.isatty() and not args.json:
-        sys.stderr.write("\r\033[K")
+    clear_progress(not args.json)
     from core.jobs.runner import counts_of
 
     out = {"job": handle.name, "run_id": handle.run_id, "outcome": handle.state, "error": handle.error,

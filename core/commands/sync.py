@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from core.cli import CliError, print_json, progress_printer
+from core.cli import CliError, clear_progress, print_json, progress_printer
 from core.commands.common import add_account
 
 
@@ -56,8 +55,7 @@ def run_sync(ctx) -> int:
         raise CliError(str(exc), 2) from exc
     finally:
         api.close()
-    if sys.stderr.isatty() and not args.json:
-        sys.stderr.write("\r\033[K")
+    clear_progress(not args.json)
     if args.json:
         print_json(report.to_json())
     else:
