@@ -17,7 +17,7 @@ from core.sources import importers
 from core.sources.importers.base import ImportOptions
 from core.sources.records import ImportFailure, ImportSummary
 from core.store.catalog import get_or_create_account
-from core.store.engine import Store
+from core.store.engine import Store, bulk_transaction
 from core.store.ingest import Ingestor
 from core.store.schema import ImportRun
 
@@ -88,7 +88,7 @@ def _import_one(store: Store, src, account: str, fmt: str, options: ImportOption
     except (OSError, UnicodeError) as exc:
         raise ImportFailure(src.name, f"cannot read file: {exc}") from exc
     summary = ImportSummary(path=src.name, format=fmt_name)
-    with store.engine.begin() as conn:  # one transaction per file: all or nothing
+    with bulk_transaction(store.engine) as conn:  # one transaction per file: all or nothing
         account_id = get_or_create_account(conn, account, kind=account_kind, now=options.now)
         ingestor = Ingestor(conn, account_id, source=fmt_name, now=options.now)
         try:

