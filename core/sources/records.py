@@ -6,6 +6,7 @@ place that turns them into rows. Keeping parsing free of the store lets each for
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -35,12 +36,47 @@ class PlayRecord(NamedTuple):
     line: int = 0
 
 
+class PlayBlock(NamedTuple):
+    """Many plays as columns, one sequence per ``PlayRecord`` field, all the same length.
+
+    The bulk path for sources that read whole tables (the SQLite scrobble DB): the ingest works on
+    columns anyway, so a block skips building, looping over and transposing one tuple per play, which
+    cost about a sixth of a 75k-play import. A block holds plays only; skipped rows travel as
+    ``SkippedRow`` beside it. ``records()`` gives the same plays one by one.
+    """
+
+    artist: Sequence[str]
+    track: Sequence[str]
+    played_at: Sequence[int]
+    album: Sequence[str | None]
+    ms_played: Sequence[int | None]
+    duration_ms: Sequence[int | None]
+    artist_mbid: Sequence[str | None]
+    album_mbid: Sequence[str | None]
+    track_mbid: Sequence[str | None]
+    precision_s: Sequence[int]
+    kind: Sequence[str]
+    line: Sequence[int]
+
+    def records(self) -> Iterator[PlayRecord]:
+        return (PlayRecord._make(row) for row in zip(*self, strict=True))
+
+
 class SkippedRow(NamedTuple):
     """A row a source read but deliberately did not turn into a play (podcast, empty name, ...)."""
 
     reason: str
     line: int = 0
     detail: str = ""
+
+
+def one_by_one(stream: Iterable[PlayRecord | PlayBlock | SkippedRow]) -> Iterator[PlayRecord | SkippedRow]:
+    """``stream`` with every block expanded into its records, for readers that want rows."""
+    for item in stream:
+        if type(item) is PlayBlock:
+            yield from item.records()
+        else:
+            yield item
 
 
 class ImportFailure(Exception):

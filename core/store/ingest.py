@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, compress, repeat
 
 import numpy as np
 from sqlalchemy import Connection, select
 
 from core.normalize import album_key, artist_key, track_key
-from core.sources.records import ImportSummary, PlayRecord, SkippedRow
+from core.sources.records import ImportSummary, PlayBlock, PlayRecord, SkippedRow
 from core.store.catalog import Catalog, insert_ignore
 from core.store.schema import Scrobble, Skip
 
@@ -66,7 +66,8 @@ class Ingestor:
         self._ids: dict[tuple[str, str | None, str], tuple[int, int | None]] = {}
         self._other_sources: list[str] | None = None
 
-    def run(self, records: Iterable[PlayRecord | SkippedRow], summary: ImportSummary) -> Iterator[int]:
+    def run(self, records: Iterable[PlayRecord | PlayBlock | SkippedRow],
+            summary: ImportSummary) -> Iterator[int]:
         """Consume ``records`` into the store, updating ``summary``; yields rows read after each batch.
 
         The cyclic garbage collector is paused meanwhile: a batch keeps tens of thousands of record
@@ -81,7 +82,8 @@ class Ingestor:
             if was_enabled:
                 gc.enable()
 
-    def _run(self, records: Iterable[PlayRecord | SkippedRow], summary: ImportSummary) -> Iterator[int]:
+    def _run(self, records: Iterable[PlayRecord | PlayBlock | SkippedRow],
+             summary: ImportSummary) -> Iterator[int]:
         batch: list[PlayRecord] = []
         append, size = batch.append, self.batch_size
         lo_ok, hi_ok = MIN_VALID_TS, self.now + FUTURE_SLACK_S
@@ -90,23 +92,48 @@ class Ingestor:
             read += 1
             if type(rec) is SkippedRow:
                 summary.skip(rec.reason, rec.line)
+            elif type(rec) is PlayBlock:
+                if batch:  # rows read before the block go first: the earliest spelling of a name wins
+                    self._write(_columns(batch), summary)
+                    batch.clear()
+                read += len(rec.played_at) - 1
+                summary.read = read
+                self._write_block(rec, summary)
+                yield read
             elif lo_ok <= rec[2] <= hi_ok:
                 append(rec)
                 if len(batch) >= size:
                     summary.read = read
-                    self._write(batch, summary)
+                    self._write(_columns(batch), summary)
                     batch.clear()
                     yield read
             else:
                 summary.skip("bad_timestamp", rec.line)
         summary.read = read
         if batch:
-            self._write(batch, summary)
+            self._write(_columns(batch), summary)
         yield read
 
-    def _write(self, batch: list[PlayRecord], summary: ImportSummary) -> None:
-        cols = list(zip(*batch, strict=True))  # columns of the batch, transposed in C
-        track_ids, album_ids = self._resolve(batch, cols)
+    def _write_block(self, block: PlayBlock, summary: ImportSummary) -> None:
+        """A block's plays, with the per-row range check done on the whole timestamp column."""
+        if not block.played_at:
+            return
+        ts = np.asarray(block.played_at, dtype=np.int64)
+        ok = (ts >= MIN_VALID_TS) & (ts <= self.now + FUTURE_SLACK_S)
+        cols: Sequence[Sequence] = block
+        if not ok.all():
+            for i in np.flatnonzero(~ok).tolist():
+                summary.skip("bad_timestamp", block.line[i])
+            keep = ok.tolist()
+            cols = [list(compress(col, keep)) for col in block]
+            if not cols[2]:
+                return
+        self._write(cols, summary)
+
+    def _write(self, cols: Sequence[Sequence], summary: ImportSummary) -> None:
+        """Store plays given as columns in ``PlayRecord`` field order."""
+        n = len(cols[2])
+        track_ids, album_ids = self._resolve(cols)
         ts = np.array(cols[2], dtype=np.int64)
         precision = np.array(cols[9], dtype=np.int64)
         is_skip = np.array([k == "skip" for k in cols[10]], dtype=bool) if "skip" in cols[10] else None
@@ -124,12 +151,12 @@ class Ingestor:
             plays = np.flatnonzero(~is_skip)
             if plays.size == 0:
                 return
-            keep = np.zeros(len(batch), dtype=bool)
+            keep = np.zeros(n, dtype=bool)
             keep[plays] = self._new_plays(track_ids[plays], ts[plays], precision[plays])
             n_plays = int(plays.size)
         else:
             keep = self._new_plays(track_ids, ts, precision)
-            n_plays = len(batch)
+            n_plays = n
         rows = list(compress(zip(repeat(acc), tl, album_ids, cols[2], repeat(src), ms, cols[9]), keep.tolist()))
         added = insert_ignore(self.conn, Scrobble.__table__, _SCROBBLE_COLS, rows)
         summary.added += added
@@ -173,26 +200,35 @@ class Ingestor:
             keep &= ~dup
         return keep
 
-    def _resolve(self, batch: list[PlayRecord], cols: list[tuple]) -> tuple[np.ndarray, list[int | None]]:
-        """Track and album ids per record. A run remembers every (artist, album, track) spelling it has
+    def _resolve(self, cols: Sequence[Sequence]) -> tuple[np.ndarray, list[int | None]]:
+        """Track and album ids per play. A run remembers every (artist, album, track) spelling it has
         resolved, so a history's repeated plays cost one dict lookup; new spellings are normalised and
         resolved once per batch."""
         keys = list(zip(cols[0], cols[3], cols[1], strict=True))
         known = self._ids
         found = list(map(known.get, keys))
         if None in found:
-            fresh = dict(zip(reversed(keys), reversed(batch), strict=True))  # earliest record wins
-            new = [r for k, r in fresh.items() if k not in known]
+            first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))  # earliest play wins
+            new = [i for k, i in first.items() if k not in known]
+
+            def pick(col: Sequence) -> list:
+                return [col[i] for i in new]
+
+            artists, albums, titles = pick(cols[0]), pick(cols[3]), pick(cols[1])
             cat = self.catalog
-            cat.artist_ids((r.artist, r.artist_mbid) for r in new)
-            artist_of = [cat.artists[artist_key(r.artist)] for r in new]
-            cat.album_ids((a, r.album, r.album_mbid) for a, r in zip(artist_of, new, strict=True) if r.album)
-            album_of = [cat.albums[(a, album_key(r.album))] if r.album else None
-                        for a, r in zip(artist_of, new, strict=True)]
-            cat.track_ids((a, r.track, al, r.track_mbid, r.duration_ms)
-                          for a, al, r in zip(artist_of, album_of, new, strict=True))
-            for a, al, r in zip(artist_of, album_of, new, strict=True):
-                known[(r.artist, r.album, r.track)] = (cat.tracks[(a, track_key(r.track))], al)
+            cat.artist_ids(zip(artists, pick(cols[6]), strict=True))
+            artist_of = [cat.artists[artist_key(a)] for a in artists]
+            cat.album_ids((a, al, mbid) for a, al, mbid in zip(artist_of, albums, pick(cols[7]), strict=True)
+                          if al)
+            album_of = [cat.albums[(a, album_key(al))] if al else None
+                        for a, al in zip(artist_of, albums, strict=True)]
+            cat.track_ids(zip(artist_of, titles, album_of, pick(cols[8]), pick(cols[5]), strict=True))
+            for a, al, artist, album, title in zip(artist_of, album_of, artists, albums, titles, strict=True):
+                known[(artist, album, title)] = (cat.tracks[(a, track_key(title))], al)
             found = list(map(known.__getitem__, keys))
-        tracks, albums = zip(*found, strict=True)
-        return np.array(tracks, dtype=np.int64), list(albums)
+        tracks, albums_ = zip(*found, strict=True)
+        return np.array(tracks, dtype=np.int64), list(albums_)
+
+
+def _columns(batch: list[PlayRecord]) -> list[tuple]:
+    return list(zip(*batch, strict=True))  # transposed in C

@@ -19,7 +19,6 @@ an error.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 from core.sources.importers import (
@@ -35,7 +34,7 @@ from core.sources.importers import (
 )
 from core.sources.importers.archive import ZIP_MAGIC, Ignored, Scan
 from core.sources.importers.archive import scan as _scan
-from core.sources.importers.base import FormatModule, ImportOptions, Item, Source, as_source, failure
+from core.sources.importers.base import FormatModule, ImportOptions, Source, Stream, as_source, failure
 from core.sources.importers.text import looks_binary
 from core.sources.records import ImportFailure
 
@@ -130,7 +129,7 @@ def expand(path: Path | str) -> list[Source]:
 
 def iter_records(
     source: Path | Source, fmt: str = "auto", options: ImportOptions | None = None
-) -> tuple[str, Iterator[Item]]:
+) -> tuple[str, Stream]:
     """The chosen format's name and its record stream (lazy: parse errors surface while iterating)."""
     src = as_source(source)
     options = options or ImportOptions()

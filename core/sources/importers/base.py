@@ -27,9 +27,11 @@ from pathlib import Path, PurePath, PurePosixPath
 from typing import BinaryIO, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from core.sources.records import ImportFailure, PlayRecord, SkippedRow
+from core.sources.records import ImportFailure, PlayBlock, PlayRecord, SkippedRow
 
 Item = PlayRecord | SkippedRow
+Stream = Iterator[PlayRecord | PlayBlock | SkippedRow]
+"""What a format's ``read`` yields: plays one by one or in column blocks, and the rows it skipped."""
 
 HEAD_BYTES = 64 * 1024
 SKIP_THRESHOLD_MS = 30_000
@@ -141,7 +143,7 @@ class FormatModule(Protocol):
 
     def sniff(self, path: PurePath, head: bytes) -> float: ...
 
-    def read(self, path: Path | Source, options: ImportOptions) -> Iterator[Item]: ...
+    def read(self, path: Path | Source, options: ImportOptions) -> Stream: ...
 
 
 def make_play(

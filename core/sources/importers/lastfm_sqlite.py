@@ -3,8 +3,8 @@
 Tables ``artists(id, mbid, name)``, ``albums(id, mbid, name, artist_id)``, ``tracks(id, mbid, name,
 artist_id, album_id)``, ``listens(id, track_id, timestamp)`` with ``timestamp`` in Unix seconds.
 The track table (names joined once) is read into memory, then listens are streamed in ``listens.id``
-order; ``line`` is ``listens.id``. Every play of a track shares the same name objects, so the ingest's
-lookups hash each name once, not once per play. A file on
+order, as column blocks; ``line`` is ``listens.id``. Every play of a track shares the same name objects,
+so the ingest's lookups hash each name once, not once per play. A file on
 disk is opened read-only (``file:...?mode=ro``); a zip member is loaded into memory with
 ``Connection.deserialize`` (nothing is extracted to disk).
 """
@@ -15,11 +15,12 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
+from itertools import compress
 from pathlib import Path, PurePath
 
-from core.sources.importers.base import ImportOptions, Item, Source, as_source, failure
+from core.sources.importers.base import ImportOptions, Item, Source, Stream, as_source, failure
 from core.sources.importers.timeparse import parse_any
-from core.sources.records import PlayRecord, SkippedRow
+from core.sources.records import PlayBlock, PlayRecord, SkippedRow
 
 FORMAT = "lastfm-sqlite"
 DESCRIPTION = "SQLite scrobble DB: artists, albums, tracks, listens(track_id, timestamp) tables"
@@ -34,6 +35,7 @@ LEFT JOIN artists AS a ON a.id = t.artist_id
 LEFT JOIN albums AS al ON al.id = t.album_id
 """
 LISTENS = "SELECT id, track_id, timestamp FROM listens ORDER BY id"
+BLOCK = 20_000  # plays per block: the ingest's batch size
 
 
 def sniff(path: PurePath, head: bytes) -> float:
@@ -59,32 +61,52 @@ def _text(value: object) -> str:
     return value.strip() if isinstance(value, str) else ("" if value is None else str(value))
 
 
-def read(path: Path | Source, options: ImportOptions) -> Iterator[Item]:
+def read(path: Path | Source, options: ImportOptions) -> Stream:
+    """Plays in blocks of columns (``PlayBlock``), in ``listens.id`` order.
+
+    A chunk whose rows all name a known track and carry integer timestamps — every chunk of a sound
+    file — becomes one block without a per-row Python step; any other chunk goes row by row, so an
+    empty name is reported as a skipped row and a bad timestamp names its row.
+    """
     src = as_source(path)
-    new = tuple.__new__
     with closing(connect(src)) as conn:
         try:
-            names = {row[0]: row[1:] for row in conn.execute(TRACKS)}
+            # Names and ids come trimmed (empty → NULL) from SQL; a track without both names is absent.
+            names = {row[0]: row[1:] for row in conn.execute(TRACKS) if row[1] and row[2]}
             cursor = conn.execute(LISTENS)
         except sqlite3.Error as exc:
             raise failure(src, f"not the artists/albums/tracks/listens layout: {exc}") from None
-        cursor.arraysize = 5000
-        unknown = (None,) * 6
         try:
-            while rows := cursor.fetchmany():
-                # Names and ids come trimmed (empty → NULL) from SQL: no per-row Python string work.
-                for lid, track_id, ts in rows:
-                    artist, track, album, artist_mbid, album_mbid, track_mbid = names.get(track_id, unknown)
-                    if type(ts) is not int:
-                        ts = _timestamp(src, ts, lid)
-                    if not artist or not track:
-                        yield SkippedRow("empty_name", lid)
+            while rows := cursor.fetchmany(BLOCK):
+                lids, track_ids, stamps = zip(*rows, strict=True)
+                if not all(type(ts) is int for ts in stamps):
+                    yield from _row_by_row(src, rows, names)
+                    continue
+                found = list(map(names.get, track_ids))
+                if None in found:
+                    yield from (SkippedRow("empty_name", lid) for lid, f in zip(lids, found, strict=True) if f is None)
+                    keep = [f is not None for f in found]
+                    lids, stamps, found = (tuple(compress(col, keep)) for col in (lids, stamps, found))
+                    if not found:
                         continue
-                    yield new(PlayRecord, (
-                        artist, track, ts, album, None, None, artist_mbid, album_mbid, track_mbid, 1, "play", lid,
-                    ))
+                artist, track, album, artist_mbid, album_mbid, track_mbid = zip(*found, strict=True)
+                n = len(lids)
+                yield PlayBlock(artist, track, stamps, album, (None,) * n, (None,) * n, artist_mbid, album_mbid,
+                                track_mbid, (1,) * n, ("play",) * n, lids)
         except sqlite3.Error as exc:
             raise failure(src, f"SQLite error while reading: {exc}") from None
+
+
+def _row_by_row(src: Source, rows: list[tuple], names: dict[int, tuple]) -> Iterator[Item]:
+    for lid, track_id, ts in rows:
+        found = names.get(track_id)
+        if found is None:
+            yield SkippedRow("empty_name", lid)
+            continue
+        if type(ts) is not int:
+            ts = _timestamp(src, ts, lid)
+        artist, track, album, artist_mbid, album_mbid, track_mbid = found
+        yield PlayRecord(artist, track, ts, album, None, None, artist_mbid, album_mbid, track_mbid, 1, "play", lid)
 
 
 def _timestamp(src: Source, value: object, lid: int) -> int:

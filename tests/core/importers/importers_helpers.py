@@ -9,7 +9,7 @@ import pytest
 from testpaths import API_FIXTURES, FIXTURES, LISTENING
 
 from core.sources.importers import ImportOptions, iter_records
-from core.sources.records import PlayRecord, SkippedRow
+from core.sources.records import PlayRecord, SkippedRow, one_by_one
 
 EXPORTS = LISTENING / "lastfm-exports"
 ALEEX = EXPORTS / "aleex-cs__aleex_cs.csv"
@@ -36,7 +36,7 @@ def _need_shared(shared):
 
 def read_all(path, fmt: str = "auto", **options) -> tuple[str, list[PlayRecord | SkippedRow]]:
     name, records = iter_records(path, fmt, ImportOptions(**options))
-    return name, list(records)
+    return name, list(one_by_one(records))
 
 
 def plays(records) -> list[PlayRecord]:

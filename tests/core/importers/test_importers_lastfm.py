@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import zipfile
+from contextlib import closing
 from itertools import islice
 
 import pytest
@@ -22,7 +23,7 @@ from importers_helpers import (
 )
 
 from core.sources.importers import ImportFailure, expand, iter_records
-from core.sources.records import PlayRecord, SkippedRow
+from core.sources.records import PlayBlock, PlayRecord, SkippedRow, one_by_one
 
 # --- lastfm.ghan.nl ---------------------------------------------------------------------------
 
@@ -214,7 +215,7 @@ def test_sqlite_opened_read_only(tmp_path):
     copy.write_bytes(SQLITE.read_bytes())
     before = copy.read_bytes()
     _, records = iter_records(copy)
-    assert len(list(islice(records, 1000))) == 1000
+    assert len(list(islice(one_by_one(records), 1000))) == 1000
     records.close()
     assert copy.read_bytes() == before
     assert not (tmp_path / "scrobbles.sqlite-journal").exists()
@@ -228,7 +229,7 @@ def test_sqlite_inside_zip_is_read_in_memory(tmp_path):
     name, records = iter_records(src)
     assert name == "lastfm-sqlite"
     _, on_disk = iter_records(SQLITE)
-    assert list(islice(records, 2000)) == list(islice(on_disk, 2000))
+    assert list(islice(one_by_one(records), 2000)) == list(islice(one_by_one(on_disk), 2000))
     assert list(tmp_path.iterdir()) == [zpath]
 
 
@@ -238,3 +239,42 @@ def test_sqlite_with_other_tables_is_not_claimed(tmp_path):
         conn.execute("CREATE TABLE plays (id INTEGER, song TEXT)")
     with pytest.raises(ImportFailure, match="binary file"):
         read_all(other)
+
+
+def _scrobble_db(path, listens: list[tuple]) -> None:
+    """A small DB in the spacedlevo layout: one artist, two tracks (the second with a blank name)."""
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.executescript(
+            "CREATE TABLE artists (id integer PRIMARY KEY, mbid TEXT, name TEXT);"
+            "CREATE TABLE albums (id integer PRIMARY KEY, mbid TEXT, name TEXT, artist_id integer);"
+            "CREATE TABLE tracks (id integer PRIMARY KEY, mbid TEXT, name TEXT, artist_id integer, album_id integer);"
+            "CREATE TABLE listens (id integer PRIMARY KEY, track_id integer, timestamp integer);"
+            "INSERT INTO artists VALUES (1, NULL, 'black midi');"
+            "INSERT INTO albums VALUES (1, NULL, ' schlagenheim ', 1);"
+            "INSERT INTO tracks VALUES (1, NULL, '953', 1, 1), (2, NULL, '  ', 1, 1);")
+        conn.executemany("INSERT INTO listens VALUES (?, ?, ?)", listens)
+
+
+def test_sqlite_plays_come_in_column_blocks(tmp_path):
+    db = tmp_path / "s.sqlite"
+    _scrobble_db(db, [(1, 1, 1576794973), (2, 2, 1576795973), (3, 1, 1576796973), (4, 7, 1576797973)])
+    _, stream = iter_records(db)
+    items = list(stream)
+    assert [type(i) for i in items] == [SkippedRow, SkippedRow, PlayBlock]  # blank name, unknown track
+    assert [i.line for i in items[:2]] == [2, 4]
+    assert list(items[2].records()) == [
+        PlayRecord("black midi", "953", ts, "schlagenheim", None, None, None, None, None, 1, "play", lid)
+        for lid, ts in ((1, 1576794973), (3, 1576796973))]
+
+
+def test_sqlite_text_timestamps_are_parsed_and_a_bad_one_is_named(tmp_path):
+    good = tmp_path / "text.sqlite"
+    _scrobble_db(good, [(1, 1, "2019-12-19 22:36:13"), (2, 1, 1576795973)])
+    _, records = read_all(good)
+    assert [r.played_at for r in records] == [1576794973, 1576795973]
+    bad = tmp_path / "bad.sqlite"
+    _scrobble_db(bad, [(1, 1, 1576794973), (2, 1, "yesterday")])
+    with pytest.raises(ImportFailure) as exc:
+        read_all(bad)
+    assert (exc.value.line, exc.value.field) == (2, "timestamp")
+    assert "listens row 2" in str(exc.value)

@@ -10,7 +10,11 @@ from sqlalchemy import func, select
 from testpaths import LISTENING
 
 from core.jobs import run_job
+from core.sources.importers import ImportOptions, iter_records
 from core.sources.importing import import_files
+from core.sources.records import ImportSummary, PlayBlock, PlayRecord, SkippedRow
+from core.store.catalog import get_or_create_account
+from core.store.ingest import Ingestor
 from core.store.queries import account_by_name, load_plays
 from core.store.schema import Scrobble, Skip
 
@@ -129,3 +133,58 @@ def test_real_exports_import_completely(store, name, shared):
     s = report.files[0]
     assert report.ok and s.added > 1000
     assert s.read == s.added + s.duplicates + sum(s.skipped.values())
+
+
+def _stored(store, account: str) -> list[tuple]:
+    with store.engine.connect() as conn:
+        return conn.exec_driver_sql(
+            "SELECT ar.name, t.name, al.name, s.played_at, s.source FROM scrobble s JOIN account a ON a.id = s.account_id "
+            "JOIN track t ON t.id = s.track_id JOIN artist ar ON ar.id = t.artist_id "
+            "LEFT JOIN album al ON al.id = s.album_id WHERE a.name = ? ORDER BY s.played_at, t.name",
+            (account,)).all()
+
+
+def _ingest(store, account: str, stream) -> ImportSummary:
+    summary = ImportSummary("test", "test")
+    with store.engine.begin() as conn:
+        acc = get_or_create_account(conn, account)
+        for _ in Ingestor(conn, acc, "test", now=1_800_000_000, batch_size=50).run(stream, summary):
+            pass
+    return summary
+
+
+def test_a_block_of_columns_stores_exactly_what_its_rows_store(store, shared):
+    """PlayBlock (the SQLite importer's bulk path) against the same plays one by one, mixed with
+    single records and skipped rows, across batch boundaries, with two impossible timestamps inside."""
+    _, stream = iter_records(ALEEX, options=ImportOptions())
+    plays = [r for r in stream if type(r) is PlayRecord][:300]
+    plays[150] = plays[150]._replace(played_at=12)
+    plays[151] = plays[151]._replace(played_at=1_900_000_000)
+    head, middle, tail = plays[:70], plays[70:260], plays[260:]
+    block = PlayBlock(*(list(col) for col in zip(*middle, strict=True)))
+    skipped = SkippedRow("empty_name", 9999)
+    by_rows = _ingest(store, "rows", [*head, skipped, *middle, *tail])
+    by_block = _ingest(store, "block", [*head, skipped, block, *tail])
+    assert _stored(store, "block") == _stored(store, "rows")
+    for s in (by_rows, by_block):
+        assert s.read == 301 and s.skipped == {"empty_name": 1, "bad_timestamp": 2}
+    assert by_block.skipped_lines == by_rows.skipped_lines
+    assert (by_block.added, by_block.duplicates, by_block.first, by_block.last) == (
+        by_rows.added, by_rows.duplicates, by_rows.first, by_rows.last)
+    assert list(block.records()) == middle
+
+
+def test_bulk_import_leaves_foreign_keys_checked_and_satisfied(store, tmp_path, shared):
+    """Imports write with the per-row foreign-key probes off; afterwards every pooled connection
+    checks them again, after a failed import too, and the rows satisfy them."""
+    run_job(import_files(store, [ALEEX], "me"))
+    bad = tmp_path / "StreamingHistory9.json"
+    text = (SPOTIFY_BASIC / "StreamingHistory5.json").read_text(encoding="utf-8")
+    bad.write_text(text[: len(text) // 2], encoding="utf-8")
+    assert not run_job(import_files(store, [bad], "me")).ok
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+    with store.engine.connect() as conn, pytest.raises(Exception, match="FOREIGN KEY"):
+        conn.exec_driver_sql("INSERT INTO scrobble (account_id, track_id, played_at, source, precision_s) "
+                             "VALUES (1, 999999, 1700000000, 'x', 1)")
