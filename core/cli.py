@@ -151,6 +151,9 @@ def main(argv: Sequence[str] | None = None, extra: Sequence[Registrar] = (),
     except KeyboardInterrupt:
         print("segue: interrupted; finished work is saved, run the command again to resume", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `segue stats --json | head`: the reader left; say nothing, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit-time flush stays quiet
+        return 141
     except Exception as exc:  # noqa: BLE001 - last line of defence: log the traceback, show a sentence
         log.error("unexpected error: %s\n%s", exc, traceback.format_exc())
         print(f"segue: unexpected error: {exc} (details in the log file)", file=sys.stderr)

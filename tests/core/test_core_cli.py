@@ -80,3 +80,15 @@ def test_sync_without_api_key_explains_what_to_do(tmp_path):
         if env_key:
             os.environ["SEGUE_LASTFM_API_KEY"] = env_key
     assert out.returncode == 2 and "API key" in out.stderr
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path, shared):
+    """`segue accounts | head -0`: the reader is gone; no "unexpected error", no traceback."""
+    segue(tmp_path, "import", str(ALEEX), "--account", "aleex")
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    env = dict(os.environ, SEGUE_HOME=str(tmp_path / "home"))
+    out = subprocess.run([sys.executable, "-m", "app", "--db", f"sqlite:///{tmp_path / 'cli.sqlite'}", "accounts"],
+                         cwd=ROOT, env=env, stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120)
+    os.close(write_end)
+    assert (out.returncode, out.stderr) == (141, "")
