@@ -38,6 +38,19 @@ def _conn(bind: Connection | Engine):
     return bind.connect() if isinstance(bind, Engine) else _Borrowed(bind)
 
 
+def _plain_rows(conn: Connection, stmt) -> list[tuple]:
+    """The statement's rows as the driver's plain tuples, for big all-integer reads.
+
+    SQLAlchemy's Row objects cost more than SQLite's own work here (2.6 s against 1.5 s for the
+    plays of a 1M-play account); these columns need no type processing, so read the DB-API cursor.
+    """
+    result = conn.execute(stmt)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
 class _Borrowed:
     def __init__(self, conn: Connection):
         self.conn = conn
@@ -65,7 +78,7 @@ def load_plays(bind: Connection | Engine, account_id: int, start: int | None = N
     if end is not None:
         stmt = stmt.where(Scrobble.played_at < end)
     with _conn(bind) as conn:
-        rows = conn.execute(stmt).all()
+        rows = _plain_rows(conn, stmt)
     if not rows:
         return PlayFrame.empty()
     flat = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=6 * len(rows)).reshape(-1, 6)
@@ -79,8 +92,8 @@ def load_plays(bind: Connection | Engine, account_id: int, start: int | None = N
 def load_skips(bind: Connection | Engine, account_id: int) -> tuple[np.ndarray, np.ndarray]:
     """(played_at, track_id) of stored short plays (skips), time-sorted."""
     with _conn(bind) as conn:
-        rows = conn.execute(select(Skip.played_at, Skip.track_id).where(Skip.account_id == account_id)
-                            .order_by(Skip.played_at)).all()
+        rows = _plain_rows(conn, select(Skip.played_at, Skip.track_id).where(Skip.account_id == account_id)
+                           .order_by(Skip.played_at))
     arr = np.array(rows, dtype=np.int64).reshape(-1, 2)
     return arr[:, 0], arr[:, 1]
 
