@@ -76,8 +76,11 @@ def bulk_transaction(engine: Engine) -> Iterator[Connection]:
                 yield conn
         finally:
             if sqlite:
-                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-                conn.commit()
+                try:
+                    conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    conn.commit()
+                except Exception:  # noqa: BLE001 - a broken connection: never pool it without FK checks
+                    conn.invalidate()
 
 
 def _alembic_config(engine: Engine):
