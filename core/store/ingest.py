@@ -86,9 +86,8 @@ class Ingestor:
              summary: ImportSummary) -> Iterator[int]:
         batch: list[PlayRecord] = []
         append, size = batch.append, self.batch_size
-        lo_ok, hi_ok = MIN_VALID_TS, self.now + FUTURE_SLACK_S
         read = summary.read
-        for rec in records:  # the per-row loop: keep it to a type check, a range check and an append
+        for rec in records:  # the per-row loop: keep it to a type check and an append
             read += 1
             if type(rec) is SkippedRow:
                 summary.skip(rec.reason, rec.line)
@@ -98,41 +97,26 @@ class Ingestor:
                     batch.clear()
                 read += len(rec.played_at) - 1
                 summary.read = read
-                self._write_block(rec, summary)
+                self._write(rec, summary)
                 yield read
-            elif lo_ok <= rec[2] <= hi_ok:
+            else:
                 append(rec)
                 if len(batch) >= size:
                     summary.read = read
                     self._write(_columns(batch), summary)
                     batch.clear()
                     yield read
-            else:
-                summary.skip("bad_timestamp", rec.line)
         summary.read = read
         if batch:
             self._write(_columns(batch), summary)
         yield read
 
-    def _write_block(self, block: PlayBlock, summary: ImportSummary) -> None:
-        """A block's plays, with the per-row range check done on the whole timestamp column."""
-        if not block.played_at:
-            return
-        ts = np.asarray(block.played_at, dtype=np.int64)
-        ok = (ts >= MIN_VALID_TS) & (ts <= self.now + FUTURE_SLACK_S)
-        cols: Sequence[Sequence] = block
-        if not ok.all():
-            for i in np.flatnonzero(~ok).tolist():
-                summary.skip("bad_timestamp", block.line[i])
-            keep = ok.tolist()
-            cols = [list(compress(col, keep)) for col in block]
-            if not cols[2]:
-                return
-        self._write(cols, summary)
-
     def _write(self, cols: Sequence[Sequence], summary: ImportSummary) -> None:
         """Store plays given as columns in ``PlayRecord`` field order."""
+        cols = self._drop_bad_timestamps(cols, summary)
         n = len(cols[2])
+        if n == 0:
+            return
         track_ids, album_ids = self._resolve(cols)
         ts = np.array(cols[2], dtype=np.int64)
         precision = np.array(cols[9], dtype=np.int64)
@@ -161,6 +145,19 @@ class Ingestor:
         added = insert_ignore(self.conn, Scrobble.__table__, _SCROBBLE_COLS, rows)
         summary.added += added
         summary.duplicates += n_plays - added
+
+    def _drop_bad_timestamps(self, cols: Sequence[Sequence], summary: ImportSummary) -> Sequence[Sequence]:
+        """``cols`` without the plays dated before 2000 or in the future, each reported by its line.
+
+        Python ints, not numpy: a malformed source can carry a timestamp beyond int64."""
+        lo, hi = MIN_VALID_TS, self.now + FUTURE_SLACK_S
+        ok = [lo <= t <= hi for t in cols[2]]
+        if all(ok):
+            return cols
+        for good, line in zip(ok, cols[11], strict=True):
+            if not good:
+                summary.skip("bad_timestamp", line)
+        return [list(compress(col, ok)) for col in cols]
 
     def _new_plays(self, tracks: np.ndarray, ts: np.ndarray, precision: np.ndarray) -> np.ndarray:
         """Mask of plays that do not repeat a stored play of the same track from another source.

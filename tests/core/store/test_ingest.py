@@ -107,6 +107,16 @@ def test_future_timestamp_is_skipped(store, tmp_path):
     assert report.files[0].skipped == {"bad_timestamp": 1} and report.files[0].added == 1
 
 
+def test_timestamp_beyond_int64_is_skipped_not_a_crash(store, tmp_path):
+    path = tmp_path / "huge.csv"
+    path.write_text("uts,utc_time,artist,artist_mbid,album,album_mbid,track,track_mbid\n"
+                    f"{10**30},\"01 Jan 2100, 00:00\",A,,B,,C,\n"
+                    "1700000000,\"14 Nov 2023, 22:13\",A,,B,,D,\n", encoding="utf-8")
+    report = run_job(import_files(store, [path], "me"))
+    assert report.files[0].skipped == {"bad_timestamp": 1} and report.files[0].added == 1
+    assert report.files[0].skipped_lines["bad_timestamp"] == [2]
+
+
 def test_truncated_file_leaves_the_store_unchanged(store, tmp_path, shared):
     run_job(import_files(store, [ALEEX], "me"))
     before = count(store)
