@@ -40,6 +40,13 @@ class ConnectionsPanel(QWidget):
         lay.setSpacing(16)
         lay.addWidget(self._build_lastfm())
         lay.addWidget(self._build_spotify())
+        # Until the first check (refresh) answers, the keys and logins are unknown: a click then would
+        # find no configuration and do nothing, so the buttons wait for _apply_status to enable them.
+        for b in (self.lastfm_add, self.lastfm_login, self.lastfm_logout, self.spotify_connect,
+                  self.spotify_disconnect):
+            b.setEnabled(False)
+        self.lastfm_status.setText("Checking your Last.fm key and sign-ins…")
+        self.spotify_status.setText("Checking…")
 
     # -- Last.fm ----------------------------------------------------------------------------
     def _build_lastfm(self) -> QFrame:

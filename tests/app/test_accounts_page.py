@@ -151,6 +151,26 @@ def test_connect_and_disconnect_spotify(make_app, store_url, qtbot):
         qtbot.waitUntil(lambda: "Not connected" in panel.spotify_status.text(), timeout=5000)
 
 
+def test_service_buttons_wait_for_the_first_connection_check(make_app, store_url, qtbot, monkeypatch):
+    """Before the keys and logins are known a click would find no configuration and do nothing, so
+    the buttons start disabled; the check's answer enables the ones that can act."""
+    from app.pages.connections import ConnectionsPanel
+
+    monkeypatch.setenv("SEGUE_LASTFM_API_KEY", DEFAULT_API_KEY)
+    monkeypatch.setenv("SEGUE_LASTFM_API_SECRET", DEFAULT_API_SECRET)
+    app = make_app(store_url, account="felhag")
+    page = accounts_page(app, qtbot)
+    panel = ConnectionsPanel(app.ctx, page)
+    buttons = (panel.lastfm_add, panel.lastfm_login, panel.lastfm_logout, panel.spotify_connect,
+               panel.spotify_disconnect)
+    assert not any(b.isEnabled() for b in buttons) and "Checking" in panel.lastfm_status.text()
+    panel.refresh()
+    qtbot.waitUntil(lambda: panel.lastfm_cfg is not None, timeout=5000)
+    assert panel.lastfm_add.isEnabled() and panel.lastfm_login.isEnabled()
+    assert "Checking" not in panel.lastfm_status.text()
+    panel.deleteLater()
+
+
 def test_lastfm_sign_in_through_the_browser(make_app, store_url, qtbot, fake_lastfm_factory, monkeypatch):
     """Desktop auth: token -> the user approves on the (fake) last.fm page -> session key in the keyring."""
     import pylast
