@@ -18,12 +18,15 @@ install: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/segue
 
-test: $(STAMP)
+LINT_PATHS := app core models tests benchmarks packaging
+
+# lint first: a formatting or lint slip fails in seconds, not after the whole suite
+test: lint
 	QT_QPA_PLATFORM=offscreen HF_HUB_OFFLINE=1 $(PY) -m pytest -q
-	$(VENV)/bin/ruff check app core models tests benchmarks
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check app core models tests benchmarks
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run_all

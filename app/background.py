@@ -36,8 +36,13 @@ def register_model_jobs(registry) -> bool:
         job = in_process("app.procjobs:train_job", store_url(ctx.store), account, "default")
         return (yield from job(ctx.cancel))
 
-    registry.register("train_default", train_default, resource="train:{account}:default", params=("account",),
-                      description="train the default recommender of an account")
+    registry.register(
+        "train_default",
+        train_default,
+        resource="train:{account}:default",
+        params=("account",),
+        description="train the default recommender of an account",
+    )
     return True
 
 
@@ -50,13 +55,16 @@ def register_process_jobs(registry) -> None:
         return (yield from in_process("app.procjobs:features_job", store_url(ctx.store), account)(ctx.cancel))
 
     def embeddings(ctx, account: str | None = None):
-        return (yield from in_process("app.procjobs:embeddings_job", store_url(ctx.store), account)(ctx.cancel))
+        return (
+            yield from in_process("app.procjobs:embeddings_job", store_url(ctx.store), account)(ctx.cancel)
+        )
 
     for name, factory in (("features", features), ("embeddings", embeddings)):
         if name in registry:
             spec = registry.get(name)
-            registry.register(name, factory, resource=spec.resource, description=spec.description,
-                              params=spec.params)
+            registry.register(
+                name, factory, resource=spec.resource, description=spec.description, params=spec.params
+            )
 
 
 class Background(QObject):
@@ -94,14 +102,18 @@ class Background(QObject):
             return runner, scheduler
 
         self.ctx.run("Starting background jobs", job, on_result=self._started, quiet=True).failed.connect(
-            lambda err: log.warning("background jobs not started: %s", err.message))
+            lambda err: log.warning("background jobs not started: %s", err.message)
+        )
 
     def _started(self, result) -> None:
         self.runner, self.scheduler = result
         self.bridge.attach(self.runner)
         if self.runner.interrupted:
-            self.ctx.notify(f"{self.runner.interrupted} background job(s) were cut short when Segue last closed; "
-                            "they resume on their next run.", "info")
+            self.ctx.notify(
+                f"{self.runner.interrupted} background job(s) were cut short when Segue last closed; "
+                "they resume on their next run.",
+                "info",
+            )
 
     def submit(self, name: str, title: str | None = None, **params) -> BridgedHandle | None:
         if self.runner is None:

@@ -25,10 +25,13 @@ class AppContext(QObject):
     accountChanged = Signal(object)  # AccountInfo | None
     dataChanged = Signal(int)  # account id whose data changed; -1 = several
     settingsChanged = Signal(object)  # Settings
-    notified = Signal(str, str, object, str)  # message, kind (info|success|warning|error), action or None, its label
+    notified = Signal(
+        str, str, object, str
+    )  # message, kind (info|success|warning|error), action or None, its label
 
-    def __init__(self, settings: Settings, jobs: JobRunner, db_url: str | None = None,
-                 parent: QObject | None = None):
+    def __init__(
+        self, settings: Settings, jobs: JobRunner, db_url: str | None = None, parent: QObject | None = None
+    ):
         super().__init__(parent)
         self.settings = settings
         self.jobs = jobs
@@ -79,8 +82,10 @@ class AppContext(QObject):
         if chosen is None and self.accounts:
             chosen = max(self.accounts, key=lambda a: a.plays)
         changed = (chosen is None) != (self.account is None) or (
-            chosen is not None and self.account is not None and
-            (chosen.id != self.account.id or chosen.plays != self.account.plays))
+            chosen is not None
+            and self.account is not None
+            and (chosen.id != self.account.id or chosen.plays != self.account.plays)
+        )
         self.account = chosen
         if changed:
             self.accountChanged.emit(chosen)
@@ -115,22 +120,35 @@ class AppContext(QObject):
         self.settingsChanged.emit(self.settings)
 
     # -- jobs and messages ------------------------------------------------------------------
-    def notify(self, message: str, kind: str = "info", retry: Callable[[], Any] | None = None,
-               action: str = "Retry") -> None:
+    def notify(
+        self, message: str, kind: str = "info", retry: Callable[[], Any] | None = None, action: str = "Retry"
+    ) -> None:
         """Show a banner; ``retry`` (labelled ``action``) is offered as a button."""
         log.info("%s: %s", kind, message)
         self.notified.emit(message, kind, retry, action)
 
-    def run(self, name: str, job, *, resource: str | None = None,
-            on_result: Callable[[Any], Any] | None = None, quiet: bool = False) -> JobHandle:
+    def run(
+        self,
+        name: str,
+        job,
+        *,
+        resource: str | None = None,
+        on_result: Callable[[Any], Any] | None = None,
+        quiet: bool = False,
+    ) -> JobHandle:
         """Submit a job; a failure shows a banner with a Retry that submits it again."""
         handle = self.jobs.submit(name, job, resource=resource)
         if on_result is not None:
             handle.finished.connect(on_result)
         if not quiet:
+
             def failed(err: JobError) -> None:
-                retry = (lambda: self.run(name, job, resource=resource, on_result=on_result)) \
-                    if err.retryable else None
+                retry = (
+                    (lambda: self.run(name, job, resource=resource, on_result=on_result))
+                    if err.retryable
+                    else None
+                )
                 self.notify(f"{name}: {err.message}", "error", retry=retry)
+
             handle.failed.connect(failed)
         return handle

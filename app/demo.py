@@ -23,4 +23,6 @@ def import_demo(store, cancel: CancelToken | None = None) -> Generator[Progress,
     """Import the demo zip into the ``demo`` account (kind ``demo``); re-running adds nothing."""
     from core.sources.importing import import_files
 
-    return (yield from import_files(store, [demo_archive()], DEMO_ACCOUNT, cancel=cancel, account_kind="demo"))
+    return (
+        yield from import_files(store, [demo_archive()], DEMO_ACCOUNT, cancel=cancel, account_kind="demo")
+    )

@@ -48,8 +48,9 @@ def describe_error(exc: BaseException) -> JobError:
         if isinstance(exc, Offline):
             return JobError(f"No connection: {text}. Check your network and try again.", True, "offline")
         if isinstance(exc, RateLimited):
-            return JobError(f"The service asked us to slow down ({text}). Try again in a few minutes.",
-                            True, "rate")
+            return JobError(
+                f"The service asked us to slow down ({text}). Try again in a few minutes.", True, "rate"
+            )
         if isinstance(exc, AuthRequired):
             return JobError(f"Please sign in again: {text}.", False, "auth")
         if isinstance(exc, Fatal):
@@ -71,5 +72,6 @@ def describe_error(exc: BaseException) -> JobError:
         return JobError(f"Could not read or write {exc.filename or 'a file'}: {exc.strerror or text}", True)
     if isinstance(exc, TimeoutError):
         return JobError(f"Timed out: {text}", True, "offline")
-    return JobError(f"Something went wrong: {text} (details are in the log file)", True,
-                    detail=type(exc).__name__)
+    return JobError(
+        f"Something went wrong: {text} (details are in the log file)", True, detail=type(exc).__name__
+    )

@@ -48,8 +48,9 @@ class JobHandle(QObject):
     # 1-tuple: a bare None through a queued object argument trips a refcount bug in PySide6 6.12.
     _report = Signal(str, object)
 
-    def __init__(self, name: str, job: Job, resource: str | None, throttle_ms: int,
-                 parent: QObject | None = None):
+    def __init__(
+        self, name: str, job: Job, resource: str | None, throttle_ms: int, parent: QObject | None = None
+    ):
         super().__init__(parent)
         self.name = name
         self.job = job
@@ -140,8 +141,9 @@ class JobRunner(QObject):
     jobStarted = Signal(object)  # JobHandle
     jobEnded = Signal(object)  # JobHandle
 
-    def __init__(self, pool: QThreadPool | None = None, max_threads: int | None = None,
-                 parent: QObject | None = None):
+    def __init__(
+        self, pool: QThreadPool | None = None, max_threads: int | None = None, parent: QObject | None = None
+    ):
         super().__init__(parent)
         self.pool = pool or QThreadPool(self)
         if max_threads:
@@ -171,8 +173,9 @@ class JobRunner(QObject):
     def _start(self, handle: JobHandle) -> None:
         self.pool.start(handle._run)
 
-    def call(self, name: str, fn: Callable[..., Any], *args: Any, resource: str | None = None,
-             **kwargs: Any) -> JobHandle:
+    def call(
+        self, name: str, fn: Callable[..., Any], *args: Any, resource: str | None = None, **kwargs: Any
+    ) -> JobHandle:
         """Run a plain function ``fn(*args, **kwargs)`` off the GUI thread (a query, a write)."""
         return self.submit(name, lambda _token: fn(*args, **kwargs), resource=resource)
 
@@ -261,9 +264,13 @@ class CoreJobBridge(QObject):
 
 
 def _title(core_handle) -> str:
-    names = {"sync": "Syncing {account} with Last.fm", "features": "Fetching track features",
-             "embeddings": "Building embeddings", "retrain_check": "Checking whether to retrain",
-             "train_default": "Training the default model for {account}"}
+    names = {
+        "sync": "Syncing {account} with Last.fm",
+        "features": "Fetching track features",
+        "embeddings": "Building embeddings",
+        "retrain_check": "Checking whether to retrain",
+        "train_default": "Training the default model for {account}",
+    }
     template = names.get(core_handle.name, core_handle.name.replace("_", " ").capitalize())
     try:
         return template.format(**core_handle.params)

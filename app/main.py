@@ -54,8 +54,14 @@ def application() -> QApplication:
     return app
 
 
-def build(db_url: str | None = None, *, first_run_demo: bool = True, show: bool = True,
-          background: bool = True, schedule: bool = True) -> App:
+def build(
+    db_url: str | None = None,
+    *,
+    first_run_demo: bool = True,
+    show: bool = True,
+    background: bool = True,
+    schedule: bool = True,
+) -> App:
     """Assemble the app. ``background`` starts core's job runner (and with ``schedule`` its periodic
     schedule: sync, features, embeddings, retraining) once the store is open."""
     qapp = application()
@@ -123,8 +129,11 @@ def _offer_demo_on_first_run(ctx: AppContext, window: MainWindow) -> None:
         ctx.accountsChanged.disconnect(check)
         if accounts or not demo.available() or ctx.settings.extra.get("demo_imported"):
             return
-        ctx.notify("Welcome to Segue! Loading a demo listening history so you can look around — "
-                   "connect Last.fm or import your own files under Accounts & import.", "info")
+        ctx.notify(
+            "Welcome to Segue! Loading a demo listening history so you can look around — "
+            "connect Last.fm or import your own files under Accounts & import.",
+            "info",
+        )
 
         def imported(report) -> None:
             ctx.update_settings(extra={**ctx.settings.extra, "demo_imported": True})
@@ -139,15 +148,27 @@ def _offer_demo_on_first_run(ctx: AppContext, window: MainWindow) -> None:
             except Exception:  # noqa: BLE001
                 return
             job = in_process("app.procjobs:train_job", store_url(ctx.store), demo.DEMO_ACCOUNT, "default")
-            ctx.run("Training the default model on the demo history", job,
-                    resource=f"train:{demo.DEMO_ACCOUNT}:default", on_result=lambda _r: ctx.dataChanged.emit(-2))
+            ctx.run(
+                "Training the default model on the demo history",
+                job,
+                resource=f"train:{demo.DEMO_ACCOUNT}:default",
+                on_result=lambda _r: ctx.dataChanged.emit(-2),
+            )
 
         from app.procjobs import in_process, store_url
 
-        ctx.run("Importing the demo history", in_process("app.procjobs:import_job", store_url(ctx.store),
-                                                         [str(demo.demo_archive())], demo.DEMO_ACCOUNT,
-                                                         account_kind="demo"),
-                resource="import", on_result=imported)
+        ctx.run(
+            "Importing the demo history",
+            in_process(
+                "app.procjobs:import_job",
+                store_url(ctx.store),
+                [str(demo.demo_archive())],
+                demo.DEMO_ACCOUNT,
+                account_kind="demo",
+            ),
+            resource="import",
+            on_result=imported,
+        )
 
     ctx.accountsChanged.connect(check)
 

@@ -25,7 +25,9 @@ from app.errors import RemoteJobError, describe_error
 from core.jobs import Cancelled, CancelToken, Progress
 
 THROTTLE_S = 0.05
-CANCEL_GRACE_S = 3.0  # a cancelled child that has not stopped by then is terminated (its work is transactional)
+CANCEL_GRACE_S = (
+    3.0  # a cancelled child that has not stopped by then is terminated (its work is transactional)
+)
 
 
 NICE = 10  # background jobs yield the CPU to the window (Unix; elsewhere they run at normal priority)
@@ -92,8 +94,9 @@ def in_process(target: str, *args: Any, **kwargs: Any):
         ctx = multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe(duplex=False)
         cancel = ctx.Event()
-        proc = ctx.Process(target=_child, args=(child, cancel, target, args, kwargs), daemon=True,
-                           name=f"segue-job:{target}")
+        proc = ctx.Process(
+            target=_child, args=(child, cancel, target, args, kwargs), daemon=True, name=f"segue-job:{target}"
+        )
         proc.start()
         child.close()
         cancelled_at = None
@@ -109,8 +112,13 @@ def in_process(target: str, *args: Any, **kwargs: Any):
                     try:
                         kind, payload = parent.recv()
                     except EOFError:
-                        raise RemoteJobError(describe_error(RuntimeError(
-                            f"the job's process ended unexpectedly (exit code {proc.exitcode})"))) from None
+                        raise RemoteJobError(
+                            describe_error(
+                                RuntimeError(
+                                    f"the job's process ended unexpectedly (exit code {proc.exitcode})"
+                                )
+                            )
+                        ) from None
                     if kind == "progress":
                         yield payload
                     elif kind == "result":
@@ -120,8 +128,11 @@ def in_process(target: str, *args: Any, **kwargs: Any):
                     else:
                         raise RemoteJobError(payload)
                 elif not proc.is_alive() and not parent.poll(0):
-                    raise RemoteJobError(describe_error(RuntimeError(
-                        f"the job's process ended unexpectedly (exit code {proc.exitcode})")))
+                    raise RemoteJobError(
+                        describe_error(
+                            RuntimeError(f"the job's process ended unexpectedly (exit code {proc.exitcode})")
+                        )
+                    )
         finally:
             parent.close()
             proc.join(10)

@@ -63,8 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out")
     parser.add_argument("--theme", choices=["light", "dark", "system"], default="light")
     parser.add_argument("--db", default=None)
-    parser.add_argument("--train", action="store_true", help="train the default model on the demo first (so the "
-                        "Suggestions page shows suggestions, as it does once the first-run training is done)")
+    parser.add_argument(
+        "--train",
+        action="store_true",
+        help="train the default model on the demo first (so the "
+        "Suggestions page shows suggestions, as it does once the first-run training is done)",
+    )
     args = parser.parse_args(argv)
     home = tempfile.mkdtemp(prefix="segue-shots-")
     os.environ["SEGUE_HOME"] = home

@@ -65,13 +65,20 @@ def _palette(theme: Theme) -> QPalette:
     c = theme.color
     pal = QPalette()
     roles = {
-        QPalette.ColorRole.Window: "window", QPalette.ColorRole.WindowText: "text",
-        QPalette.ColorRole.Base: "surface", QPalette.ColorRole.AlternateBase: "alt",
-        QPalette.ColorRole.Text: "text", QPalette.ColorRole.Button: "surface",
-        QPalette.ColorRole.ButtonText: "text", QPalette.ColorRole.Highlight: "accent",
-        QPalette.ColorRole.HighlightedText: "onAccent", QPalette.ColorRole.ToolTipBase: "surface",
-        QPalette.ColorRole.ToolTipText: "text", QPalette.ColorRole.PlaceholderText: "muted",
-        QPalette.ColorRole.Link: "accent", QPalette.ColorRole.Mid: "border",
+        QPalette.ColorRole.Window: "window",
+        QPalette.ColorRole.WindowText: "text",
+        QPalette.ColorRole.Base: "surface",
+        QPalette.ColorRole.AlternateBase: "alt",
+        QPalette.ColorRole.Text: "text",
+        QPalette.ColorRole.Button: "surface",
+        QPalette.ColorRole.ButtonText: "text",
+        QPalette.ColorRole.Highlight: "accent",
+        QPalette.ColorRole.HighlightedText: "onAccent",
+        QPalette.ColorRole.ToolTipBase: "surface",
+        QPalette.ColorRole.ToolTipText: "text",
+        QPalette.ColorRole.PlaceholderText: "muted",
+        QPalette.ColorRole.Link: "accent",
+        QPalette.ColorRole.Mid: "border",
     }
     for role, token in roles.items():
         pal.setColor(role, c(token))

@@ -162,8 +162,9 @@ class MainWindow(QMainWindow):
         self.account_box.clear()
         for a in accounts:
             self.account_box.addItem(a.name, a.name)
-            self.account_box.setItemData(self.account_box.count() - 1, f"{a.name}: {a.plays:,} plays",
-                                         Qt.ItemDataRole.ToolTipRole)
+            self.account_box.setItemData(
+                self.account_box.count() - 1, f"{a.name}: {a.plays:,} plays", Qt.ItemDataRole.ToolTipRole
+            )
         self._account_changed(self.ctx.account)
         self.account_box.blockSignals(False)
 
@@ -254,7 +255,9 @@ class MainWindow(QMainWindow):
         first = getattr(self, "_first_page", None)
         if first is not None:  # ... but built only once the window has painted: start-up shows a window fast
             self._first_page = None
-            QTimer.singleShot(0, lambda: self._nav_changed(self.order.index(first)) if not self.current_key else None)
+            QTimer.singleShot(
+                0, lambda: self._nav_changed(self.order.index(first)) if not self.current_key else None
+            )
 
     def save_state(self) -> None:
         s = window_settings()

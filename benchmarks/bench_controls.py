@@ -58,9 +58,12 @@ K = 10
 AUDIO = paths.REPO_ROOT.parent / "shared" / "data" / "features" / "audio"
 AUDIO_TABLES = (
     "spotify-kaggle-160k-aggregates/data_by_artist.csv",
-    "spotify-hit-predictor/dataset-of-60s.csv", "spotify-hit-predictor/dataset-of-70s.csv",
-    "spotify-hit-predictor/dataset-of-80s.csv", "spotify-hit-predictor/dataset-of-90s.csv",
-    "spotify-hit-predictor/dataset-of-00s.csv", "spotify-hit-predictor/dataset-of-10s.csv",
+    "spotify-hit-predictor/dataset-of-60s.csv",
+    "spotify-hit-predictor/dataset-of-70s.csv",
+    "spotify-hit-predictor/dataset-of-80s.csv",
+    "spotify-hit-predictor/dataset-of-90s.csv",
+    "spotify-hit-predictor/dataset-of-00s.csv",
+    "spotify-hit-predictor/dataset-of-10s.csv",
     "spotify-top-hits-2000-2019/songs_normalize.csv",
     "musicoset/musicoset_songfeatures/acoustic_features.csv",
 )
@@ -71,7 +74,9 @@ def model_fingerprint() -> dict:
     """Which ``default`` was measured: a hash of its source files (it changes while models/ evolves)."""
     import hashlib
 
-    files = sorted((paths.REPO_ROOT / "models" / "hybrid").glob("*.py")) + [paths.REPO_ROOT / "models" / "steering.py"]
+    files = sorted((paths.REPO_ROOT / "models" / "hybrid").glob("*.py")) + [
+        paths.REPO_ROOT / "models" / "steering.py"
+    ]
     h = hashlib.sha256()
     for f in files:
         h.update(f.read_bytes())
@@ -81,9 +86,14 @@ def model_fingerprint() -> dict:
         out = subprocess.run(["git", *a], cwd=paths.REPO_ROOT, capture_output=True, text=True, check=False)
         return out.stdout.strip()
 
-    return {"files": [str(f.relative_to(paths.REPO_ROOT)) for f in files], "sha256": h.hexdigest()[:16],
-            "commit": git("rev-parse", "--short", "HEAD"),
-            "uncommitted_changes": bool(git("status", "--porcelain", "--", "models/hybrid", "models/steering.py"))}
+    return {
+        "files": [str(f.relative_to(paths.REPO_ROOT)) for f in files],
+        "sha256": h.hexdigest()[:16],
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "uncommitted_changes": bool(
+            git("status", "--porcelain", "--", "models/hybrid", "models/steering.py")
+        ),
+    }
 
 
 def bench_store():
@@ -103,7 +113,9 @@ def bench_store():
         for rel in AUDIO_TABLES:
             if (AUDIO / rel).exists():
                 s = run_job(import_table(store, AUDIO / rel, "audio"))
-                print(f"  audio table {rel}: {s.matched_tracks} tracks, {s.matched_artists} artists", flush=True)
+                print(
+                    f"  audio table {rel}: {s.matched_tracks} tracks, {s.matched_artists} artists", flush=True
+                )
     return store
 
 
@@ -140,9 +152,13 @@ def wide_space(store, space, account_id: int):
     from core.store.schema import Scrobble, Track
 
     with store.engine.connect() as conn:
-        rows = conn.execute(select(Track.id, Track.artist_id).where(Track.id.in_(
-            select(Scrobble.track_id).where(Scrobble.account_id != account_id).distinct()))
-            .order_by(Track.id)).all()
+        rows = conn.execute(
+            select(Track.id, Track.artist_id)
+            .where(
+                Track.id.in_(select(Scrobble.track_id).where(Scrobble.account_id != account_id).distinct())
+            )
+            .order_by(Track.id)
+        ).all()
     return space.extended([r[0] for r in rows], [r[1] for r in rows])
 
 
@@ -223,20 +239,32 @@ def run_account(store, account: str, catalogue: str, every: int = 1) -> dict:
     rows = {}
     for name, a in accs.items():
         rows[name] = {
-            "ndcg@10": a.gain / n, "hr@10": a.hit / n,
+            "ndcg@10": a.gain / n,
+            "hr@10": a.hit / n,
             "ndcg@10_repeat": a.gain_rep / n_rep if n_rep else None,
             "ndcg@10_explore": a.gain_exp / (n - n_rep) if n - n_rep else None,
-            "repeat_share@10": a.repeat_share / n, "new_share@10": 1 - a.repeat_share / n,
+            "repeat_share@10": a.repeat_share / n,
+            "new_share@10": 1 - a.repeat_share / n,
             "self_info@10": a.self_info / n,
             "valence@10": a.valence / a.n_valence if a.n_valence else None,
             "energy@10": a.energy / a.n_energy if a.n_energy else None,
             "audio_known@10": a.audio_known / n,
         }
-    return {"account": account, "catalogue": catalogue, "n_test": split.n_targets, "n_scored": n, "every": every,
-            "n_repeat": n_rep, "n_items": n_items,
-            "audio_known_items": float(np.mean(np.isfinite(valence) | np.isfinite(energy))),
-            "ndcg@10_harness": ndcg(np.asarray(harness_ranks)), "mean_pool": float(np.mean(pool_sizes)),
-            "fit_seconds": round(fit_s, 1), "walk_seconds": round(walk_s, 1), "settings": rows}
+    return {
+        "account": account,
+        "catalogue": catalogue,
+        "n_test": split.n_targets,
+        "n_scored": n,
+        "every": every,
+        "n_repeat": n_rep,
+        "n_items": n_items,
+        "audio_known_items": float(np.mean(np.isfinite(valence) | np.isfinite(energy))),
+        "ndcg@10_harness": ndcg(np.asarray(harness_ranks)),
+        "mean_pool": float(np.mean(pool_sizes)),
+        "fit_seconds": round(fit_s, 1),
+        "walk_seconds": round(walk_s, 1),
+        "settings": rows,
+    }
 
 
 def mean_over_accounts(rows: list[dict]) -> dict:
@@ -251,11 +279,24 @@ def mean_over_accounts(rows: list[dict]) -> dict:
 
 
 def table(mean: dict, title: str) -> str:
-    cols = ("ndcg@10", "hr@10", "ndcg@10_repeat", "ndcg@10_explore", "repeat_share@10", "self_info@10",
-            "valence@10", "energy@10", "audio_known@10")
+    cols = (
+        "ndcg@10",
+        "hr@10",
+        "ndcg@10_repeat",
+        "ndcg@10_explore",
+        "repeat_share@10",
+        "self_info@10",
+        "valence@10",
+        "energy@10",
+        "audio_known@10",
+    )
     base = mean["neutral"]["ndcg@10"]
-    lines = [f"## {title}", "", "| setting | " + " | ".join(cols) + " | ΔNDCG@10 vs neutral |",
-             "|---" * (len(cols) + 2) + "|"]
+    lines = [
+        f"## {title}",
+        "",
+        "| setting | " + " | ".join(cols) + " | ΔNDCG@10 vs neutral |",
+        "|---" * (len(cols) + 2) + "|",
+    ]
     for name, _s in SETTINGS:
         r = mean[name]
         cells = ["–" if r[c] is None else f"{r[c]:.3f}" for c in cols]
@@ -270,8 +311,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--accounts", help="comma-separated (default: every listener with >= 5,000 plays)")
     ap.add_argument("--catalogue", choices=["own", "wide", "both"], default="both")
-    ap.add_argument("--wide-every", type=int, default=4,
-                    help="wide catalogue: score every n-th test target (default 4; scoring ~70k items is slow)")
+    ap.add_argument(
+        "--wide-every",
+        type=int,
+        default=4,
+        help="wide catalogue: score every n-th test target (default 4; scoring ~70k items is slow)",
+    )
     args = ap.parse_args()
     fingerprint = model_fingerprint()  # before the model is imported: the code this run measures
     store = bench_store()
@@ -283,22 +328,39 @@ def main() -> None:
             row = run_account(store, account, catalogue, every=args.wide_every if catalogue == "wide" else 1)
             results[catalogue].append(row)
             nt = row["settings"]["neutral"]
-            print(f"{catalogue:4s} {account:12s} n={row['n_scored']:5d} neutral ndcg@10 {nt['ndcg@10']:.3f} "
-                  f"(harness {row['ndcg@10_harness']:.3f})  explore1 {row['settings']['explore 1.0']['ndcg@10']:.3f} "
-                  f"new@10 {row['settings']['explore 1.0']['new_share@10']:.2f}  fit {row['fit_seconds']} s "
-                  f"walk {row['walk_seconds']} s", flush=True)
+            print(
+                f"{catalogue:4s} {account:12s} n={row['n_scored']:5d} neutral ndcg@10 {nt['ndcg@10']:.3f} "
+                f"(harness {row['ndcg@10_harness']:.3f})  explore1 {row['settings']['explore 1.0']['ndcg@10']:.3f} "
+                f"new@10 {row['settings']['explore 1.0']['new_share@10']:.2f}  fit {row['fit_seconds']} s "
+                f"walk {row['walk_seconds']} s",
+                flush=True,
+            )
     if model_fingerprint()["sha256"] != fingerprint["sha256"]:
         fingerprint["changed_during_run"] = True
-    report = {"model": fingerprint, "accounts": accounts, "k": K, "settings": {n: vars(s) for n, s in SETTINGS}, "per_account": results,
-              "mean": {c: mean_over_accounts(rows) for c, rows in results.items()}}
+    report = {
+        "model": fingerprint,
+        "accounts": accounts,
+        "k": K,
+        "settings": {n: vars(s) for n, s in SETTINGS},
+        "per_account": results,
+        "mean": {c: mean_over_accounts(rows) for c, rows in results.items()},
+    }
     path = save("bench_controls" if args.catalogue == "both" else f"bench_controls_{args.catalogue}", report)
     for c in catalogues:
         print()
         print(table(report["mean"][c], f"{c} catalogue: mean over {len(accounts)} listeners"))
     print(f"\nwrote {path}")
-    print(json.dumps({"neutral_matches_harness": all(
-        abs(r["settings"]["neutral"]["ndcg@10"] - r["ndcg@10_harness"]) < 1e-9
-        for rows in results.values() for r in rows)}))
+    print(
+        json.dumps(
+            {
+                "neutral_matches_harness": all(
+                    abs(r["settings"]["neutral"]["ndcg@10"] - r["ndcg@10_harness"]) < 1e-9
+                    for rows in results.values()
+                    for r in rows
+                )
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -35,8 +35,12 @@ OUT = ROOT / "docs" / "results" / "bench_default.json"
 
 def _pct(values: list[float]) -> dict:
     a = np.asarray(values) * 1000
-    return {"n": len(values), "p50_ms": round(float(np.percentile(a, 50)), 2),
-            "p95_ms": round(float(np.percentile(a, 95)), 2), "max_ms": round(float(a.max()), 2)}
+    return {
+        "n": len(values),
+        "p50_ms": round(float(np.percentile(a, 50)), 2),
+        "p95_ms": round(float(np.percentile(a, 95)), 2),
+        "max_ms": round(float(a.max()), 2),
+    }
 
 
 def main() -> None:
@@ -69,8 +73,14 @@ def main() -> None:
     for run in range(args.runs):
         w0, c0 = time.perf_counter(), time.process_time()
         result = run_job(train_model(store, args.account, "default", seed=run))
-        training.append({"wall_s": round(time.perf_counter() - w0, 2), "cpu_s": round(time.process_time() - c0, 2),
-                         "plays": result.plays, "trained_on": result.params.get("trained_on")})
+        training.append(
+            {
+                "wall_s": round(time.perf_counter() - w0, 2),
+                "cpu_s": round(time.process_time() - c0, 2),
+                "plays": result.plays,
+                "trained_on": result.params.get("trained_on"),
+            }
+        )
         print(f"train run {run + 1}: {training[-1]}", flush=True)
 
     _WARM.clear()
@@ -84,29 +94,41 @@ def main() -> None:
         warm.append(time.perf_counter() - t0)
 
     with store.engine.connect() as conn:
-        last = conn.execute(select(Scrobble.played_at).where(Scrobble.account_id == info.id)
-                            .order_by(Scrobble.played_at.desc()).limit(1)).scalar_one()
+        last = conn.execute(
+            select(Scrobble.played_at)
+            .where(Scrobble.account_id == info.id)
+            .order_by(Scrobble.played_at.desc())
+            .limit(1)
+        ).scalar_one()
     catch_up = []
     t = last
     for i in range(args.calls):
         t += 240
         track = recs[i % len(recs)].track_id
         with store.engine.begin() as conn:
-            conn.execute(Scrobble.__table__.insert().values(account_id=info.id, track_id=track, played_at=t,
-                                                            source="bench"))
+            conn.execute(
+                Scrobble.__table__.insert().values(
+                    account_id=info.id, track_id=track, played_at=t, source="bench"
+                )
+            )
         t0 = time.perf_counter()
         recs = recommend_for(store, args.account, k=20)
         catch_up.append(time.perf_counter() - t0)
 
     doc = {
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine_before": before, "machine_after": machine(),
-        "account": args.account, "training": training,
-        "recommend": {"cold_first_call_ms": round(cold * 1000, 1), "warm": _pct(warm),
-                      "warm_after_new_play": _pct(catch_up)},
+        "machine_before": before,
+        "machine_after": machine(),
+        "account": args.account,
+        "training": training,
+        "recommend": {
+            "cold_first_call_ms": round(cold * 1000, 1),
+            "warm": _pct(warm),
+            "warm_after_new_play": _pct(catch_up),
+        },
         "targets": {"train_s": 120, "recommend_p95_ms": 50},
-        "command": "python -m benchmarks.bench_default " + " ".join(
-            f"--{k} {v}" for k, v in vars(args).items()),
+        "command": "python -m benchmarks.bench_default "
+        + " ".join(f"--{k} {v}" for k, v in vars(args).items()),
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(doc, indent=2), encoding="utf-8")

@@ -36,21 +36,29 @@ def target_check(results: list[dict]) -> dict | None:
         return None
     d, b = rows["default"], rows["markov_recency"]
     both = {r["account"] for r in results if r["model"] == "default"} & {
-        r["account"] for r in results if r["model"] == "markov_recency"}
+        r["account"] for r in results if r["model"] == "markov_recency"
+    }
     per_account = {}
     for acc in sorted(both):
         sub = [r for r in results if r["account"] == acc and r["model"] in ("default", "markov_recency")]
         s = {r["model"]: r for r in summarise(sub)}
         per_account[acc] = {
-            "default_ndcg@10": s["default"]["ndcg@10"], "markov_recency_ndcg@10": s["markov_recency"]["ndcg@10"],
+            "default_ndcg@10": s["default"]["ndcg@10"],
+            "markov_recency_ndcg@10": s["markov_recency"]["ndcg@10"],
             "default_ndcg@10_repeat": s["default"]["ndcg@10_repeat"],
-            "markov_recency_ndcg@10_repeat": s["markov_recency"]["ndcg@10_repeat"]}
+            "markov_recency_ndcg@10_repeat": s["markov_recency"]["ndcg@10_repeat"],
+        }
     return {
-        "default_ndcg@10": d["ndcg@10"], "markov_recency_ndcg@10": b["ndcg@10"],
+        "default_ndcg@10": d["ndcg@10"],
+        "markov_recency_ndcg@10": b["ndcg@10"],
         "relative_gain": d["ndcg@10"] / b["ndcg@10"] - 1,
-        "default_ndcg@10_repeat": d["ndcg@10_repeat"], "markov_recency_ndcg@10_repeat": b["ndcg@10_repeat"],
-        "default_hr@10_repeat": d["hr@10_repeat"], "markov_recency_hr@10_repeat": b["hr@10_repeat"],
-        "target_met": bool(d["ndcg@10"] >= 1.10 * b["ndcg@10"] and d["ndcg@10_repeat"] >= b["ndcg@10_repeat"]),
+        "default_ndcg@10_repeat": d["ndcg@10_repeat"],
+        "markov_recency_ndcg@10_repeat": b["ndcg@10_repeat"],
+        "default_hr@10_repeat": d["hr@10_repeat"],
+        "markov_recency_hr@10_repeat": b["hr@10_repeat"],
+        "target_met": bool(
+            d["ndcg@10"] >= 1.10 * b["ndcg@10"] and d["ndcg@10_repeat"] >= b["ndcg@10_repeat"]
+        ),
         "per_account": per_account,
     }
 
@@ -78,12 +86,19 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "docs" / "results" / "eval.json"))
     ap.add_argument("--merge", action="store_true")
     ap.add_argument("--no-isolate", action="store_true")
-    ap.add_argument("--features", action="store_true",
-                    help="first import ../shared's feature tables for each account and build its embeddings "
-                         "(multimodal models otherwise fall back to their ID-only form)")
+    ap.add_argument(
+        "--features",
+        action="store_true",
+        help="first import ../shared's feature tables for each account and build its embeddings "
+        "(multimodal models otherwise fall back to their ID-only form)",
+    )
     ap.add_argument("--report", action="store_true", help="only print the tables of an existing --out file")
-    ap.add_argument("--upto", type=float, default=None,
-                    help="evaluate on the earliest share of each history (robustness check on another era)")
+    ap.add_argument(
+        "--upto",
+        type=float,
+        default=None,
+        help="evaluate on the earliest share of each history (robustness check on another era)",
+    )
     args = ap.parse_args()
     if args.report:
         report(json.loads(Path(args.out).read_text(encoding="utf-8")))
@@ -112,18 +127,31 @@ def main() -> None:
     for account in accounts:  # saved after every account: a long run keeps what it finished
         if args.features:
             doc.setdefault("features", {})[account] = prepare_features(store, account, show)
-        part = run_job(run_evaluation(store, [account], models, seeds, isolate=not args.no_isolate,
-                                      upto=args.upto), show)
+        part = run_job(
+            run_evaluation(store, [account], models, seeds, isolate=not args.no_isolate, upto=args.upto), show
+        )
         redone = {(r["account"], r["model"]) for r in part["results"]} | {
-            (e["account"], e["model"]) for e in part["errors"]}
+            (e["account"], e["model"]) for e in part["errors"]
+        }
         doc["protocol"] = part["protocol"]
-        doc["results"] = [r for r in doc["results"] if (r["account"], r["model"]) not in redone] + part["results"]
-        doc["errors"] = [e for e in doc["errors"] if (e["account"], e["model"]) not in redone] + part["errors"]
+        doc["results"] = [r for r in doc["results"] if (r["account"], r["model"]) not in redone] + part[
+            "results"
+        ]
+        doc["errors"] = [e for e in doc["errors"] if (e["account"], e["model"]) not in redone] + part[
+            "errors"
+        ]
         doc["target"] = target_check(doc["results"])
-        doc["run"] = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine(),
-                      "seconds": round(time.time() - started, 1), "accounts": accounts, "models": models,
-                      "seeds": seeds, "command": "python -m benchmarks.bench_eval " + " ".join(sys.argv[1:]),
-                      "unavailable_modules": broken_modules(), "finished_accounts": accounts[: accounts.index(account) + 1]}
+        doc["run"] = {
+            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "machine": machine(),
+            "seconds": round(time.time() - started, 1),
+            "accounts": accounts,
+            "models": models,
+            "seeds": seeds,
+            "command": "python -m benchmarks.bench_eval " + " ".join(sys.argv[1:]),
+            "unavailable_modules": broken_modules(),
+            "finished_accounts": accounts[: accounts.index(account) + 1],
+        }
         doc["sittings"] = [*sittings, doc["run"]]
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
@@ -140,9 +168,11 @@ def report(doc: dict) -> None:
     print(account_table(doc["results"]))
     if doc.get("target"):
         t = doc["target"]
-        print(f"\ndefault {t['default_ndcg@10']:.4f} vs markov_recency {t['markov_recency_ndcg@10']:.4f} NDCG@10 "
-              f"({t['relative_gain']:+.1%}); repeat {t['default_ndcg@10_repeat']:.4f} vs "
-              f"{t['markov_recency_ndcg@10_repeat']:.4f}; target met: {t['target_met']}")
+        print(
+            f"\ndefault {t['default_ndcg@10']:.4f} vs markov_recency {t['markov_recency_ndcg@10']:.4f} NDCG@10 "
+            f"({t['relative_gain']:+.1%}); repeat {t['default_ndcg@10_repeat']:.4f} vs "
+            f"{t['markov_recency_ndcg@10_repeat']:.4f}; target met: {t['target_met']}"
+        )
     for e in doc["errors"]:
         print(f"error: {e['account']} / {e['model']}: {e['error']}", file=sys.stderr)
 

@@ -43,8 +43,28 @@ from benchmarks.common import ROOT, save
 sys.path.insert(0, str(ROOT / "tests"))
 
 REAL_RATES = {"lastfm": 4.0, "lrclib": 2.0, "musicbrainz": 1.0, "coverartarchive": 1.0}
-_SYL = ["ka", "lo", "mi", "ne", "su", "ta", "ri", "po", "ve", "za", "du", "fe", "gi", "ho", "ju", "ba", "co",
-        "wy", "xe", "qu"]
+_SYL = [
+    "ka",
+    "lo",
+    "mi",
+    "ne",
+    "su",
+    "ta",
+    "ri",
+    "po",
+    "ve",
+    "za",
+    "du",
+    "fe",
+    "gi",
+    "ho",
+    "ju",
+    "ba",
+    "co",
+    "wy",
+    "xe",
+    "qu",
+]
 
 
 def word(n: int) -> str:
@@ -61,10 +81,19 @@ def catalogue(n_tracks: int) -> list[dict]:
     rows = []
     for i in range(n_tracks):
         a, b = i // 8, i // 4
-        rows.append({"i": i, "artist": f"The {word(100_000 + a)}", "artist_i": a, "album": word(200_000 + b),
-                     "album_i": b, "track": f"{word(i)} {word(50_000 + i)}", "duration_ms": 180_000 + (i % 120) * 1000,
-                     "recording": str(uuid.uuid5(uuid.NAMESPACE_DNS, f"rec{i}")),
-                     "release": str(uuid.uuid5(uuid.NAMESPACE_DNS, f"rel{b}"))})
+        rows.append(
+            {
+                "i": i,
+                "artist": f"The {word(100_000 + a)}",
+                "artist_i": a,
+                "album": word(200_000 + b),
+                "album_i": b,
+                "track": f"{word(i)} {word(50_000 + i)}",
+                "duration_ms": 180_000 + (i % 120) * 1000,
+                "recording": str(uuid.uuid5(uuid.NAMESPACE_DNS, f"rec{i}")),
+                "release": str(uuid.uuid5(uuid.NAMESPACE_DNS, f"rel{b}")),
+            }
+        )
     return rows
 
 
@@ -80,23 +109,56 @@ def start_fakes(cat: list[dict], scale: float) -> dict:
     artists = {r["artist_i"]: r["artist"] for r in cat}
     fm = FakeLastfm(
         users={"bench": []},
-        track_tags={(r["artist"], r["track"]): [("rock", 100), (f"tag{r['i'] % 50}", 60)]
-                    for r in cat if r["i"] % 2 == 0},
+        track_tags={
+            (r["artist"], r["track"]): [("rock", 100), (f"tag{r['i'] % 50}", 60)]
+            for r in cat
+            if r["i"] % 2 == 0
+        },
         artist_tags={name: [("indie", 100), (f"scene{a % 20}", 40)] for a, name in artists.items() if a % 5},
-        artist_info={name: {"bio": f"{name} are a band.\n\nMore about them."} for a, name in artists.items()
-                     if a % 3},
-        rate_limit=REAL_RATES["lastfm"] * scale, rate_window=1.0)
-    lrc = FakeLrclib([LrcRecord(r["i"] + 1, r["track"], r["artist"], r["album"],
-                                r["duration_ms"] / 1000 + (3.5 if r["i"] % 10 == 0 else 0.0),
-                                instrumental=r["i"] % 25 == 0, plainLyrics=None if r["i"] % 25 == 0 else "la la la")
-                      for r in cat if r["i"] % 5 < 3],
-                     rate_limit=REAL_RATES["lrclib"] * scale, rate_window=1.0)
-    mb = FakeMusicBrainz([MbRecording(r["recording"], r["track"], r["artist"], length=r["duration_ms"],
-                                      isrcs=[f"XX{r['i']:010d}"], releases=[MbRelease(r["release"], r["album"])])
-                          for r in cat if r["i"] % 10 < 7],
-                         rate_limit=REAL_RATES["musicbrainz"] * scale, rate_window=1.0)
-    caa = FakeCoverArt({r["release"]: TINY_JPEG for r in cat if r["album_i"] % 4},
-                       rate_limit=REAL_RATES["coverartarchive"] * scale, rate_window=1.0)
+        artist_info={
+            name: {"bio": f"{name} are a band.\n\nMore about them."} for a, name in artists.items() if a % 3
+        },
+        rate_limit=REAL_RATES["lastfm"] * scale,
+        rate_window=1.0,
+    )
+    lrc = FakeLrclib(
+        [
+            LrcRecord(
+                r["i"] + 1,
+                r["track"],
+                r["artist"],
+                r["album"],
+                r["duration_ms"] / 1000 + (3.5 if r["i"] % 10 == 0 else 0.0),
+                instrumental=r["i"] % 25 == 0,
+                plainLyrics=None if r["i"] % 25 == 0 else "la la la",
+            )
+            for r in cat
+            if r["i"] % 5 < 3
+        ],
+        rate_limit=REAL_RATES["lrclib"] * scale,
+        rate_window=1.0,
+    )
+    mb = FakeMusicBrainz(
+        [
+            MbRecording(
+                r["recording"],
+                r["track"],
+                r["artist"],
+                length=r["duration_ms"],
+                isrcs=[f"XX{r['i']:010d}"],
+                releases=[MbRelease(r["release"], r["album"])],
+            )
+            for r in cat
+            if r["i"] % 10 < 7
+        ],
+        rate_limit=REAL_RATES["musicbrainz"] * scale,
+        rate_window=1.0,
+    )
+    caa = FakeCoverArt(
+        {r["release"]: TINY_JPEG for r in cat if r["album_i"] % 4},
+        rate_limit=REAL_RATES["coverartarchive"] * scale,
+        rate_window=1.0,
+    )
     servers = {"lastfm": fm, "lrclib": lrc, "musicbrainz": mb, "coverartarchive": caa}
     for s in servers.values():
         s.start()
@@ -108,17 +170,26 @@ def requests_of(servers: dict) -> dict[str, list]:
     from fakes.musicbrainz_server import lucene_terms
 
     out: dict[str, list] = {}
-    out["lastfm"] = [((r.method, r.params.get("artist", ""), r.params.get("track", "")), r.monotonic, r.status)
-                     for r in servers["lastfm"].requests]
-    out["lrclib"] = [((r.query.get("track_name", ""), r.query.get("artist_name", "")), r.monotonic, r.status)
-                     for r in servers["lrclib"].requests]
+    out["lastfm"] = [
+        ((r.method, r.params.get("artist", ""), r.params.get("track", "")), r.monotonic, r.status)
+        for r in servers["lastfm"].requests
+    ]
+    out["lrclib"] = [
+        ((r.query.get("track_name", ""), r.query.get("artist_name", "")), r.monotonic, r.status)
+        for r in servers["lrclib"].requests
+    ]
     mb = []
     for r in servers["musicbrainz"].requests:
-        terms = dict(lucene_terms(r.query.get("query", ""))) if r.path.rstrip("/") == "/ws/2/recording" else {}
+        terms = (
+            dict(lucene_terms(r.query.get("query", ""))) if r.path.rstrip("/") == "/ws/2/recording" else {}
+        )
         mb.append(((terms.get("recording", r.path), terms.get("artist", "")), r.monotonic, r.status))
     out["musicbrainz"] = mb
-    out["coverartarchive"] = [((r.path.split("/")[2],), r.monotonic, r.status)
-                              for r in servers["coverartarchive"].requests if r.path.startswith("/release/")]
+    out["coverartarchive"] = [
+        ((r.path.split("/")[2],), r.monotonic, r.status)
+        for r in servers["coverartarchive"].requests
+        if r.path.startswith("/release/")
+    ]
     return out
 
 
@@ -143,11 +214,19 @@ def build_store(db: Path, cat: list[dict]) -> None:
 
     store = open_store(f"sqlite:///{db}")
     t0 = 1_600_000_000
-    records = [PlayRecord(r["artist"], r["track"], t0 + 60 * (k * len(cat) + r["i"]), r["album"], None,
-                          r["duration_ms"]) for k in range(2) for r in cat if k == 0 or r["i"] % 3 == 0]
+    records = [
+        PlayRecord(
+            r["artist"], r["track"], t0 + 60 * (k * len(cat) + r["i"]), r["album"], None, r["duration_ms"]
+        )
+        for k in range(2)
+        for r in cat
+        if k == 0 or r["i"] % 3 == 0
+    ]
     with store.engine.begin() as conn:
         aid = get_or_create_account(conn, "bench", now=t0)
-        for _ in Ingestor(conn, aid, "bench", now=2_000_000_000).run(records, ImportSummary("bench", "bench")):
+        for _ in Ingestor(conn, aid, "bench", now=2_000_000_000).run(
+            records, ImportSummary("bench", "bench")
+        ):
             pass
     store.dispose()
 
@@ -156,10 +235,12 @@ def snapshot(db: Path) -> dict[str, set]:
     """Stored items by request key (what a refetch would ask for)."""
     con = sqlite3.connect(db)
     try:
-        q = ("SELECT fs.modality, fs.item_kind, fs.status, a.name, t.name, al.mbid FROM feature_status fs "
-             "LEFT JOIN track t ON fs.item_kind = 'track' AND t.id = fs.item_id "
-             "LEFT JOIN artist a ON a.id = CASE WHEN fs.item_kind = 'artist' THEN fs.item_id ELSE t.artist_id END "
-             "LEFT JOIN album al ON fs.item_kind = 'album' AND al.id = fs.item_id WHERE fs.status != 'pending'")
+        q = (
+            "SELECT fs.modality, fs.item_kind, fs.status, a.name, t.name, al.mbid FROM feature_status fs "
+            "LEFT JOIN track t ON fs.item_kind = 'track' AND t.id = fs.item_id "
+            "LEFT JOIN artist a ON a.id = CASE WHEN fs.item_kind = 'artist' THEN fs.item_id ELSE t.artist_id END "
+            "LEFT JOIN album al ON fs.item_kind = 'album' AND al.id = fs.item_id WHERE fs.status != 'pending'"
+        )
         out: dict[str, set] = {k: set() for k in REAL_RATES}
         for modality, kind, _status, artist, track, mbid in con.execute(q):
             if modality == "tags" and kind == "track":
@@ -207,8 +288,13 @@ def worker(db: str, cfg: dict) -> None:
 def run_worker(db: Path, cfg: dict, kill_at: float | None = None) -> dict:
     env = dict(os.environ, SEGUE_HOME=str(db.parent / "home"), SEGUE_KEYRING="file")
     t0 = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.bench_feature_backlog", "--worker", str(db),
-                             json.dumps(cfg)], cwd=ROOT, stdout=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.bench_feature_backlog", "--worker", str(db), json.dumps(cfg)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     result: dict = {"killed": False}
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -228,11 +314,19 @@ def run_worker(db: Path, cfg: dict, kill_at: float | None = None) -> dict:
 def client_config(servers: dict, scale: float) -> dict:
     from fakes.lastfm_server import DEFAULT_API_KEY
 
-    return {"lastfm_api_key": DEFAULT_API_KEY, "lastfm_root": servers["lastfm"].url,
-            "lrclib_root": servers["lrclib"].root + "/api/", "musicbrainz_root": servers["musicbrainz"].url,
-            "coverart_root": servers["coverartarchive"].root, "lyrics_sources": ["lrclib"],
-            "rates": {k: v * scale for k, v in REAL_RATES.items()}, "timeout": 10.0, "attempts": 4,
-            "backoff_s": 0.2, "lastfm_rate_pause_s": 1.0}
+    return {
+        "lastfm_api_key": DEFAULT_API_KEY,
+        "lastfm_root": servers["lastfm"].url,
+        "lrclib_root": servers["lrclib"].root + "/api/",
+        "musicbrainz_root": servers["musicbrainz"].url,
+        "coverart_root": servers["coverartarchive"].root,
+        "lyrics_sources": ["lrclib"],
+        "rates": {k: v * scale for k, v in REAL_RATES.items()},
+        "timeout": 10.0,
+        "attempts": 4,
+        "backoff_s": 0.2,
+        "lastfm_rate_pause_s": 1.0,
+    }
 
 
 # ------------------------------------------------------------------------------------------ phases
@@ -245,18 +339,30 @@ def limits_report(reqs: dict[str, list], scale: float, seconds: float) -> dict:
         rate = REAL_RATES[svc] * scale
         n = len(rows)
         refused = sum(1 for _, _, st in rows if st in (429, 503))  # each fake's "slow down" answer
-        out[svc] = {"requests": n, "limit_per_s": rate, "busiest_1s_window": max_in_window([t for _, t, _ in rows]),
-                    "refused_by_server": refused, "min_seconds_at_limit": round(max(0, n - 1) / rate, 2),
-                    "at_real_limits_hours": round(n / REAL_RATES[svc] / 3600, 2)}
+        out[svc] = {
+            "requests": n,
+            "limit_per_s": rate,
+            "busiest_1s_window": max_in_window([t for _, t, _ in rows]),
+            "refused_by_server": refused,
+            "min_seconds_at_limit": round(max(0, n - 1) / rate, 2),
+            "at_real_limits_hours": round(n / REAL_RATES[svc] / 3600, 2),
+        }
     min_thread["lastfm (tags then bios)"] = out["lastfm"]["min_seconds_at_limit"]
     min_thread["lrclib (lyrics)"] = out["lrclib"]["min_seconds_at_limit"]
     min_thread["musicbrainz then coverartarchive (ids, art)"] = round(
-        out["musicbrainz"]["min_seconds_at_limit"] + out["coverartarchive"]["min_seconds_at_limit"], 2)
+        out["musicbrainz"]["min_seconds_at_limit"] + out["coverartarchive"]["min_seconds_at_limit"], 2
+    )
     bound = max(min_thread.values())
-    return {"services": out, "min_seconds_per_thread": min_thread, "min_seconds_allowed_by_limits": bound,
-            "measured_seconds": seconds, "respects_limits": all(
-                s["refused_by_server"] == 0 and s["busiest_1s_window"] <= s["limit_per_s"] for s in out.values())
-            and seconds >= bound}
+    return {
+        "services": out,
+        "min_seconds_per_thread": min_thread,
+        "min_seconds_allowed_by_limits": bound,
+        "measured_seconds": seconds,
+        "respects_limits": all(
+            s["refused_by_server"] == 0 and s["busiest_1s_window"] <= s["limit_per_s"] for s in out.values()
+        )
+        and seconds >= bound,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -272,9 +378,13 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     cat = catalogue(args.tracks)
-    results: dict = {"tracks": args.tracks, "artists": len({r["artist_i"] for r in cat}),
-                     "albums": len({r["album_i"] for r in cat}), "scale": args.scale,
-                     "real_rates_per_s": REAL_RATES}
+    results: dict = {
+        "tracks": args.tracks,
+        "artists": len({r["artist_i"] for r in cat}),
+        "albums": len({r["album_i"] for r in cat}),
+        "scale": args.scale,
+        "real_rates_per_s": REAL_RATES,
+    }
     with tempfile.TemporaryDirectory(prefix="bench-backlog-") as tmp:
         tmp = Path(tmp)
         if not args.skip_full:
@@ -285,7 +395,10 @@ def main(argv: list[str] | None = None) -> None:
                 build_store(db, cat)
                 run = run_worker(db, client_config(servers, args.scale))
                 reqs = requests_of(servers)
-                results["full_run"] = {"summary": run.get("summary"), **limits_report(reqs, args.scale, run["seconds"])}
+                results["full_run"] = {
+                    "summary": run.get("summary"),
+                    **limits_report(reqs, args.scale, run["seconds"]),
+                }
                 print(json.dumps(results["full_run"], indent=1)[:3000], file=sys.stderr)
             finally:
                 for s in servers.values():
@@ -302,11 +415,11 @@ def main(argv: list[str] | None = None) -> None:
             before = {svc: len(rows) for svc, rows in requests_of(servers).items()}
             second = run_worker(db, cfg)
             reqs = requests_of(servers)
-            first_keys = {svc: Counter(k for k, _, _ in rows[:before[svc]]) for svc, rows in reqs.items()}
+            first_keys = {svc: Counter(k for k, _, _ in rows[: before[svc]]) for svc, rows in reqs.items()}
             refetched_stored: dict[str, int] = {}
             in_flight: dict[str, int] = {}
             for svc, rows in reqs.items():
-                again = {k for k, _, _ in rows[before[svc]:]} & set(first_keys[svc])
+                again = {k for k, _, _ in rows[before[svc] :]} & set(first_keys[svc])
                 refetched_stored[svc] = len(again & stored[svc])
                 in_flight[svc] = len(again - stored[svc])
             results["kill_resume"] = {
@@ -326,8 +439,10 @@ def main(argv: list[str] | None = None) -> None:
     print(json.dumps({k: v for k, v in results.items() if k != "full_run"}, indent=1))
     if "full_run" in results:
         fr = results["full_run"]
-        print(f"full run: {fr['measured_seconds']} s measured, {fr['min_seconds_allowed_by_limits']} s minimum at "
-              f"the (x{args.scale:g}) limits; respects limits: {fr['respects_limits']}")
+        print(
+            f"full run: {fr['measured_seconds']} s measured, {fr['min_seconds_allowed_by_limits']} s minimum at "
+            f"the (x{args.scale:g}) limits; respects limits: {fr['respects_limits']}"
+        )
     print(f"results in {path}")
 
 

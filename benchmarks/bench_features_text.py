@@ -27,11 +27,16 @@ def _texts(n_lyrics: int, n_short: int) -> tuple[list[str], list[str]]:
     from core.features.embeddings.encoder import clean_lyrics
     from core.features.table_readers import clean_lyrics_cell
 
-    table = pq.read_table(SHARED / "data" / "features" / "lyrics" / "lyrics-poplyrics-1k" / "poplyric-1k.parquet")
+    table = pq.read_table(
+        SHARED / "data" / "features" / "lyrics" / "lyrics-poplyrics-1k" / "poplyric-1k.parquet"
+    )
     rows = table.select(["artist", "track_name", "lyrics"]).to_pylist()
     csv.field_size_limit(sys.maxsize)
     with open(LISTENING / "edelgrace" / "lyrics.csv", newline="", encoding="utf-8") as fh:
-        edel = [{"artist": r[1], "track_name": r[0], "lyrics": r[2]} for r in list(csv.reader(fh, delimiter="\t"))[1:]]
+        edel = [
+            {"artist": r[1], "track_name": r[0], "lyrics": r[2]}
+            for r in list(csv.reader(fh, delimiter="\t"))[1:]
+        ]
     lyrics = [clean_lyrics(clean_lyrics_cell(r["lyrics"] or "")) for r in rows + edel]
     lyrics = [t for t in lyrics if t][:n_lyrics]
     short = [f"{r['artist']} – {r['track_name']}" for r in rows + edel]
@@ -44,8 +49,12 @@ def _rate(encoder, texts: list[str], batch: int) -> dict:
     t = time.perf_counter()
     encoder.encode(texts, batch_size=batch)
     s = time.perf_counter() - t
-    return {"texts": len(texts), "seconds": round(s, 2), "texts_per_s": round(len(texts) / s, 1),
-            "mean_chars": round(sum(map(len, texts)) / len(texts))}
+    return {
+        "texts": len(texts),
+        "seconds": round(s, 2),
+        "texts_per_s": round(len(texts) / s, 1),
+        "mean_chars": round(sum(map(len, texts)) / len(texts)),
+    }
 
 
 def main() -> None:
@@ -65,11 +74,17 @@ def main() -> None:
     out = {"model": enc.model_id, "batch": args.batch, "model_load_s": round(load_s, 2), "threads": {}}
     for threads in (1, 2):
         enc.threads = threads
-        out["threads"][threads] = {"lyrics": _rate(enc, lyrics, args.batch), "short": _rate(enc, short, args.batch)}
+        out["threads"][threads] = {
+            "lyrics": _rate(enc, lyrics, args.batch),
+            "short": _rate(enc, short, args.batch),
+        }
         r = out["threads"][threads]
-        print(f"{enc.model_id}, {threads} torch thread(s): lyrics {r['lyrics']['texts_per_s']} texts/s "
-              f"({r['lyrics']['texts']} texts, ~{r['lyrics']['mean_chars']} chars); short "
-              f"{r['short']['texts_per_s']} texts/s ({r['short']['texts']} texts)", flush=True)
+        print(
+            f"{enc.model_id}, {threads} torch thread(s): lyrics {r['lyrics']['texts_per_s']} texts/s "
+            f"({r['lyrics']['texts']} texts, ~{r['lyrics']['mean_chars']} chars); short "
+            f"{r['short']['texts_per_s']} texts/s ({r['short']['texts']} texts)",
+            flush=True,
+        )
     print(f"model load {load_s:.1f} s; saved {save('features_text', out)}")
 
 

@@ -58,22 +58,31 @@ def main() -> None:
     perm = rng.permutation(len(z))
     cut = int(0.85 * len(z))
     tr, te = perm[:cut], perm[cut:]
-    out = {"rows": int(len(z)), "track_rows": int((kinds == "track").sum()),
-           "artist_rows": int((kinds == "artist").sum()), "beta": {}}
+    out = {
+        "rows": int(len(z)),
+        "track_rows": int((kinds == "track").sum()),
+        "artist_rows": int((kinds == "artist").sum()),
+        "beta": {},
+    }
     for beta in (1.0, 0.2, 0.05):
         t = time.perf_counter()
         state, losses = run_job(train_vae(z[tr], known[tr], beta=beta, seed=0))
         mu = encode(state, z[te], known[te])
-        out["beta"][str(beta)] = {"heldout_recon_mse": round(_heldout(state, z[te], known[te]), 3),
-                                  "active_dims": int((mu.std(0) > 0.1).sum()), "final_loss": round(losses[-1], 3),
-                                  "train_s": round(time.perf_counter() - t, 1)}
+        out["beta"][str(beta)] = {
+            "heldout_recon_mse": round(_heldout(state, z[te], known[te]), 3),
+            "active_dims": int((mu.std(0) > 0.1).sum()),
+            "final_loss": round(losses[-1], 3),
+            "train_s": round(time.perf_counter() - t, 1),
+        }
         print(f"beta {beta}: {out['beta'][str(beta)]}", flush=True)
     t = time.perf_counter()
     built = run_job(build_audio_vae(store))
     out["build_job_s"] = round(time.perf_counter() - t, 1)
     out["build"] = built
-    print(f"{out['rows']:,} rows ({out['track_rows']:,} track, {out['artist_rows']:,} artist); "
-          f"build_audio_vae {out['build_job_s']} s")
+    print(
+        f"{out['rows']:,} rows ({out['track_rows']:,} track, {out['artist_rows']:,} artist); "
+        f"build_audio_vae {out['build_job_s']} s"
+    )
     print(f"saved {save('features_vae', out)}")
 
 

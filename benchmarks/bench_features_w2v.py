@@ -33,8 +33,12 @@ def main() -> None:
     sessions = account_sessions(store.engine, 1, 7200)
     sess_s = time.perf_counter() - t
     plays = sum(len(s) for s in sessions)
-    out = {"plays_after_collapse": plays, "sessions": len(sessions),
-           "sessions_ge2": sum(len(s) >= 2 for s in sessions), "read_and_sessionize_s": round(sess_s, 2)}
+    out = {
+        "plays_after_collapse": plays,
+        "sessions": len(sessions),
+        "sessions_ge2": sum(len(s) >= 2 for s in sessions),
+        "read_and_sessionize_s": round(sess_s, 2),
+    }
     for workers in (1, 2):
         import gensim  # noqa: F401 - imported before timing
 
@@ -49,9 +53,11 @@ def main() -> None:
     again = run_job(build_w2v(store, 1, gap_s=7200))
     out["noop_rerun_s"] = round(time.perf_counter() - t, 2)
     assert first["computed"] == len(ids) and again["computed"] == 0
-    print(f"spacedlevo: {plays:,} plays in {len(sessions):,} sessions (read+sessionize {sess_s:.2f} s); "
-          f"train {out['train_s_workers1']} s (1 worker) / {out['train_s_workers2']} s (2 workers) for "
-          f"{len(ids):,} track vectors; whole job {out['build_job_s']} s; unchanged rerun {out['noop_rerun_s']} s")
+    print(
+        f"spacedlevo: {plays:,} plays in {len(sessions):,} sessions (read+sessionize {sess_s:.2f} s); "
+        f"train {out['train_s_workers1']} s (1 worker) / {out['train_s_workers2']} s (2 workers) for "
+        f"{len(ids):,} track vectors; whole job {out['build_job_s']} s; unchanged rerun {out['noop_rerun_s']} s"
+    )
     print(f"saved {save('features_w2v', out)}")
 
 

@@ -28,12 +28,17 @@ def _real_rows() -> list[tuple[int, str, str, str]]:
     """(uts, artist, album, track) from every real Last.fm-style history with second timestamps."""
     rows: list[tuple[int, str, str, str]] = []
     with sqlite3.connect(f"file:{SQLITE_75K}?mode=ro", uri=True) as db:
-        rows += db.execute("SELECT l.timestamp, ar.name, COALESCE(al.name, ''), t.name FROM listens l "
-                           "JOIN tracks t ON t.id = l.track_id JOIN artists ar ON ar.id = t.artist_id "
-                           "LEFT JOIN albums al ON al.id = t.album_id").fetchall()
+        rows += db.execute(
+            "SELECT l.timestamp, ar.name, COALESCE(al.name, ''), t.name FROM listens l "
+            "JOIN tracks t ON t.id = l.track_id JOIN artists ar ON ar.id = t.artist_id "
+            "LEFT JOIN albums al ON al.id = t.album_id"
+        ).fetchall()
     with (LISTENING / "lastfm-exports" / "krishkumar__lastfm_scrobbles.csv").open(encoding="utf-8") as fh:
-        rows += [(int(r["timestamp"]), r["artist"], r["album"], r["track"]) for r in csv.DictReader(fh)
-                 if r["timestamp"].isdigit() and int(r["timestamp"]) > 0]
+        rows += [
+            (int(r["timestamp"]), r["artist"], r["album"], r["track"])
+            for r in csv.DictReader(fh)
+            if r["timestamp"].isdigit() and int(r["timestamp"]) > 0
+        ]
     with (LISTENING / "lastfm-exports" / "aleex-cs__aleex_cs.csv").open(encoding="utf-8") as fh:
         rows += [(int(r["uts"]), r["artist"], r["album"], r["track"]) for r in csv.DictReader(fh)]
     with (LISTENING / "edelgrace" / "erzadel_cleaned.csv").open(encoding="utf-8") as fh:
@@ -55,8 +60,18 @@ def build_million(path: Path, n: int = 1_000_000) -> int:
             shift = copy * 41 * 86400
             for uts, artist, album, track in rows:
                 ts = uts - shift
-                w.writerow([ts, datetime.fromtimestamp(ts, UTC).strftime("%d %b %Y, %H:%M"), artist, "",
-                            album, "", track, ""])
+                w.writerow(
+                    [
+                        ts,
+                        datetime.fromtimestamp(ts, UTC).strftime("%d %b %Y, %H:%M"),
+                        artist,
+                        "",
+                        album,
+                        "",
+                        track,
+                        "",
+                    ]
+                )
                 written += 1
                 if written >= n:
                     break
@@ -84,10 +99,21 @@ def child_import(path: str, fmt: str, db: str) -> None:
     t2 = time.perf_counter()
     sessions = sessionize(frame)
     sess_s = time.perf_counter() - t2
-    print(json.dumps({"rows": s.read, "added": s.added, "seconds": round(seconds, 3),
-                      "rows_per_s": round(s.read / seconds), "peak_rss_mb_import": round(import_peak, 1),
-                      "plays": len(frame), "load_plays_s": round(load_s, 3), "sessionize_s": round(sess_s, 3),
-                      "sessions": len(sessions)}))
+    print(
+        json.dumps(
+            {
+                "rows": s.read,
+                "added": s.added,
+                "seconds": round(seconds, 3),
+                "rows_per_s": round(s.read / seconds),
+                "peak_rss_mb_import": round(import_peak, 1),
+                "plays": len(frame),
+                "load_plays_s": round(load_s, 3),
+                "sessionize_s": round(sess_s, 3),
+                "sessions": len(sessions),
+            }
+        )
+    )
 
 
 def import_runs(path: Path, fmt: str, tmp: Path, repeat: int) -> dict:
@@ -95,11 +121,24 @@ def import_runs(path: Path, fmt: str, tmp: Path, repeat: int) -> dict:
     with every run's rows/s kept so the spread is visible."""
     runs = []
     for i in range(repeat):
-        runs.append(run_child(["-m", "benchmarks.bench_foundation", "--child", str(path), fmt,
-                               f"sqlite:///{tmp / f'import-{fmt}-{i}.sqlite'}"]))
+        runs.append(
+            run_child(
+                [
+                    "-m",
+                    "benchmarks.bench_foundation",
+                    "--child",
+                    str(path),
+                    fmt,
+                    f"sqlite:///{tmp / f'import-{fmt}-{i}.sqlite'}",
+                ]
+            )
+        )
     median = sorted(runs, key=lambda r: r["rows_per_s"])[len(runs) // 2]
-    return {**median, "runs_rows_per_s": [r["rows_per_s"] for r in runs],
-            "peak_rss_mb_import_max": max(r["peak_rss_mb_import"] for r in runs)}
+    return {
+        **median,
+        "runs_rows_per_s": [r["rows_per_s"] for r in runs],
+        "peak_rss_mb_import_max": max(r["peak_rss_mb_import"] for r in runs),
+    }
 
 
 def bench_noop_sync(tmp: Path) -> dict:
@@ -127,8 +166,12 @@ def bench_noop_sync(tmp: Path) -> dict:
             times.append(time.perf_counter() - t0)
             client.close()
             assert report.added == 0
-    return {"noop_sync_s_median": round(sorted(times)[2], 3), "noop_sync_s_max": round(max(times), 3),
-            "requests_per_noop_sync": report.requests, "backfill_75k_s_unthrottled": round(backfill_s, 2)}
+    return {
+        "noop_sync_s_median": round(sorted(times)[2], 3),
+        "noop_sync_s_max": round(max(times), 3),
+        "requests_per_noop_sync": report.requests,
+        "backfill_75k_s_unthrottled": round(backfill_s, 2),
+    }
 
 
 def main() -> None:
@@ -145,8 +188,10 @@ def main() -> None:
         tmp = Path(d)
         r75 = import_runs(SQLITE_75K, "lastfm-sqlite", tmp, args.repeat)
         results["import_75k"] = r75
-        print(f"75k import: {r75['rows_per_s']:,} rows/s median of {r75['runs_rows_per_s']}, "
-              f"peak {r75['peak_rss_mb_import_max']} MB")
+        print(
+            f"75k import: {r75['rows_per_s']:,} rows/s median of {r75['runs_rows_per_s']}, "
+            f"peak {r75['peak_rss_mb_import_max']} MB"
+        )
         if not args.quick:
             big = tmp / "million.csv"
             t0 = time.perf_counter()
@@ -154,12 +199,16 @@ def main() -> None:
             print(f"built 1M-row file in {time.perf_counter() - t0:.1f}s ({big.stat().st_size / 1e6:.0f} MB)")
             r1m = import_runs(big, "lastfm-ghan", tmp, args.repeat)
             results["import_1m"] = r1m
-            print(f"1M import: {r1m['rows_per_s']:,} rows/s median of {r1m['runs_rows_per_s']}, "
-                  f"peak {r1m['peak_rss_mb_import_max']} MB; "
-                  f"sessionize {r1m['plays']:,} plays in {r1m['sessionize_s']} s")
+            print(
+                f"1M import: {r1m['rows_per_s']:,} rows/s median of {r1m['runs_rows_per_s']}, "
+                f"peak {r1m['peak_rss_mb_import_max']} MB; "
+                f"sessionize {r1m['plays']:,} plays in {r1m['sessionize_s']} s"
+            )
         results["sync"] = bench_noop_sync(tmp)
-        print(f"no-op sync: {results['sync']['noop_sync_s_median']} s median "
-              f"({results['sync']['requests_per_noop_sync']} request)")
+        print(
+            f"no-op sync: {results['sync']['noop_sync_s_median']} s median "
+            f"({results['sync']['requests_per_noop_sync']} request)"
+        )
     print(f"saved {save('foundation', results)}")
 
 

@@ -33,8 +33,19 @@ PERIOD_MS = 5
 
 
 def start_fake_lastfm() -> tuple[subprocess.Popen, str, str, str]:
-    proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "fakes" / "lastfm_server.py"), "--sqlite",
-                             str(SQLITE_75K), "--user", "benchuser"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "tests" / "fakes" / "lastfm_server.py"),
+            "--sqlite",
+            str(SQLITE_75K),
+            "--user",
+            "benchuser",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     line = proc.stdout.readline()
     parts = dict(p.split("=", 1) for p in line.split() if "=" in p)
     root = line.split("API root ", 1)[1].split()[0]
@@ -75,8 +86,11 @@ def training_job(store, account_id: int):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=45.0)
-    parser.add_argument("--jobs", default="sync,import,train", help="which background jobs to run (comma list; "
-                        "'none' measures page switching alone)")
+    parser.add_argument(
+        "--jobs",
+        default="sync,import,train",
+        help="which background jobs to run (comma list; 'none' measures page switching alone)",
+    )
     parser.add_argument("--switch-interval", type=float, default=None, help="sys.setswitchinterval (s)")
     args = parser.parse_args(argv)
     tmp = tempfile.mkdtemp(prefix="segue-bench-stall-")
@@ -142,8 +156,14 @@ def run(args, tmp: str) -> int:
         gaps.append(gap)
         busy.append(own)
         if gap - PERIOD_MS > 50:
-            worst.append({"at_s": round(now - t0, 2), "stall_ms": round(gap - PERIOD_MS, 1),
-                          "gui_cpu_ms": round(own, 1), "page": keys[step[0] % len(keys)]})
+            worst.append(
+                {
+                    "at_s": round(now - t0, 2),
+                    "stall_ms": round(gap - PERIOD_MS, 1),
+                    "gui_cpu_ms": round(own, 1),
+                    "page": keys[step[0] % len(keys)],
+                }
+            )
         last[0], last[1] = now, cpu
 
     t0 = time.perf_counter()
@@ -177,8 +197,13 @@ def run(args, tmp: str) -> int:
     progress = {k: [] for k in handles}
     for k, h in handles.items():
         h.progress.connect(lambda p, k=k: progress[k].append(p.done))
-    wait_until(lambda: time.perf_counter() - t0 > args.seconds or (handles and not any(
-        h.active for h in handles.values())), args.seconds + 30)
+    wait_until(
+        lambda: (
+            time.perf_counter() - t0 > args.seconds
+            or (handles and not any(h.active for h in handles.values()))
+        ),
+        args.seconds + 30,
+    )
     elapsed = time.perf_counter() - t0
     states = {k: h.state for k, h in handles.items()}
     for h in handles.values():
@@ -209,7 +234,7 @@ def run(args, tmp: str) -> int:
         "longest_gui_thread_busy_ms": round(max(busy[1:]), 1) if len(busy) > 1 else None,
         "gui_busy_over_100ms": sum(1 for x in busy[1:] if x > 100),
         "note": "a stall is wall time between 5 ms heartbeats; *_busy_* is the GUI thread's own CPU inside "
-                "one gap (the rest of a stall is waiting for a core or the GIL: compare machine.load_avg_1m)",
+        "one gap (the rest of a stall is waiting for a core or the GIL: compare machine.load_avg_1m)",
         "jobs_state_at_end_of_window": states,
         "progress_events": {k: len(v) for k, v in progress.items()},
         "rss_mb_at_end": round(rss, 1),

@@ -105,8 +105,9 @@ def run_once(home: Path) -> dict:
     env = dict(os.environ, SEGUE_HOME=str(home), SEGUE_KEYRING="file")
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     env["BENCH_T0"] = repr(time.time())
-    out = subprocess.run([sys.executable, "-c", CHILD], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
     if not lines:
         raise SystemExit(f"child failed ({out.returncode}):\n{out.stderr[-3000:]}")
@@ -130,12 +131,15 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "platform": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
         "account_plays": int(plays),
-        "first_paint_s": {"median": round(statistics.median(paint), 3), "max": round(max(paint), 3),
-                          "runs": [round(x, 3) for x in paint]},
+        "first_paint_s": {
+            "median": round(statistics.median(paint), 3),
+            "max": round(max(paint), 3),
+            "runs": [round(x, 3) for x in paint],
+        },
         "first_paint_cpu_s": {"median": round(statistics.median(paint_cpu), 3)},
         "first_page_data_s": {"median": round(statistics.median(data), 3), "max": round(max(data), 3)},
         "note": "wall times include waiting for the CPU: compare with machine.load_avg_1m; *_cpu_s is the "
-                "process's own CPU time (user+system) up to that moment",
+        "process's own CPU time (user+system) up to that moment",
         "rss_after_all_pages_mb": max(r["rss_after_all_pages_mb"] for r in runs),
         "plays_shown": runs[-1]["plays_shown"],
         "target": "first paint < 2 s",

@@ -18,8 +18,12 @@ RESULTS = ROOT / "bench-results"
 
 
 def machine() -> dict:
-    return {"cpus": os.cpu_count(), "python": platform.python_version(), "machine": platform.machine(),
-            "load_avg_1m": round(os.getloadavg()[0], 2)}
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
+    }
 
 
 def peak_rss_mb() -> float:
@@ -30,8 +34,14 @@ def peak_rss_mb() -> float:
 def run_child(args: list[str], env: dict | None = None) -> dict:
     """Run ``python -m benchmarks...`` in a fresh process (so its peak memory is its own); returns the
     JSON object it prints last."""
-    out = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
-                         env=dict(os.environ, **(env or {})), check=False)
+    out = subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, **(env or {})),
+        check=False,
+    )
     if out.returncode != 0:
         raise SystemExit(f"child failed: {' '.join(args)}\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -50,11 +50,17 @@ def export(store, account: str, folder: Path) -> Path:
     d.mkdir(parents=True, exist_ok=True)
     with open(d / f"{account}.inter", "w", encoding="utf-8") as fh:
         fh.write("user_id:token\titem_id:token\ttimestamp:float\n")
-        for i, (item, t) in enumerate(zip(seq.items[: split.start].tolist(), seq.played_at[: split.start].tolist(),
-                                          strict=True)):
+        for i, (item, t) in enumerate(
+            zip(seq.items[: split.start].tolist(), seq.played_at[: split.start].tolist(), strict=True)
+        ):
             fh.write(f"u\t{item}\t{t + i * 1e-3:.3f}\n")  # strictly increasing: RecBole sorts by time
-    np.savez(d / "sequence.npz", items=seq.items, played_at=seq.played_at, test_start=split.start,
-             n_items=len(seq.space))
+    np.savez(
+        d / "sequence.npz",
+        items=seq.items,
+        played_at=seq.played_at,
+        test_start=split.start,
+        n_items=len(seq.space),
+    )
     return d
 
 
@@ -65,8 +71,12 @@ def drive() -> None:
     ap.add_argument("--seeds", default="1")
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--budget", type=float, default=300.0, help="wall-clock seconds of training per run")
-    ap.add_argument("--threads", type=int, default=1,
-                    help="torch threads in the RecBole process (1: measured 4x less CPU than 2 on the busy 2-core box)")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads in the RecBole process (1: measured 4x less CPU than 2 on the busy 2-core box)",
+    )
     ap.add_argument("--out", default=str(OUT))
     args = ap.parse_args()
     if not VENV_PY.exists():
@@ -83,28 +93,69 @@ def drive() -> None:
             d = export(store, account, Path(tmp))
             for model in args.models.split(","):
                 for seed in (int(s) for s in args.seeds.split(",")):
-                    print(f"[{time.time() - started:6.0f}s] {account} {model} seed {seed}", file=sys.stderr, flush=True)
+                    print(
+                        f"[{time.time() - started:6.0f}s] {account} {model} seed {seed}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
                     out = d / f"{model}-{seed}.json"
-                    proc = subprocess.run([str(VENV_PY), str(Path(__file__).resolve()), "run", "--dir", str(d),
-                                           "--account", account, "--model", model, "--seed", str(seed),
-                                           "--epochs", str(args.epochs), "--budget", str(args.budget),
-                                           "--threads", str(args.threads), "--out", str(out)],
-                                          cwd=ROOT, capture_output=True, text=True)
+                    proc = subprocess.run(
+                        [
+                            str(VENV_PY),
+                            str(Path(__file__).resolve()),
+                            "run",
+                            "--dir",
+                            str(d),
+                            "--account",
+                            account,
+                            "--model",
+                            model,
+                            "--seed",
+                            str(seed),
+                            "--epochs",
+                            str(args.epochs),
+                            "--budget",
+                            str(args.budget),
+                            "--threads",
+                            str(args.threads),
+                            "--out",
+                            str(out),
+                        ],
+                        cwd=ROOT,
+                        capture_output=True,
+                        text=True,
+                    )
                     if proc.returncode != 0:
-                        errors.append({"account": account, "model": f"recbole_{model.lower()}",
-                                       "error": proc.stderr.strip().splitlines()[-1:] or proc.returncode})
+                        errors.append(
+                            {
+                                "account": account,
+                                "model": f"recbole_{model.lower()}",
+                                "error": proc.stderr.strip().splitlines()[-1:] or proc.returncode,
+                            }
+                        )
                         continue
                     results.append(json.loads(out.read_text()))
-    doc = {"peer": "RecBole 1.2.1 (own venv, benchmarks/recbole_setup.sh)", "results": results, "errors": errors,
-           "run": {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine(),
-                   "seconds": round(time.time() - started, 1), "max_epochs": args.epochs, "budget_s": args.budget,
-                   "torch_threads": args.threads,
-                   "command": "python -m benchmarks.recbole_peer " + " ".join(sys.argv[1:])}}
+    doc = {
+        "peer": "RecBole 1.2.1 (own venv, benchmarks/recbole_setup.sh)",
+        "results": results,
+        "errors": errors,
+        "run": {
+            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "machine": machine(),
+            "seconds": round(time.time() - started, 1),
+            "max_epochs": args.epochs,
+            "budget_s": args.budget,
+            "torch_threads": args.threads,
+            "command": "python -m benchmarks.recbole_peer " + " ".join(sys.argv[1:]),
+        },
+    }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(doc, indent=1), encoding="utf-8")
     for r in results:
-        print(f"{r['account']:12s} {r['model']:16s} ndcg@10 {r['ndcg@10']:.4f} hr@10 {r['hr@10']:.4f} "
-              f"repeat {r['ndcg@10_repeat']:.4f} train {r['train_seconds']:.0f}s")
+        print(
+            f"{r['account']:12s} {r['model']:16s} ndcg@10 {r['ndcg@10']:.4f} hr@10 {r['hr@10']:.4f} "
+            f"repeat {r['ndcg@10_repeat']:.4f} train {r['train_seconds']:.0f}s"
+        )
     for e in errors:
         print(f"error: {e}", file=sys.stderr)
     print(f"wrote {args.out}")
@@ -142,17 +193,45 @@ def run() -> None:
 
     d = Path(args.dir)
     ckpt = Path(tempfile.mkdtemp(prefix=f"ckpt-{args.model}-{args.seed}-", dir=d))
-    config = Config(model=args.model, dataset=args.account, config_dict={
-        "data_path": str(d.parent), "USER_ID_FIELD": "user_id", "ITEM_ID_FIELD": "item_id",
-        "TIME_FIELD": "timestamp", "load_col": {"inter": ["user_id", "item_id", "timestamp"]},
-        "MAX_ITEM_LIST_LENGTH": 50, "loss_type": "CE", "train_neg_sample_args": None,
-        "eval_args": {"split": {"LS": "valid_and_test"}, "order": "TO", "mode": "full", "group_by": "user"},
-        "epochs": args.epochs, "eval_step": 0, "stopping_step": 10_000, "train_batch_size": 256,
-        "eval_batch_size": 256, "learning_rate": 0.001, "seed": args.seed, "reproducibility": True,
-        "device": "cpu", "use_gpu": False, "show_progress": False, "checkpoint_dir": str(ckpt),
-        "metrics": ["Recall", "NDCG"], "topk": [10], "valid_metric": "NDCG@10", "log_wandb": False,
-        "save_dataset": False, "save_dataloaders": False,
-    })
+    config = Config(
+        model=args.model,
+        dataset=args.account,
+        config_dict={
+            "data_path": str(d.parent),
+            "USER_ID_FIELD": "user_id",
+            "ITEM_ID_FIELD": "item_id",
+            "TIME_FIELD": "timestamp",
+            "load_col": {"inter": ["user_id", "item_id", "timestamp"]},
+            "MAX_ITEM_LIST_LENGTH": 50,
+            "loss_type": "CE",
+            "train_neg_sample_args": None,
+            "eval_args": {
+                "split": {"LS": "valid_and_test"},
+                "order": "TO",
+                "mode": "full",
+                "group_by": "user",
+            },
+            "epochs": args.epochs,
+            "eval_step": 0,
+            "stopping_step": 10_000,
+            "train_batch_size": 256,
+            "eval_batch_size": 256,
+            "learning_rate": 0.001,
+            "seed": args.seed,
+            "reproducibility": True,
+            "device": "cpu",
+            "use_gpu": False,
+            "show_progress": False,
+            "checkpoint_dir": str(ckpt),
+            "metrics": ["Recall", "NDCG"],
+            "topk": [10],
+            "valid_metric": "NDCG@10",
+            "log_wandb": False,
+            "save_dataset": False,
+            "save_dataloaders": False,
+        },
+    )
+
     def note(what: str, since: float) -> None:
         print(f"{what}: {time.perf_counter() - since:.1f} s wall", file=sys.stderr, flush=True)
 
@@ -189,15 +268,17 @@ def run() -> None:
     t2 = time.perf_counter()
     with torch.no_grad():
         for b in range(0, positions.size, 256):
-            batch = positions[b: b + 256]
+            batch = positions[b : b + 256]
             seqs = np.zeros((batch.size, L), np.int64)
             lens = np.zeros(batch.size, np.int64)
             for j, p in enumerate(batch):
-                hist = to_rb[items[max(0, p - 4 * L): p]]
+                hist = to_rb[items[max(0, p - 4 * L) : p]]
                 hist = hist[hist > 0][-L:]
                 seqs[j, : hist.size] = hist
                 lens[j] = max(hist.size, 1)
-            inter = Interaction({"item_id_list": torch.from_numpy(seqs), "item_length": torch.from_numpy(lens)})
+            inter = Interaction(
+                {"item_id_list": torch.from_numpy(seqs), "item_length": torch.from_numpy(lens)}
+            )
             scores = model.full_sort_predict(inter).view(batch.size, -1).numpy()
             for j, p in enumerate(batch):
                 s = np.full(n_items, -np.inf)
@@ -210,12 +291,25 @@ def run() -> None:
     row = {"account": args.account, "model": f"recbole_{args.model.lower()}", "seed": args.seed}
     row.update(summarise(ranks, repeat_mask(items, positions), top, n_items))
     note("test walk", t2)
-    row.update({"train_seconds": round(train_seconds, 2), "eval_seconds": round(time.perf_counter() - t2, 2),
-                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-                "n_items": n_items, "n_train": start, "epochs": epochs,
-                "params": {"max_len": L, "loss": "CE", "max_epochs": args.epochs, "budget_s": args.budget,
-                   "torch_threads": args.threads,
-                           "lr": 0.001, "batch": 256}})
+    row.update(
+        {
+            "train_seconds": round(train_seconds, 2),
+            "eval_seconds": round(time.perf_counter() - t2, 2),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "n_items": n_items,
+            "n_train": start,
+            "epochs": epochs,
+            "params": {
+                "max_len": L,
+                "loss": "CE",
+                "max_epochs": args.epochs,
+                "budget_s": args.budget,
+                "torch_threads": args.threads,
+                "lr": 0.001,
+                "batch": 256,
+            },
+        }
+    )
     Path(args.out).write_text(json.dumps(row), encoding="utf-8")
 
 

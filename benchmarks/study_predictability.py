@@ -34,9 +34,17 @@ import numpy as np
 
 from benchmarks.common import save
 
-INDICATORS = ("repetition", "repetition_within_session", "repetition_across_sessions", "artist_repetition",
-              "diversity")
-WITHIN_KEYS = (*INDICATORS, "repeat_targets")  # the last: share of the week's targets heard before (mechanical)
+INDICATORS = (
+    "repetition",
+    "repetition_within_session",
+    "repetition_across_sessions",
+    "artist_repetition",
+    "diversity",
+)
+WITHIN_KEYS = (
+    *INDICATORS,
+    "repeat_targets",
+)  # the last: share of the week's targets heard before (mechanical)
 MIN_WEEK_PLAYS = 20
 MIN_WEEK_TARGETS = 20
 SMALL = ("lastfm1k", "felhag")
@@ -62,7 +70,7 @@ def spearman(x, y) -> dict:
     if n <= 9:
         rx, ry = _rank(x), _rank(y)
         rx = rx - rx.mean()
-        denom = np.sqrt((rx ** 2).sum() * ((ry - ry.mean()) ** 2).sum())
+        denom = np.sqrt((rx**2).sum() * ((ry - ry.mean()) ** 2).sum())
         obs = abs((rx * (ry - ry.mean())).sum() / denom)
         ry_c = ry - ry.mean()
         perms = np.array(list(itertools.permutations(range(n))), dtype=np.int8)
@@ -78,11 +86,17 @@ def spearman(x, y) -> dict:
 def listener_indicators(weeks: list[dict], until: int | None = None, since: int | None = None) -> dict:
     """Plays-weighted means of the indicators over weeks with enough plays, optionally limited to weeks
     starting before ``until`` / on or after ``since`` (unix seconds)."""
+
     def start(w: dict) -> int:
         return int(datetime.fromisoformat(w["week"]).replace(tzinfo=UTC).timestamp())
 
-    use = [w for w in weeks if w["plays"] >= MIN_WEEK_PLAYS
-           and (until is None or start(w) + 7 * 86400 <= until) and (since is None or start(w) >= since)]
+    use = [
+        w
+        for w in weeks
+        if w["plays"] >= MIN_WEEK_PLAYS
+        and (until is None or start(w) + 7 * 86400 <= until)
+        and (since is None or start(w) >= since)
+    ]
     out = {"weeks": len(use)}
     for key in INDICATORS:
         vals = [(w[key], w["plays"]) for w in use if w.get(key) is not None]
@@ -121,19 +135,33 @@ def run_listener(store, account: str) -> dict:
         label = str(datetime.fromtimestamp(int(ws) * 86400, UTC).date())
         w = by_week.get(label)
         if sel.sum() >= MIN_WEEK_TARGETS and w is not None and w["plays"] >= MIN_WEEK_PLAYS:
-            per_week.append({"week": label, "targets": int(sel.sum()), "ndcg@10": ndcg(run.ranks[sel]),
-                             "ndcg@10_repeat": ndcg(run.ranks[sel & repeat]),
-                             "repeat_targets": float(repeat[sel].mean()),
-                             **{k: w[k] for k in INDICATORS}})
+            per_week.append(
+                {
+                    "week": label,
+                    "targets": int(sel.sum()),
+                    "ndcg@10": ndcg(run.ranks[sel]),
+                    "ndcg@10_repeat": ndcg(run.ranks[sel & repeat]),
+                    "repeat_targets": float(repeat[sel].mean()),
+                    **{k: w[k] for k in INDICATORS},
+                }
+            )
     within = {k: spearman([r["ndcg@10"] for r in per_week], [r[k] for r in per_week]) for k in WITHIN_KEYS}
-    within_repeat = {k: spearman([r["ndcg@10_repeat"] for r in per_week], [r[k] for r in per_week])
-                     for k in WITHIN_KEYS}
+    within_repeat = {
+        k: spearman([r["ndcg@10_repeat"] for r in per_week], [r[k] for r in per_week]) for k in WITHIN_KEYS
+    }
     return {
-        "account": account, "plays": len(seq), "n_test": int(run.ranks.size),
-        "ndcg@10": ndcg(run.ranks), "ndcg@10_repeat": ndcg(run.ranks[repeat]),
-        "repeat_target_share": float(repeat.mean()), "seconds": round(secs, 1),
-        "train_span": listener_indicators(weeks, until=cut), "test_span": listener_indicators(weeks, since=cut),
-        "per_week": per_week, "within": within, "within_repeat": within_repeat,
+        "account": account,
+        "plays": len(seq),
+        "n_test": int(run.ranks.size),
+        "ndcg@10": ndcg(run.ranks),
+        "ndcg@10_repeat": ndcg(run.ranks[repeat]),
+        "repeat_target_share": float(repeat.mean()),
+        "seconds": round(secs, 1),
+        "train_span": listener_indicators(weeks, until=cut),
+        "test_span": listener_indicators(weeks, since=cut),
+        "per_week": per_week,
+        "within": within,
+        "within_repeat": within_repeat,
     }
 
 
@@ -165,7 +193,8 @@ def pooled_within(rows: list[dict], key: str, target: str = "ndcg@10", min_weeks
 
 def between(rows: list[dict], span: str, target: str = "ndcg@10") -> dict:
     return {k: spearman([r[span][k] for r in rows], [r[target] for r in rows]) for k in INDICATORS} | {
-        "repeat_target_share": spearman([r["repeat_target_share"] for r in rows], [r[target] for r in rows])}
+        "repeat_target_share": spearman([r["repeat_target_share"] for r in rows], [r[target] for r in rows])
+    }
 
 
 def _fmt(c: dict) -> str:
@@ -180,7 +209,9 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--accounts", help="comma-separated (default: every listener with >= 5,000 plays)")
-    ap.add_argument("--no-small", action="store_true", help="skip the sensitivity row with the small listeners")
+    ap.add_argument(
+        "--no-small", action="store_true", help="skip the sensitivity row with the small listeners"
+    )
     args = ap.parse_args()
     fingerprint = model_fingerprint()
     store = bench_store()
@@ -190,13 +221,19 @@ def main() -> None:
     for account in [*main_accounts, *extra]:
         r = run_listener(store, account)
         rows[account] = r
-        print(f"{account:12s} plays {r['plays']:6d} test {r['n_test']:5d} ndcg@10 {r['ndcg@10']:.3f} "
-              f"repeat-targets {r['repeat_target_share']:.2f} repetition {r['train_span']['repetition'] or 0:.3f} "
-              f"weeks {len(r['per_week'])} ({r['seconds']} s)", flush=True)
+        print(
+            f"{account:12s} plays {r['plays']:6d} test {r['n_test']:5d} ndcg@10 {r['ndcg@10']:.3f} "
+            f"repeat-targets {r['repeat_target_share']:.2f} repetition {r['train_span']['repetition'] or 0:.3f} "
+            f"weeks {len(r['per_week'])} ({r['seconds']} s)",
+            flush=True,
+        )
     main_rows = [rows[a] for a in main_accounts]
     all_rows = [rows[a] for a in [*main_accounts, *extra]]
     report = {
-        "model": fingerprint, "accounts": main_accounts, "sensitivity_accounts": extra, "listeners": rows,
+        "model": fingerprint,
+        "accounts": main_accounts,
+        "sensitivity_accounts": extra,
+        "listeners": rows,
         "between": {
             "train_span_vs_ndcg": between(main_rows, "train_span"),
             "train_span_vs_ndcg_repeat": between(main_rows, "train_span", "ndcg@10_repeat"),
@@ -205,30 +242,43 @@ def main() -> None:
         },
         "within": {a: rows[a]["within"] for a in main_accounts},
         "within_pooled": {k: pooled_within(main_rows, k) for k in WITHIN_KEYS},
-        "within_pooled_repeat_targets": {k: pooled_within(main_rows, k, "ndcg@10_repeat") for k in WITHIN_KEYS},
+        "within_pooled_repeat_targets": {
+            k: pooled_within(main_rows, k, "ndcg@10_repeat") for k in WITHIN_KEYS
+        },
     }
     path = save("study_predictability", report)
     print("\nBetween listeners (Spearman ρ with NDCG@10 of default):")
-    print("| indicator | training-span indicator | vs NDCG@10 on repeat targets | test-span indicator |"
-          + (" + small listeners |" if extra else ""))
+    print(
+        "| indicator | training-span indicator | vs NDCG@10 on repeat targets | test-span indicator |"
+        + (" + small listeners |" if extra else "")
+    )
     for k in (*INDICATORS, "repeat_target_share"):
         b = report["between"]
-        cells = [_fmt(b["train_span_vs_ndcg"][k]), _fmt(b["train_span_vs_ndcg_repeat"][k]),
-                 _fmt(b["test_span_vs_ndcg"][k])] + ([_fmt(b["with_small_listeners"][k])] if extra else [])
+        cells = [
+            _fmt(b["train_span_vs_ndcg"][k]),
+            _fmt(b["train_span_vs_ndcg_repeat"][k]),
+            _fmt(b["test_span_vs_ndcg"][k]),
+        ] + ([_fmt(b["with_small_listeners"][k])] if extra else [])
         print(f"| {k} | " + " | ".join(cells) + " |")
     print("\nWithin listeners (Spearman ρ, weekly NDCG@10 vs the week's indicator):")
-    print("| listener | weeks | repetition | within-session | across-session | artist repetition | diversity | "
-          "repeat-target share |")
+    print(
+        "| listener | weeks | repetition | within-session | across-session | artist repetition | diversity | "
+        "repeat-target share |"
+    )
     for a in main_accounts:
         w = rows[a]["within"]
         print(f"| {a} | {w['repetition']['n']} | " + " | ".join(_fmt(w[k]) for k in WITHIN_KEYS) + " |")
     print("\nWithin listeners, pooled (within-listener ranks; listeners with >= 4 weeks):")
-    print("| indicator | vs weekly NDCG@10 | listeners positive | vs weekly NDCG@10 on repeat targets | positive |")
+    print(
+        "| indicator | vs weekly NDCG@10 | listeners positive | vs weekly NDCG@10 on repeat targets | positive |"
+    )
     for k in WITHIN_KEYS:
         cells = []
         for block in ("within_pooled", "within_pooled_repeat_targets"):
             w = report[block][k]
-            cells.append(f"r={w.get('r', float('nan')):+.2f} (p={w.get('p', float('nan')):.3f}, {w['weeks']} weeks)")
+            cells.append(
+                f"r={w.get('r', float('nan')):+.2f} (p={w.get('p', float('nan')):.3f}, {w['weeks']} weeks)"
+            )
             cells.append(f"{w['positive']}/{w['listeners']} (sign p={w.get('sign_p', float('nan')):.3f})")
         print(f"| {k} | " + " | ".join(cells) + " |")
     print(f"\nwrote {path}")

@@ -96,10 +96,17 @@ def build_parser(extra: Sequence[Registrar] = ()) -> argparse.ArgumentParser:
     import importlib
 
     parser = argparse.ArgumentParser(prog="segue", description="Segue — your listening history, locally.")
-    parser.add_argument("--db", default=None, help="SQLAlchemy database URL (default: $SEGUE_DB or the "
-                        "SQLite file in the data folder)")
-    parser.add_argument("--home", default=None, help="folder for settings, models, caches and logs "
-                        "(default: $SEGUE_HOME or the per-user data folder)")
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="SQLAlchemy database URL (default: $SEGUE_DB or the SQLite file in the data folder)",
+    )
+    parser.add_argument(
+        "--home",
+        default=None,
+        help="folder for settings, models, caches and logs "
+        "(default: $SEGUE_HOME or the per-user data folder)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in CORE_COMMANDS:
@@ -119,12 +126,19 @@ def _setup_logging(verbose: bool) -> None:
         pass
     if verbose:
         handlers.append(logging.StreamHandler(sys.stderr))
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=handlers,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        handlers=handlers,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
 
 
-def main(argv: Sequence[str] | None = None, extra: Sequence[Registrar] = (),
-         default: Callable[[CliContext], int] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    extra: Sequence[Registrar] = (),
+    default: Callable[[CliContext], int] | None = None,
+) -> int:
     """Parse and run one command; ``default`` handles a bare ``segue`` (the GUI)."""
     parser = build_parser(extra)
     args = parser.parse_args(argv)

@@ -143,14 +143,25 @@ def default_classify(resp: httpx.Response) -> ServiceError | None:
 class HttpClient:
     """httpx.Client with a rate limit, retries and error classification."""
 
-    def __init__(self, base_url: str = "", *, per_second: float = 4.0, timeout: float = 20.0,
-                 attempts: int = 4, backoff_s: float = 1.0, max_backoff_s: float = 60.0,
-                 user_agent: str = USER_AGENT, classify: Classifier = default_classify,
-                 headers: Mapping[str, str] | None = None, transport: httpx.BaseTransport | None = None):
+    def __init__(
+        self,
+        base_url: str = "",
+        *,
+        per_second: float = 4.0,
+        timeout: float = 20.0,
+        attempts: int = 4,
+        backoff_s: float = 1.0,
+        max_backoff_s: float = 60.0,
+        user_agent: str = USER_AGENT,
+        classify: Classifier = default_classify,
+        headers: Mapping[str, str] | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ):
         hdrs = {"User-Agent": user_agent, "Accept": "application/json"}
         hdrs.update(headers or {})
-        self.client = httpx.Client(base_url=base_url, timeout=timeout, headers=hdrs, follow_redirects=True,
-                                   transport=transport)
+        self.client = httpx.Client(
+            base_url=base_url, timeout=timeout, headers=hdrs, follow_redirects=True, transport=transport
+        )
         self.limiter = RateLimiter(per_second)
         self.attempts = attempts
         self.backoff_s = backoff_s
@@ -167,8 +178,15 @@ class HttpClient:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def request(self, method: str, url: str, *, cancel: CancelToken | None = None,
-                parse: Callable[[httpx.Response], Any] | None = None, **kwargs) -> Any:
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        cancel: CancelToken | None = None,
+        parse: Callable[[httpx.Response], Any] | None = None,
+        **kwargs,
+    ) -> Any:
         """Send with retries; returns ``parse(resp)`` (default: the response).
 
         ``parse`` may raise ``ServiceError`` (e.g. an error inside a 200 body) or ValueError (malformed
@@ -198,8 +216,11 @@ class HttpClient:
             last = err
             if not err.retry or attempt == self.attempts - 1:
                 break
-            wait = err.wait_s if isinstance(err, RateLimited) else min(
-                self.max_backoff_s, self.backoff_s * (2 ** attempt)) * (0.5 + random.random() / 2)
+            wait = (
+                err.wait_s
+                if isinstance(err, RateLimited)
+                else min(self.max_backoff_s, self.backoff_s * (2**attempt)) * (0.5 + random.random() / 2)
+            )
             log.info("retrying %s in %.1fs: %s", url.split("?")[0], wait, err)
             if cancel is not None:
                 if cancel.wait(wait):
@@ -209,6 +230,7 @@ class HttpClient:
         assert last is not None
         raise last
 
-    def get_json(self, url: str, params: Mapping[str, Any] | None = None, *,
-                 cancel: CancelToken | None = None) -> Any:
+    def get_json(
+        self, url: str, params: Mapping[str, Any] | None = None, *, cancel: CancelToken | None = None
+    ) -> Any:
         return self.request("GET", url, params=params, cancel=cancel, parse=lambda r: r.json())

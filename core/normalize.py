@@ -43,8 +43,14 @@ def artist_key(name: str) -> str:
 @lru_cache(maxsize=1 << 18)
 def track_key(name: str) -> str:
     key = basic_key(name)
-    if "(" not in key and "[" not in key and "-" not in key and "–" not in key and "—" not in key \
-            and " f" not in key:  # no suffix any rule could strip
+    if (
+        "(" not in key
+        and "[" not in key
+        and "-" not in key
+        and "–" not in key
+        and "—" not in key
+        and " f" not in key
+    ):  # no suffix any rule could strip
         return key
     stripped = _FEAT.sub("", key)
     stripped = _FEAT_TAIL.sub("", stripped)

@@ -33,8 +33,14 @@ def _iso(ts: float | int | None) -> str | None:
     return datetime.fromtimestamp(int(ts), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def session_rows(engine: Engine, account_id: int, gap_s: int = DEFAULT_GAP_S, start: int | None = None,
-                 end: int | None = None, min_plays: int = 1) -> list[dict]:
+def session_rows(
+    engine: Engine,
+    account_id: int,
+    gap_s: int = DEFAULT_GAP_S,
+    start: int | None = None,
+    end: int | None = None,
+    min_plays: int = 1,
+) -> list[dict]:
     """One dict per session: start/end (ISO UTC), minutes, plays, skips, top artists."""
     frame = load_plays(engine, account_id, start, end)
     sess = sessionize(frame, gap_s)
@@ -49,12 +55,20 @@ def session_rows(engine: Engine, account_id: int, gap_s: int = DEFAULT_GAP_S, st
         first, last = sess.bounds(i)
         uniq, counts = np.unique(sess.frame.artist_id[s:e], return_counts=True)
         order = np.argsort(-counts, kind="stable")[:5]
-        rows.append({
-            "index": i, "start": _iso(first), "end": _iso(last), "minutes": round((last - first) / 60, 1),
-            "plays": e - s, "skips": int(sess.skipped[s:e].sum()),
-            "top_artists": [{"id": int(uniq[j]), "name": artist_names.get(int(uniq[j]), "?"),
-                             "plays": int(counts[j])} for j in order],
-        })
+        rows.append(
+            {
+                "index": i,
+                "start": _iso(first),
+                "end": _iso(last),
+                "minutes": round((last - first) / 60, 1),
+                "plays": e - s,
+                "skips": int(sess.skipped[s:e].sum()),
+                "top_artists": [
+                    {"id": int(uniq[j]), "name": artist_names.get(int(uniq[j]), "?"), "plays": int(counts[j])}
+                    for j in order
+                ],
+            }
+        )
     return rows
 
 
@@ -67,10 +81,16 @@ def session_detail(engine: Engine, account_id: int, index: int, gap_s: int = DEF
     out = []
     for k in range(s, e):
         t = info.get(int(sess.frame.track_id[k]))
-        out.append({"played_at": _iso(sess.frame.played_at[k]), "track": t.name if t else "?",
-                    "artist": t.artist if t else "?", "album": t.album if t else None,
-                    "skipped": bool(sess.skipped[k]),
-                    "gap_s": int(sess.frame.played_at[k] - sess.frame.played_at[k - 1]) if k > s else 0})
+        out.append(
+            {
+                "played_at": _iso(sess.frame.played_at[k]),
+                "track": t.name if t else "?",
+                "artist": t.artist if t else "?",
+                "album": t.album if t else None,
+                "skipped": bool(sess.skipped[k]),
+                "gap_s": int(sess.frame.played_at[k] - sess.frame.played_at[k - 1]) if k > s else 0,
+            }
+        )
     return out
 
 
@@ -80,12 +100,20 @@ def _named_top(engine: Engine, rows: list[stats.TopRow], by: str) -> list[dict]:
         label = {i: f"{t.artist} — {t.name}" for i, t in info.items()}
     else:
         label = names(engine, Artist if by == "artist" else Album, [r.id for r in rows])
-    return [{"id": r.id, "name": label.get(r.id, "?"), "plays": r.plays, "hours": round(r.seconds / 3600, 2)}
-            for r in rows]
+    return [
+        {"id": r.id, "name": label.get(r.id, "?"), "plays": r.plays, "hours": round(r.seconds / 3600, 2)}
+        for r in rows
+    ]
 
 
-def stats_report(engine: Engine, account_id: int, start: int | None = None, end: int | None = None,
-                 limit: int = 10, gap_s: int | None = None) -> dict:
+def stats_report(
+    engine: Engine,
+    account_id: int,
+    start: int | None = None,
+    end: int | None = None,
+    limit: int = 10,
+    gap_s: int | None = None,
+) -> dict:
     """Totals, tops by plays and by time, calendar, streaks and the hour × weekday clock."""
     settings = Settings.load()
     tz = stats.resolve_tz(settings.timezone)
@@ -101,10 +129,17 @@ def stats_report(engine: Engine, account_id: int, start: int | None = None, end:
         "sessions": len(sessionize(frame, gap_s)),
         "hours": round(float(secs.sum()) / 3600, 1),
         "estimated_time_share": round(float(estimated.mean()), 3) if len(frame) else 0.0,
-        "distinct": {"tracks": int(np.unique(frame.track_id).size), "artists": int(np.unique(frame.artist_id).size)},
+        "distinct": {
+            "tracks": int(np.unique(frame.track_id).size),
+            "artists": int(np.unique(frame.artist_id).size),
+        },
         "streaks": {
-            "longest": {"start": str(longest.start), "end": str(longest.end), "days": longest.days} if longest else None,
-            "current": {"start": str(current.start), "end": str(current.end), "days": current.days} if current else None,
+            "longest": {"start": str(longest.start), "end": str(longest.end), "days": longest.days}
+            if longest
+            else None,
+            "current": {"start": str(current.start), "end": str(current.end), "days": current.days}
+            if current
+            else None,
         },
         "daily": {str(d): c for d, c in days.items()},
         "hour_weekday": stats.hour_weekday(frame, tz).tolist(),
@@ -121,7 +156,15 @@ def delete_account(store: Store, name: str) -> None:
         acc = conn.execute(select(Account.id).where(Account.name == name)).scalar()
         if acc is None:
             return
-        for table in (Scrobble, Skip, SyncState, ImportRun, ModelRun, Feedback, InsightConsent,
-                      QuestionnaireAnswer):
+        for table in (
+            Scrobble,
+            Skip,
+            SyncState,
+            ImportRun,
+            ModelRun,
+            Feedback,
+            InsightConsent,
+            QuestionnaireAnswer,
+        ):
             conn.execute(delete(table).where(table.account_id == acc))
         conn.execute(delete(Account).where(Account.id == acc))

@@ -38,8 +38,11 @@ def collapse_duplicates(frame: PlayFrame) -> tuple[PlayFrame, np.ndarray]:
         return frame, np.arange(n)
     length = _length_s(frame)
     delta = np.diff(frame.played_at).astype(np.float64)
-    limit = np.where(np.isnan(length[:-1]), DUPLICATE_WINDOW_S, np.maximum(length[:-1] - SKIP_TOLERANCE_S,
-                                                                           DUPLICATE_WINDOW_S))
+    limit = np.where(
+        np.isnan(length[:-1]),
+        DUPLICATE_WINDOW_S,
+        np.maximum(length[:-1] - SKIP_TOLERANCE_S, DUPLICATE_WINDOW_S),
+    )
     dup = (frame.track_id[1:] == frame.track_id[:-1]) & (delta < limit)
     keep = np.concatenate([[True], ~dup])
     idx = np.flatnonzero(keep)
@@ -97,8 +100,12 @@ def sessionize(frame: PlayFrame, gap_s: int = DEFAULT_GAP_S, collapse: bool = Tr
     played = frame.ms_played / 1000.0
     skipped = (~np.isnan(played)) & (~np.isnan(duration)) & (played < duration - SKIP_TOLERANCE_S)
     overlap = np.zeros(n, dtype=bool)
-    overlap[:-1] = (np.isnan(played[:-1]) & ~np.isnan(duration[:-1])
-                    & (np.diff(starts) < duration[:-1] - SKIP_TOLERANCE_S) & ~new_session)
+    overlap[:-1] = (
+        np.isnan(played[:-1])
+        & ~np.isnan(duration[:-1])
+        & (np.diff(starts) < duration[:-1] - SKIP_TOLERANCE_S)
+        & ~new_session
+    )
     skipped |= overlap
     start = np.concatenate([[0], np.flatnonzero(new_session) + 1])
     end = np.concatenate([start[1:], [n]])

@@ -56,7 +56,9 @@ class ItemSpace:
             return int(self.artist_ids.size)
         return int(self.artist_of.max()) + 1 if self.artist_of.size else 0
 
-    def extended(self, track_ids: Sequence[int] | np.ndarray, artist_ids: Sequence[int] | np.ndarray) -> ItemSpace:
+    def extended(
+        self, track_ids: Sequence[int] | np.ndarray, artist_ids: Sequence[int] | np.ndarray
+    ) -> ItemSpace:
         """A space with ``track_ids`` (store artist ``artist_ids``) appended; existing indices keep their
         meaning, so a trained model can score tracks first heard after training. Needs ``artist_ids``."""
         if self.artist_ids is None:
@@ -74,9 +76,11 @@ class ItemSpace:
                 art_index[a] = len(artists)
                 artists.append(a)
             dense.append(art_index[a])
-        return ItemSpace(np.concatenate([self.track_ids, np.asarray([new_t[i] for i in keep], np.int64)]),
-                         np.concatenate([self.artist_of, np.asarray(dense, np.int64)]),
-                         np.asarray(artists, np.int64))
+        return ItemSpace(
+            np.concatenate([self.track_ids, np.asarray([new_t[i] for i in keep], np.int64)]),
+            np.concatenate([self.artist_of, np.asarray(dense, np.int64)]),
+            np.asarray(artists, np.int64),
+        )
 
     def indices(self, track_ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """Dense indices for track ids; unknown tracks map to -1."""
@@ -173,8 +177,13 @@ class Recommender(ABC):
 
     # -- training ---------------------------------------------------------------------------
     @abstractmethod
-    def fit(self, data: TrainData, features: ItemFeatures | None = None,
-            progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> None:
+    def fit(
+        self,
+        data: TrainData,
+        features: ItemFeatures | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+    ) -> None:
         """Learn from ``data``; report Progress (per epoch for iterative models); honour ``cancel``."""
 
     # -- scoring ----------------------------------------------------------------------------
@@ -219,8 +228,9 @@ class Recommender(ABC):
             s[np.asarray(exclude, dtype=np.int64)] = -np.inf
         s[np.isnan(s)] = -np.inf
         top = top_k(s, k)
-        return [Recommendation(int(self.space.track_ids[i]), float(s[i]), self.reason(state, int(i)))
-                for i in top]
+        return [
+            Recommendation(int(self.space.track_ids[i]), float(s[i]), self.reason(state, int(i))) for i in top
+        ]
 
     # -- persistence ------------------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:
@@ -241,9 +251,15 @@ class Recommender(ABC):
         if self.space.artist_ids is not None:
             arrays["space.artist_ids"] = self.space.artist_ids
         save_file(arrays, str(directory / "arrays.safetensors"))
-        config = {"name": self.name, "format_version": FORMAT_VERSION, "model_version": self.version,
-                  "params": self.params}
-        (directory / "config.json").write_text(json.dumps(config, indent=2, default=_jsonable), encoding="utf-8")
+        config = {
+            "name": self.name,
+            "format_version": FORMAT_VERSION,
+            "model_version": self.version,
+            "params": self.params,
+        }
+        (directory / "config.json").write_text(
+            json.dumps(config, indent=2, default=_jsonable), encoding="utf-8"
+        )
 
     @classmethod
     def load(cls, directory: Path) -> Recommender:
@@ -256,16 +272,21 @@ class Recommender(ABC):
             raise ModelError(f"no trained model in {directory}")
         config = json.loads(cfg_path.read_text(encoding="utf-8"))
         if config.get("format_version") != FORMAT_VERSION:
-            raise ModelError(f"model file {directory} was written by another version of Segue "
-                             f"(format {config.get('format_version')}, this is {FORMAT_VERSION}); retrain it")
+            raise ModelError(
+                f"model file {directory} was written by another version of Segue "
+                f"(format {config.get('format_version')}, this is {FORMAT_VERSION}); retrain it"
+            )
         klass = get_model_class(config["name"]) if cls is Recommender else cls
         if config.get("model_version", 1) != klass.version:
-            raise ModelError(f"model file {directory} holds {config['name']} version {config.get('model_version', 1)}, "
-                             f"this Segue expects version {klass.version}; retrain it")
+            raise ModelError(
+                f"model file {directory} holds {config['name']} version {config.get('model_version', 1)}, "
+                f"this Segue expects version {klass.version}; retrain it"
+            )
         model = klass(**config.get("params", {}))
         arrays = load_file(str(directory / "arrays.safetensors"))
-        model.space = ItemSpace(arrays.pop("space.track_ids"), arrays.pop("space.artist_of"),
-                                arrays.pop("space.artist_ids", None))
+        model.space = ItemSpace(
+            arrays.pop("space.track_ids"), arrays.pop("space.artist_of"), arrays.pop("space.artist_ids", None)
+        )
         model.load_arrays({k.removeprefix("model."): v for k, v in arrays.items()})
         return model
 

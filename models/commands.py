@@ -34,14 +34,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run_recommend)
 
     p = sub.add_parser("eval", help="evaluate recommenders on held-out listening (DESIGN.md §8)")
-    p.add_argument("--account", "-a", action="append", default=[],
-                   help="account to evaluate (repeat for several; 'all' for every account)")
+    p.add_argument(
+        "--account",
+        "-a",
+        action="append",
+        default=[],
+        help="account to evaluate (repeat for several; 'all' for every account)",
+    )
     p.add_argument("--models", default="", help="comma-separated model names, or 'all'")
     p.add_argument("--seeds", default="1,2,3", help="comma-separated seeds (default 1,2,3)")
-    p.add_argument("--json", dest="json_out", metavar="OUT.json", help="write the results document ('-': stdout)")
-    p.add_argument("--isolate", action="store_true", help="run each model in its own process (clean memory figures)")
-    p.add_argument("--real", action="store_true",
-                   help="use the real listening histories in ../shared (cached store) instead of --db")
+    p.add_argument(
+        "--json", dest="json_out", metavar="OUT.json", help="write the results document ('-': stdout)"
+    )
+    p.add_argument(
+        "--isolate", action="store_true", help="run each model in its own process (clean memory figures)"
+    )
+    p.add_argument(
+        "--real",
+        action="store_true",
+        help="use the real listening histories in ../shared (cached store) instead of --db",
+    )
     p.add_argument("--list", action="store_true", help="list the registered models and exit")
     p.set_defaults(handler=run_eval)
 
@@ -61,7 +73,9 @@ def run_train(ctx) -> int:
     args = ctx.args
     ctx.account_id(args.account)
     try:
-        result = run_job(train_model(ctx.store, args.account, args.model, args.seed), progress_printer(not args.json))
+        result = run_job(
+            train_model(ctx.store, args.account, args.model, args.seed), progress_printer(not args.json)
+        )
     except ModelError as exc:
         raise CliError(str(exc), 2) from None
     except Cancelled:
@@ -70,8 +84,10 @@ def run_train(ctx) -> int:
     if args.json:
         print_json(result.to_json())
     else:
-        print(f"trained {result.model} for {result.account} on {result.plays:,} plays in {result.train_seconds:.1f} s "
-              f"→ {result.artefact}")
+        print(
+            f"trained {result.model} for {result.account} on {result.plays:,} plays in {result.train_seconds:.1f} s "
+            f"→ {result.artefact}"
+        )
     return 0
 
 
@@ -90,8 +106,16 @@ def run_recommend(ctx) -> int:
     rows = []
     for r in recs:
         t = info.get(r.track_id)
-        rows.append({"track_id": r.track_id, "track": t.name if t else None, "artist": t.artist if t else None,
-                     "score": round(r.score, 6), "reason": r.reason, "new_to_user": r.new_to_user})
+        rows.append(
+            {
+                "track_id": r.track_id,
+                "track": t.name if t else None,
+                "artist": t.artist if t else None,
+                "score": round(r.score, 6),
+                "reason": r.reason,
+                "new_to_user": r.new_to_user,
+            }
+        )
     if args.json:
         print_json({"account": args.account, "suggestions": rows})
         return 0
@@ -118,7 +142,11 @@ def run_eval(ctx) -> int:
         raise CliError("say which accounts: --account NAME (repeatable) or --account all", 2)
     if not args.models:
         raise CliError("say which models: --models a,b,... or --models all (see `segue eval --list`)", 2)
-    models = model_names() if args.models.strip() == "all" else [m.strip() for m in args.models.split(",") if m.strip()]
+    models = (
+        model_names()
+        if args.models.strip() == "all"
+        else [m.strip() for m in args.models.split(",") if m.strip()]
+    )
     for m in models:
         try:
             get_model_class(m)
@@ -132,8 +160,10 @@ def run_eval(ctx) -> int:
     from models.evaluation.runner import run_evaluation
 
     try:
-        doc = run_job(run_evaluation(store, accounts, models, seeds, isolate=args.isolate),
-                      progress_printer(args.json_out != "-"))
+        doc = run_job(
+            run_evaluation(store, accounts, models, seeds, isolate=args.isolate),
+            progress_printer(args.json_out != "-"),
+        )
     except Cancelled:
         raise CliError("evaluation cancelled", 130) from None
     clear_progress()
@@ -183,7 +213,9 @@ def _print_tables(doc: dict) -> None:
     if not rows:
         print("no results")
         return
-    print("Mean over accounts and seeds (full ranking; repeat = heard before, explore = new to the listener):")
+    print(
+        "Mean over accounts and seeds (full ranking; repeat = heard before, explore = new to the listener):"
+    )
     print(text_table(rows, ("accounts", "runs", *METRICS)))
     if len({r.get("account") for r in doc["results"]}) > 1:
         print("\nNDCG@10 per account:")

@@ -63,7 +63,9 @@ def collapse_consecutive(items: np.ndarray) -> np.ndarray:
     return np.flatnonzero(keep)
 
 
-def sequence_from_frame(frame: PlayFrame, gap_s: int = DEFAULT_GAP_S, space: ItemSpace | None = None) -> PlaySequence:
+def sequence_from_frame(
+    frame: PlayFrame, gap_s: int = DEFAULT_GAP_S, space: ItemSpace | None = None
+) -> PlaySequence:
     """Collapse, sessionize and index a frame (``space`` defaults to the frame's own tracks).
 
     Sessions are numbered on the collapsed sequence with the rule model states use when scoring
@@ -80,8 +82,9 @@ def sequence_from_frame(frame: PlayFrame, gap_s: int = DEFAULT_GAP_S, space: Ite
     return PlaySequence(space, items[keep], played_at, session, gap_s)
 
 
-def build_sequence(bind: Connection | Engine, account_id: int, gap_s: int = DEFAULT_GAP_S,
-                   upto: float | None = None) -> PlaySequence:
+def build_sequence(
+    bind: Connection | Engine, account_id: int, gap_s: int = DEFAULT_GAP_S, upto: float | None = None
+) -> PlaySequence:
     """The account's collapsed sequence over every track it has played. ``upto`` (0..1] keeps only
     the earliest share of the stored plays, as if the history ended there (space included)."""
     frame = load_plays(bind, account_id)
@@ -90,8 +93,9 @@ def build_sequence(bind: Connection | Engine, account_id: int, gap_s: int = DEFA
     return sequence_from_frame(frame, gap_s)
 
 
-def build_train_data(bind: Connection | Engine, account_id: int, seed: int = 0,
-                     gap_s: int = DEFAULT_GAP_S) -> TrainData:
+def build_train_data(
+    bind: Connection | Engine, account_id: int, seed: int = 0, gap_s: int = DEFAULT_GAP_S
+) -> TrainData:
     """All of the account's plays as training data (what ``segue train`` fits on)."""
     return build_sequence(bind, account_id, gap_s).all(seed)
 

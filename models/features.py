@@ -58,8 +58,9 @@ class ModalityMatrix:
 class StaticItemFeatures:
     """ItemFeatures over in-memory matrices (also handy for tests of models)."""
 
-    def __init__(self, n_items: int, data: dict[str, ModalityMatrix | tuple[np.ndarray, np.ndarray]]
-                 | None = None):
+    def __init__(
+        self, n_items: int, data: dict[str, ModalityMatrix | tuple[np.ndarray, np.ndarray]] | None = None
+    ):
         self.n_items = int(n_items)
         self._data: dict[str, ModalityMatrix] = {}
         for name, value in (data or {}).items():
@@ -95,22 +96,38 @@ class StaticItemFeatures:
 
     def column_mask(self, modality: str) -> np.ndarray:
         d = self._get(modality)
-        return d.column_mask if d.column_mask is not None else np.repeat(d.mask[:, None], d.matrix.shape[1], 1)
+        return (
+            d.column_mask if d.column_mask is not None else np.repeat(d.mask[:, None], d.matrix.shape[1], 1)
+        )
 
     def dim(self, modality: str) -> int:
         return int(self._get(modality).matrix.shape[1])
 
     def coverage(self) -> dict[str, dict[str, int]]:
         """Per modality: items present at track level, at artist level, absent."""
-        return {m: {"track": int((d.level == TRACK_LEVEL).sum()), "artist": int((d.level == ARTIST_LEVEL).sum()),
-                    "absent": int((~d.mask).sum())} for m, d in self._data.items()}
+        return {
+            m: {
+                "track": int((d.level == TRACK_LEVEL).sum()),
+                "artist": int((d.level == ARTIST_LEVEL).sum()),
+                "absent": int((~d.mask).sum()),
+            }
+            for m, d in self._data.items()
+        }
 
 
 class StoreItemFeatures(StaticItemFeatures):
     """Loads each modality from the store on first use."""
 
-    def __init__(self, engine: Engine, space: ItemSpace, *, account_id: int | None, artist_fallback: bool = True,
-                 tag_vocab: int = DEFAULT_TAG_VOCAB, w2v_scope: str | None = None):
+    def __init__(
+        self,
+        engine: Engine,
+        space: ItemSpace,
+        *,
+        account_id: int | None,
+        artist_fallback: bool = True,
+        tag_vocab: int = DEFAULT_TAG_VOCAB,
+        w2v_scope: str | None = None,
+    ):
         super().__init__(len(space))
         self.engine = engine
         self.track_ids = np.asarray(space.track_ids, np.int64)
@@ -136,7 +153,9 @@ class StoreItemFeatures(StaticItemFeatures):
         return self
 
     # -- loaders ----------------------------------------------------------------------------
-    def _place(self, dim: int, sources: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]]) -> ModalityMatrix:
+    def _place(
+        self, dim: int, sources: list[tuple[np.ndarray, np.ndarray, np.ndarray, int]]
+    ) -> ModalityMatrix:
         """Fill rows from (keys of each item, ids, vectors, level) sources in priority order."""
         n = len(self.track_ids)
         mat = np.zeros((n, dim), np.float32)
@@ -151,8 +170,14 @@ class StoreItemFeatures(StaticItemFeatures):
                     level[row] = lvl
         return ModalityMatrix(mat, level > 0, level)
 
-    def _vectors(self, kind: str, scope: str = "", fallback: bool = True, only_artist: bool = False,
-                 default_dim: int = 150) -> ModalityMatrix:
+    def _vectors(
+        self,
+        kind: str,
+        scope: str = "",
+        fallback: bool = True,
+        only_artist: bool = False,
+        default_dim: int = 150,
+    ) -> ModalityMatrix:
         from core.features.embeddings.store import load_vectors
 
         sources = []
@@ -171,17 +196,34 @@ class StoreItemFeatures(StaticItemFeatures):
         kinds, ids, raw = load_audio_rows(self.engine)
         stats = AudioStats.fit(raw)
         z, known = stats.apply(raw)
-        sources = [(self.track_ids, ids[kinds == "track"], np.concatenate([z, known], 1)[kinds == "track"],
-                    TRACK_LEVEL)]
+        sources = [
+            (
+                self.track_ids,
+                ids[kinds == "track"],
+                np.concatenate([z, known], 1)[kinds == "track"],
+                TRACK_LEVEL,
+            )
+        ]
         if self.artist_fallback:
-            sources.append((self.artist_ids, ids[kinds == "artist"],
-                            np.concatenate([z, known], 1)[kinds == "artist"], ARTIST_LEVEL))
+            sources.append(
+                (
+                    self.artist_ids,
+                    ids[kinds == "artist"],
+                    np.concatenate([z, known], 1)[kinds == "artist"],
+                    ARTIST_LEVEL,
+                )
+            )
         d = len(AUDIO_FEATURES)
         both = self._place(2 * d, sources)
         colmask = both.matrix[:, d:] > 0.5
         present = colmask.any(1)
-        return ModalityMatrix(both.matrix[:, :d].copy(), present, np.where(present, both.level, 0).astype(np.int8),
-                              list(AUDIO_FEATURES), colmask)
+        return ModalityMatrix(
+            both.matrix[:, :d].copy(),
+            present,
+            np.where(present, both.level, 0).astype(np.int8),
+            list(AUDIO_FEATURES),
+            colmask,
+        )
 
     def _load_audio(self) -> ModalityMatrix:
         return self._vectors("audio", fallback=self.artist_fallback)
@@ -200,7 +242,11 @@ class StoreItemFeatures(StaticItemFeatures):
 
         scope = self.w2v_scope
         if scope is None:
-            account = self.account_id if self.account_id is not None else _infer_account(self.engine, self.track_ids)
+            account = (
+                self.account_id
+                if self.account_id is not None
+                else _infer_account(self.engine, self.track_ids)
+            )
             if account is None:
                 return self._place(150, [])
             scope = account_scope(account)
@@ -239,7 +285,9 @@ def _artist_ids(engine: Engine, track_ids: np.ndarray) -> np.ndarray:
     found: dict[int, int] = {}
     with engine.connect() as conn:
         for i in range(0, len(ids), 500):
-            found.update(conn.execute(select(Track.id, Track.artist_id).where(Track.id.in_(ids[i:i + 500]))).all())
+            found.update(
+                conn.execute(select(Track.id, Track.artist_id).where(Track.id.in_(ids[i : i + 500]))).all()
+            )
     for r, t in enumerate(ids):
         out[r] = found.get(t, -1)
     return out
@@ -251,8 +299,11 @@ def _infer_account(engine: Engine, track_ids: np.ndarray) -> int | None:
     ids = [int(t) for t in track_ids.tolist()]
     with engine.connect() as conn:
         for i in range(0, len(ids), 500):
-            for acc, n in conn.execute(select(Scrobble.account_id, func.count()).where(
-                    Scrobble.track_id.in_(ids[i:i + 500])).group_by(Scrobble.account_id)):
+            for acc, n in conn.execute(
+                select(Scrobble.account_id, func.count())
+                .where(Scrobble.track_id.in_(ids[i : i + 500]))
+                .group_by(Scrobble.account_id)
+            ):
                 counts[acc] += n
     return counts.most_common(1)[0][0] if counts else None
 
@@ -268,25 +319,44 @@ def _account_id(engine: Engine, account: int | str | None) -> int | None:
     return info.id
 
 
-def load_item_features(engine: Engine, space: ItemSpace, *, account: int | str | None = None,
-                       artist_fallback: bool = True, tag_vocab: int = DEFAULT_TAG_VOCAB) -> StoreItemFeatures:
+def load_item_features(
+    engine: Engine,
+    space: ItemSpace,
+    *,
+    account: int | str | None = None,
+    artist_fallback: bool = True,
+    tag_vocab: int = DEFAULT_TAG_VOCAB,
+) -> StoreItemFeatures:
     """Content features for ``space`` from the store (lazy: each modality is read on first use).
 
     ``account`` (id or name) picks the Word2Vec scope; when omitted it is the account with the most
     plays of the space's tracks.
     """
-    return StoreItemFeatures(engine, space, account_id=_account_id(engine, account),
-                             artist_fallback=artist_fallback, tag_vocab=tag_vocab)
+    return StoreItemFeatures(
+        engine,
+        space,
+        account_id=_account_id(engine, account),
+        artist_fallback=artist_fallback,
+        tag_vocab=tag_vocab,
+    )
 
 
-def w2v_from_sessions(sessions: Sequence[np.ndarray], n_items: int, *, dim: int = 150, seed: int = 0,
-                      epochs: int = 10, window: int = 5) -> ModalityMatrix:
+def w2v_from_sessions(
+    sessions: Sequence[np.ndarray],
+    n_items: int,
+    *,
+    dim: int = 150,
+    seed: int = 0,
+    epochs: int = 10,
+    window: int = 5,
+) -> ModalityMatrix:
     """CBOW vectors trained on ``sessions`` of dense item indices (e.g. ``TrainData.sessions()``), so a
     model initialised from them has never seen the test span. Items not in any session are absent."""
     from core.features.embeddings.w2v import train_word2vec
 
-    ids, vecs = train_word2vec([list(map(int, s)) for s in sessions], dim=dim, seed=seed, epochs=epochs,
-                               window=window)
+    ids, vecs = train_word2vec(
+        [list(map(int, s)) for s in sessions], dim=dim, seed=seed, epochs=epochs, window=window
+    )
     mat = np.zeros((n_items, dim), np.float32)
     mask = np.zeros(n_items, bool)
     ok = (ids >= 0) & (ids < n_items)
@@ -302,22 +372,34 @@ def shared_feature_tables(shared: str | Path) -> list[tuple[Path, str]]:
     root = Path(shared)
     feats, edel = root / "data" / "features", root / "data" / "listening" / "edelgrace"
     audio = feats / "audio"
-    tables = [*[(audio / "spotify-hit-predictor" / f"dataset-of-{d}s.csv", "audio")
-                for d in ("60", "70", "80", "90", "00", "10")],
-              (audio / "musicoset" / "musicoset_songfeatures" / "acoustic_features.csv", "audio"),
-              (audio / "spotify-top-hits-2000-2019" / "songs_normalize.csv", "audio"),
-              (audio / "spotify-kaggle-160k-aggregates" / "data_by_artist.csv", "audio"),
-              (feats / "lyrics" / "lyrics-poplyrics-1k" / "poplyric-1k.parquet", "lyrics"),
-              *[(p, "lyrics") for p in sorted((feats / "lyrics" / "lyrics-song-lyrics-dataset-21-artists").glob("*.csv"))],
-              (edel / "lyrics.csv", "lyrics"),
-              (feats / "tags" / "hetrec2011-lastfm-2k", "tags"),
-              (edel / "artists.csv", "tags")]
+    tables = [
+        *[
+            (audio / "spotify-hit-predictor" / f"dataset-of-{d}s.csv", "audio")
+            for d in ("60", "70", "80", "90", "00", "10")
+        ],
+        (audio / "musicoset" / "musicoset_songfeatures" / "acoustic_features.csv", "audio"),
+        (audio / "spotify-top-hits-2000-2019" / "songs_normalize.csv", "audio"),
+        (audio / "spotify-kaggle-160k-aggregates" / "data_by_artist.csv", "audio"),
+        (feats / "lyrics" / "lyrics-poplyrics-1k" / "poplyric-1k.parquet", "lyrics"),
+        *[
+            (p, "lyrics")
+            for p in sorted((feats / "lyrics" / "lyrics-song-lyrics-dataset-21-artists").glob("*.csv"))
+        ],
+        (edel / "lyrics.csv", "lyrics"),
+        (feats / "tags" / "hetrec2011-lastfm-2k", "tags"),
+        (edel / "artists.csv", "tags"),
+    ]
     return [(p, k) for p, k in tables if p.exists()]
 
 
-def prepare_account_features(store, account: str, *, tables: Sequence[tuple[str | Path, str]] = (),
-                             kinds: Sequence[str] | None = None, cancel: CancelToken | None = None
-                             ) -> Generator[Progress, None, dict]:
+def prepare_account_features(
+    store,
+    account: str,
+    *,
+    tables: Sequence[tuple[str | Path, str]] = (),
+    kinds: Sequence[str] | None = None,
+    cancel: CancelToken | None = None,
+) -> Generator[Progress, None, dict]:
     """Import ``tables`` ([(path, kind)], kind audio|lyrics|tags; matched against ``account``'s tracks)
     and build every embedding for ``account``. Returns {"tables": [...summaries], "embeddings": {...}}."""
     from core.features.embeddings.build import build_embeddings

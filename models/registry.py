@@ -19,8 +19,17 @@ MODEL_MODULES: list[str] = [
     "models.baselines.item2vec",
     "models.hybrid.default",
     # other families: add your module here (one line each)
-    "models.neural.ann", "models.neural.gru4rec", "models.neural.sasrec", "models.neural.bert4rec", "models.neural.transrec",
-    "models.graph.ease", "models.graph.factor_models", "models.vae.multivae", "models.vae.macridvae", "models.vae.diffusion", "models.content.genre_model",
+    "models.neural.ann",
+    "models.neural.gru4rec",
+    "models.neural.sasrec",
+    "models.neural.bert4rec",
+    "models.neural.transrec",
+    "models.graph.ease",
+    "models.graph.factor_models",
+    "models.vae.multivae",
+    "models.vae.macridvae",
+    "models.vae.diffusion",
+    "models.content.genre_model",
 ]
 
 FEATURE_MODULE = "models.features"

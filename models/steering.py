@@ -116,8 +116,13 @@ def lift_signal(valence: np.ndarray | None, energy: np.ndarray | None, n: int) -
     return out
 
 
-def steer(scores: np.ndarray, plays: np.ndarray, valence: np.ndarray | None = None,
-          energy: np.ndarray | None = None, steering: Steering = Steering()) -> Steered:
+def steer(
+    scores: np.ndarray,
+    plays: np.ndarray,
+    valence: np.ndarray | None = None,
+    energy: np.ndarray | None = None,
+    steering: Steering = Steering(),
+) -> Steered:
     """Re-rank candidates by the user's controls (see the module docstring).
 
     ``scores``: the recommender's scores (higher is better, -inf = cannot be suggested); ``plays``:
@@ -143,8 +148,9 @@ def steer(scores: np.ndarray, plays: np.ndarray, valence: np.ndarray | None = No
     return Steered(u, order.astype(np.int64))
 
 
-def candidate_pool(scores: np.ndarray, heard: np.ndarray, n_familiar: int = POOL_FAMILIAR,
-                   n_new: int = POOL_NEW) -> np.ndarray:
+def candidate_pool(
+    scores: np.ndarray, heard: np.ndarray, n_familiar: int = POOL_FAMILIAR, n_new: int = POOL_NEW
+) -> np.ndarray:
     """Positions of the best ``n_familiar`` heard and best ``n_new`` unheard items with finite scores,
     in the recommender's order (best first)."""
     s = np.asarray(scores, dtype=np.float64)
@@ -159,17 +165,26 @@ def candidate_pool(scores: np.ndarray, heard: np.ndarray, n_familiar: int = POOL
     return pool[np.lexsort((pool, -s[pool]))].astype(np.int64)
 
 
-def steer_recommendations(recs: Sequence, plays: dict[int, int], valence: dict[int, float] | None = None,
-                          energy: dict[int, float] | None = None, steering: Steering = Steering()) -> list:
+def steer_recommendations(
+    recs: Sequence,
+    plays: dict[int, int],
+    valence: dict[int, float] | None = None,
+    energy: dict[int, float] | None = None,
+    steering: Steering = Steering(),
+) -> list:
     """Re-order recommendation objects (with ``track_id`` and ``score``) by the controls; the objects are
     returned as they are (their ``score`` is the recommender's), best first. Neutral: same order."""
     if steering.neutral or not recs:
         return list(recs)
     ids = [int(r.track_id) for r in recs]
     nan = float("nan")
-    result = steer(np.array([float(r.score) for r in recs]), np.array([plays.get(t, 0) for t in ids]),
-                   np.array([(valence or {}).get(t, nan) for t in ids]),
-                   np.array([(energy or {}).get(t, nan) for t in ids]), steering)
+    result = steer(
+        np.array([float(r.score) for r in recs]),
+        np.array([plays.get(t, 0) for t in ids]),
+        np.array([(valence or {}).get(t, nan) for t in ids]),
+        np.array([(energy or {}).get(t, nan) for t in ids]),
+        steering,
+    )
     return [recs[i] for i in result.order]
 
 
@@ -190,8 +205,15 @@ def play_counts(engine, account_id: int, track_ids: Sequence[int]) -> dict[int, 
     out: dict[int, int] = {}
     with engine.connect() as conn:
         for i in range(0, len(ids), 500):
-            part = ids[i:i + 500]
-            out.update({int(t): int(c) for t, c in conn.execute(
-                select(Scrobble.track_id, func.count()).where(
-                    Scrobble.account_id == account_id, Scrobble.track_id.in_(part)).group_by(Scrobble.track_id))})
+            part = ids[i : i + 500]
+            out.update(
+                {
+                    int(t): int(c)
+                    for t, c in conn.execute(
+                        select(Scrobble.track_id, func.count())
+                        .where(Scrobble.account_id == account_id, Scrobble.track_id.in_(part))
+                        .group_by(Scrobble.track_id)
+                    )
+                }
+            )
     return out

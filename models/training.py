@@ -97,9 +97,16 @@ def _accepts(klass: type, name: str) -> bool:
 
 
 # -- training ---------------------------------------------------------------------------------
-def train_model(store: Store, account: str, model_name: str = DEFAULT_MODEL, seed: int = 0, *,
-                gap_s: int = DEFAULT_GAP_S, cancel: CancelToken | None = None,
-                params: dict | None = None) -> Generator[Progress, None, TrainResult]:
+def train_model(
+    store: Store,
+    account: str,
+    model_name: str = DEFAULT_MODEL,
+    seed: int = 0,
+    *,
+    gap_s: int = DEFAULT_GAP_S,
+    cancel: CancelToken | None = None,
+    params: dict | None = None,
+) -> Generator[Progress, None, TrainResult]:
     """Fit ``model_name`` on all of ``account``'s plays and save it; returns a ``TrainResult``."""
     cancel = cancel or CancelToken()
     klass = get_model_class(model_name)
@@ -107,8 +114,10 @@ def train_model(store: Store, account: str, model_name: str = DEFAULT_MODEL, see
     yield Progress(0, None, f"loading {account}'s plays")
     seq = build_sequence(store.engine, info.id, gap_s)
     if len(seq) < MIN_PLAYS:
-        raise ModelError(f"{account} has {len(seq)} play{'s' * (len(seq) != 1)}: a model needs at least "
-                         f"{MIN_PLAYS}; suggestions use what is popular on this computer meanwhile")
+        raise ModelError(
+            f"{account} has {len(seq)} play{'s' * (len(seq) != 1)}: a model needs at least "
+            f"{MIN_PLAYS}; suggestions use what is popular on this computer meanwhile"
+        )
     data = seq.all(seed)
     kwargs = dict(params or {})
     if _accepts(klass, "gap_s"):
@@ -122,8 +131,17 @@ def train_model(store: Store, account: str, model_name: str = DEFAULT_MODEL, see
         cancel.raise_if_cancelled()
         yield Progress(1, 1, "saving the model")
         target = model_dir(account, model_name)
-        _save_atomically(model, target, {"account": account, "model": model_name, "seed": seed,
-                                         "plays": len(seq), "trained_at": int(time.time())})
+        _save_atomically(
+            model,
+            target,
+            {
+                "account": account,
+                "model": model_name,
+                "seed": seed,
+                "plays": len(seq),
+                "trained_at": int(time.time()),
+            },
+        )
     except (Cancelled, KeyboardInterrupt, GeneratorExit):
         _finish_run(store, run_id, "cancelled")
         raise
@@ -131,13 +149,23 @@ def train_model(store: Store, account: str, model_name: str = DEFAULT_MODEL, see
         _finish_run(store, run_id, "failed", metrics={"error": f"{type(exc).__name__}: {exc}"})
         raise
     seconds = time.perf_counter() - t0
-    _finish_run(store, run_id, "ok", params=model.params, artefact=str(target),
-                metrics={"train_seconds": round(seconds, 3), "plays": len(seq), "items": len(seq.space)})
+    _finish_run(
+        store,
+        run_id,
+        "ok",
+        params=model.params,
+        artefact=str(target),
+        metrics={"train_seconds": round(seconds, 3), "plays": len(seq), "items": len(seq.space)},
+    )
     _WARM.pop((store.url, info.id, model_name), None)
-    return TrainResult(account, model_name, seed, len(seq), round(seconds, 3), str(target), _plain(model.params))
+    return TrainResult(
+        account, model_name, seed, len(seq), round(seconds, 3), str(target), _plain(model.params)
+    )
 
 
-def _fit_in_thread(model: Recommender, data, features, cancel: CancelToken) -> Generator[Progress, None, None]:
+def _fit_in_thread(
+    model: Recommender, data, features, cancel: CancelToken
+) -> Generator[Progress, None, None]:
     """Run ``fit`` on a worker thread and relay its Progress; a closed generator cancels the fit."""
     events: queue.Queue = queue.Queue()
     done = object()
@@ -186,14 +214,29 @@ def _plain(obj: Any) -> Any:
 
 def _start_run(store: Store, account_id: int, model: str, seed: int, plays: int) -> int:
     with store.engine.begin() as conn:
-        res = conn.execute(ModelRun.__table__.insert().values(
-            account_id=account_id, model=model, kind="train", seed=seed, status="running",
-            started_at=int(time.time()), plays_at_train=plays))
+        res = conn.execute(
+            ModelRun.__table__.insert().values(
+                account_id=account_id,
+                model=model,
+                kind="train",
+                seed=seed,
+                status="running",
+                started_at=int(time.time()),
+                plays_at_train=plays,
+            )
+        )
         return int(res.inserted_primary_key[0])
 
 
-def _finish_run(store: Store, run_id: int, status: str, *, params: dict | None = None, metrics: dict | None = None,
-                artefact: str | None = None) -> None:
+def _finish_run(
+    store: Store,
+    run_id: int,
+    status: str,
+    *,
+    params: dict | None = None,
+    metrics: dict | None = None,
+    artefact: str | None = None,
+) -> None:
     values: dict[str, Any] = {"status": status, "finished_at": int(time.time())}
     if params is not None:
         values["params"] = _plain(params)
@@ -209,8 +252,10 @@ def load_model(account: str, model_name: str = DEFAULT_MODEL) -> Recommender:
     """The saved model; ``ModelError`` when missing or written by another version (message says what to do)."""
     directory = model_dir(account, model_name)
     if not (directory / "config.json").exists():
-        raise ModelError(f"no trained {model_name} model for {account}; run `segue train --account {account} "
-                         f"--model {model_name}`")
+        raise ModelError(
+            f"no trained {model_name} model for {account}; run `segue train --account {account} "
+            f"--model {model_name}`"
+        )
     return Recommender.load(directory)
 
 
@@ -237,12 +282,18 @@ _LOCK = threading.Lock()
 
 def _count_upto(store: Store, account_id: int, t: int) -> int:
     with store.engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(Scrobble).where(
-            Scrobble.account_id == account_id, Scrobble.played_at <= t)).scalar_one())
+        return int(
+            conn.execute(
+                select(func.count())
+                .select_from(Scrobble)
+                .where(Scrobble.account_id == account_id, Scrobble.played_at <= t)
+            ).scalar_one()
+        )
 
 
-def _warm_state(store: Store, info, model_name: str, gap_s: int, train_if_missing: bool,
-                cancel: CancelToken | None) -> _Warm:
+def _warm_state(
+    store: Store, info, model_name: str, gap_s: int, train_if_missing: bool, cancel: CancelToken | None
+) -> _Warm:
     key = (store.url, info.id, model_name)
     directory = model_dir(info.name, model_name)
     warm = _WARM.get(key)
@@ -270,8 +321,15 @@ def _warm_state(store: Store, info, model_name: str, gap_s: int, train_if_missin
     items = model.space.indices(frame.track_id)
     state = model.start(items, frame.played_at)
     last_time = int(frame.played_at[-1]) if len(frame) else 0
-    warm = _Warm(model, state, last_time, _count_upto(store, info.id, last_time),
-                 int(frame.track_id[-1]) if len(frame) else -1, cfg.stat().st_mtime, time.monotonic())
+    warm = _Warm(
+        model,
+        state,
+        last_time,
+        _count_upto(store, info.id, last_time),
+        int(frame.track_id[-1]) if len(frame) else -1,
+        cfg.stat().st_mtime,
+        time.monotonic(),
+    )
     _WARM[key] = warm
     return warm
 
@@ -302,10 +360,19 @@ def _catch_up(store: Store, account_id: int, warm: _Warm) -> None:
     warm.seen_upto += len(frame)
 
 
-def recommend_for(store: Store, account: str, k: int = 20, *, exclude: Sequence[int] = (),
-                  boost: Sequence[int] = (), explore: bool = False, model: str = DEFAULT_MODEL,
-                  gap_s: int = DEFAULT_GAP_S, train_if_missing: bool = True,
-                  cancel: CancelToken | None = None) -> list[Recommendation]:
+def recommend_for(
+    store: Store,
+    account: str,
+    k: int = 20,
+    *,
+    exclude: Sequence[int] = (),
+    boost: Sequence[int] = (),
+    explore: bool = False,
+    model: str = DEFAULT_MODEL,
+    gap_s: int = DEFAULT_GAP_S,
+    train_if_missing: bool = True,
+    cancel: CancelToken | None = None,
+) -> list[Recommendation]:
     """Top-``k`` next tracks for ``account`` with reasons in plain words.
 
     ``exclude``/``boost``: store track ids to leave out / lift (liked tracks). ``explore``: only tracks
@@ -376,14 +443,19 @@ def _render(store: Store, model: Recommender, recs: list[Recommendation]) -> lis
     return [replace(r, reason=_TOKEN.sub(sub, r.reason)) for r in recs]
 
 
-def _explore(store: Store, info, model: Recommender, state: Any, k: int, exclude: Sequence[int]) -> list[Recommendation]:
+def _explore(
+    store: Store, info, model: Recommender, state: Any, k: int, exclude: Sequence[int]
+) -> list[Recommendation]:
     """New-to-you tracks from the store's other accounts, by how much you play their artists lately."""
     heard = set(model.space.track_ids.tolist())
     excl = set(int(e) for e in exclude)
     with store.engine.connect() as conn:
-        rows = conn.execute(select(Scrobble.track_id, Track.artist_id, func.count())
-                            .join(Track, Track.id == Scrobble.track_id)
-                            .where(Scrobble.account_id != info.id).group_by(Scrobble.track_id)).all()
+        rows = conn.execute(
+            select(Scrobble.track_id, Track.artist_id, func.count())
+            .join(Track, Track.id == Scrobble.track_id)
+            .where(Scrobble.account_id != info.id)
+            .group_by(Scrobble.track_id)
+        ).all()
     rows = [r for r in rows if r[0] not in heard and r[0] not in excl]
     if not rows:
         return []
@@ -391,14 +463,22 @@ def _explore(store: Store, info, model: Recommender, state: Any, k: int, exclude
     sig = getattr(state, "extra", {}).get("signals")
     if sig is not None and model.space.artist_ids is not None:
         values = sig.artist_recent[1].values
-        affinity = {int(a): float(np.log1p(values[i])) for i, a in enumerate(model.space.artist_ids.tolist())
-                    if i < values.size}
-    scored = sorted(((affinity.get(a, 0.0) * 10 + np.log1p(c) / 10, t, a) for t, a, c in rows), reverse=True)[:k]
+        affinity = {
+            int(a): float(np.log1p(values[i]))
+            for i, a in enumerate(model.space.artist_ids.tolist())
+            if i < values.size
+        }
+    scored = sorted(((affinity.get(a, 0.0) * 10 + np.log1p(c) / 10, t, a) for t, a, c in rows), reverse=True)[
+        :k
+    ]
     anames = names(store.engine, Artist, {a for _, _, a in scored})
     out = []
     for score, t, a in scored:
-        reason = (f"new to you: by {anames.get(a, 'an artist')}, whom you play a lot lately" if affinity.get(a, 0) > 0
-                  else "new to you: popular with other listeners on this computer")
+        reason = (
+            f"new to you: by {anames.get(a, 'an artist')}, whom you play a lot lately"
+            if affinity.get(a, 0) > 0
+            else "new to you: popular with other listeners on this computer"
+        )
         out.append(Recommendation(int(t), float(score), reason, new_to_user=True))
     return out
 
@@ -407,12 +487,24 @@ def _popular_fallback(store: Store, info, k: int, exclude: Sequence[int]) -> lis
     excl = set(int(e) for e in exclude)
     with store.engine.connect() as conn:
         own = conn.execute(select(Scrobble.track_id).where(Scrobble.account_id == info.id)).scalars().all()
-        rows = conn.execute(select(Scrobble.track_id, func.count().label("n"))
-                            .group_by(Scrobble.track_id).order_by(func.count().desc(), Scrobble.track_id)
-                            .limit(k + len(excl) + len(own) + 1)).all()
+        rows = conn.execute(
+            select(Scrobble.track_id, func.count().label("n"))
+            .group_by(Scrobble.track_id)
+            .order_by(func.count().desc(), Scrobble.track_id)
+            .limit(k + len(excl) + len(own) + 1)
+        ).all()
     picks = [(t, n) for t, n in rows if t not in excl and t not in set(own)][:k]
     if not picks:
-        raise ModelError(f"{info.name} has {info.plays} play{'s' * (info.plays != 1)} and there is nothing else on "
-                         "this computer to suggest from yet: import a history or sync to get suggestions")
-    return [Recommendation(int(t), float(n), f"popular on this computer ({n} plays); your own suggestions start "
-                           f"after a few plays", new_to_user=True) for t, n in picks]
+        raise ModelError(
+            f"{info.name} has {info.plays} play{'s' * (info.plays != 1)} and there is nothing else on "
+            "this computer to suggest from yet: import a history or sync to get suggestions"
+        )
+    return [
+        Recommendation(
+            int(t),
+            float(n),
+            f"popular on this computer ({n} plays); your own suggestions start after a few plays",
+            new_to_user=True,
+        )
+        for t, n in picks
+    ]

@@ -32,7 +32,10 @@ KIND_NAMES = {"lastfm": "Last.fm", "local": "Imported files", "demo": "Demo"}
 
 ACCOUNT_COLUMNS = [
     Column("Account", lambda r: r["name"]),
-    Column("Source", lambda r: KIND_NAMES.get(r["kind"], r["kind"]) + (f" · {r['username']}" if r["username"] else "")),
+    Column(
+        "Source",
+        lambda r: KIND_NAMES.get(r["kind"], r["kind"]) + (f" · {r['username']}" if r["username"] else ""),
+    ),
     Column("Plays", lambda r: f"{r['plays']:,}", Qt.AlignmentFlag.AlignRight),
     Column("From", lambda r: fmt.day(r["first"])),
     Column("To", lambda r: fmt.day(r["last"])),
@@ -51,7 +54,9 @@ def summarise(report) -> str:
             skipped[k] = skipped.get(k, 0) + v
     parts = [f"{fmt.count(len(files), 'file')}: {added:,} plays added", f"{dup:,} already there"]
     if skipped:
-        parts.append("skipped " + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in sorted(skipped.items())))
+        parts.append(
+            "skipped " + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in sorted(skipped.items()))
+        )
     if report.failures:
         parts.append(f"{fmt.count(len(report.failures), 'file')} could not be read")
     return "; ".join(parts)
@@ -104,9 +109,14 @@ class AccountsPage(Page):
         self.table.selectionModel().currentChanged.connect(lambda *_a: self._update_buttons())
         lay.addWidget(self.table)
         row = QHBoxLayout()
-        self.sync_button = button("Sync now", accent=True, tip="Fetch new plays from Last.fm for this account")
-        self.delete_button = button("Delete account data…", danger=True,
-                                    tip="Remove the account with all its plays, models, feedback and insights")
+        self.sync_button = button(
+            "Sync now", accent=True, tip="Fetch new plays from Last.fm for this account"
+        )
+        self.delete_button = button(
+            "Delete account data…",
+            danger=True,
+            tip="Remove the account with all its plays, models, feedback and insights",
+        )
         self.sync_button.clicked.connect(self.sync_selected)
         self.delete_button.clicked.connect(self._ask_delete)
         row.addWidget(self.sync_button)
@@ -142,8 +152,11 @@ class AccountsPage(Page):
         acc = self.selected()
         syncing = acc is not None and self.ctx.jobs.busy(f"sync:{acc['name']}")
         self.sync_button.setEnabled(acc is not None and acc["kind"] == "lastfm" and not syncing)
-        self.sync_button.setToolTip("Fetch new plays from Last.fm" if acc is None or acc["kind"] == "lastfm"
-                                    else "Only Last.fm accounts sync; import files to add to this one")
+        self.sync_button.setToolTip(
+            "Fetch new plays from Last.fm"
+            if acc is None or acc["kind"] == "lastfm"
+            else "Only Last.fm accounts sync; import files to add to this one"
+        )
         self.delete_button.setEnabled(acc is not None)
 
     def reload(self) -> None:
@@ -157,8 +170,18 @@ class AccountsPage(Page):
             rows = []
             for a in accounts:
                 synced = max((s.updated_at or 0 for s in sync_states(engine, a.id)), default=0) or None
-                rows.append({"id": a.id, "name": a.name, "kind": a.kind, "username": a.username,
-                             "plays": a.plays, "first": a.first, "last": a.last, "synced": synced})
+                rows.append(
+                    {
+                        "id": a.id,
+                        "name": a.name,
+                        "kind": a.kind,
+                        "username": a.username,
+                        "plays": a.plays,
+                        "first": a.first,
+                        "last": a.last,
+                        "synced": synced,
+                    }
+                )
             return rows
 
         h = self.ctx.run("Loading accounts", job)
@@ -168,8 +191,14 @@ class AccountsPage(Page):
         current = self.into.currentText()
         self.into.clear()
         self.into.addItems(names)
-        self.into.setCurrentText(current or (self.ctx.account.name if self.ctx.account and
-                                             self.ctx.account.kind != "demo" else "my-history"))
+        self.into.setCurrentText(
+            current
+            or (
+                self.ctx.account.name
+                if self.ctx.account and self.ctx.account.kind != "demo"
+                else "my-history"
+            )
+        )
         self.connections.refresh()
 
     def _accounts_loaded(self, rows: list[dict]) -> None:
@@ -195,24 +224,35 @@ class AccountsPage(Page):
         if bg is not None and bg.ready and username == account:
             handle = bg.submit("sync", title, account=account)
             handle.finished.connect(lambda report: self._synced(account, report, refresh=False))
-            handle.failed.connect(lambda err: self.ctx.notify(
-                f"{title}: {err.message}", "error",
-                retry=(lambda: self.sync_account(account, username)) if err.retryable else None))
+            handle.failed.connect(
+                lambda err: self.ctx.notify(
+                    f"{title}: {err.message}",
+                    "error",
+                    retry=(lambda: self.sync_account(account, username)) if err.retryable else None,
+                )
+            )
         else:
             from app.procjobs import in_process, store_url
 
             job = in_process("app.procjobs:sync_job", store_url(self.ctx.store), account, username)
-            handle = self.ctx.run(title, job, resource=f"sync:{account}",
-                                  on_result=lambda report: self._synced(account, report))
+            handle = self.ctx.run(
+                title, job, resource=f"sync:{account}", on_result=lambda report: self._synced(account, report)
+            )
         self.sync_row.track(handle, f"Syncing {account}")
         handle.done.connect(self._update_buttons)
         self._update_buttons()
         return handle
 
     def _synced(self, account: str, report, refresh: bool = True) -> None:
-        self.ctx.notify(f"{account}: {report.added:,} new plays from Last.fm"
-                        + (f", {report.deleted} removed, {report.edited} edited" if report.deleted or report.edited
-                           else ""), "success")
+        self.ctx.notify(
+            f"{account}: {report.added:,} new plays from Last.fm"
+            + (
+                f", {report.deleted} removed, {report.edited} edited"
+                if report.deleted or report.edited
+                else ""
+            ),
+            "success",
+        )
         if refresh:
             self.ctx.data_changed(-1, select=account)
         else:  # the background runner announces the new data itself
@@ -222,8 +262,10 @@ class AccountsPage(Page):
         acc = self.selected()
         if acc is None:
             return
-        self.confirm_text.setText(f"Delete <b>{acc['name']}</b> with its {acc['plays']:,} plays, trained models, "
-                                  "feedback and insights? This cannot be undone.")
+        self.confirm_text.setText(
+            f"Delete <b>{acc['name']}</b> with its {acc['plays']:,} plays, trained models, "
+            "feedback and insights? This cannot be undone."
+        )
         self.confirm.show()
         self.confirm_no.setFocus()
 
@@ -259,10 +301,15 @@ class AccountsPage(Page):
         lay.setContentsMargins(16, 12, 16, 14)
         lay.setSpacing(8)
         lay.addWidget(label("Import history files", "section"))
-        lay.addWidget(label("Last.fm exports (CSV, lastfmstats JSON, Last.fm-1K TSV), Spotify “Account data” and "
-                            "“Extended streaming history” (JSON or the whole .zip), ListenBrainz exports, or any "
-                            "CSV with artist, track and time columns. Importing the same file twice adds nothing.",
-                            "muted", wrap=True))
+        lay.addWidget(
+            label(
+                "Last.fm exports (CSV, lastfmstats JSON, Last.fm-1K TSV), Spotify “Account data” and "
+                "“Extended streaming history” (JSON or the whole .zip), ListenBrainz exports, or any "
+                "CSV with artist, track and time columns. Importing the same file twice adds nothing.",
+                "muted",
+                wrap=True,
+            )
+        )
         row = QHBoxLayout()
         row.addWidget(label("Into account"))
         self.into = QComboBox()
@@ -288,9 +335,12 @@ class AccountsPage(Page):
         return box
 
     def _choose_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Import listening history", str(Path.home()),
-                                                "History files (*.csv *.tsv *.txt *.json *.jsonl *.zip *.sqlite "
-                                                "*.db *.backup);;All files (*)")
+        paths, _ = QFileDialog.getOpenFileNames(
+            self,
+            "Import listening history",
+            str(Path.home()),
+            "History files (*.csv *.tsv *.txt *.json *.jsonl *.zip *.sqlite *.db *.backup);;All files (*)",
+        )
         if paths:
             self.import_paths(paths)
 
@@ -309,9 +359,15 @@ class AccountsPage(Page):
 
         names = ", ".join(Path(p).name for p in paths[:3]) + (" …" if len(paths) > 3 else "")
         # parsing is pure Python: it runs in its own process so the window never waits for the GIL
-        job = in_process("app.procjobs:import_job", store_url(self.ctx.store), [str(p) for p in paths], account)
-        handle = self.ctx.run(f"Importing {names}", job, resource="import",
-                              on_result=lambda report: self._imported(account, report))
+        job = in_process(
+            "app.procjobs:import_job", store_url(self.ctx.store), [str(p) for p in paths], account
+        )
+        handle = self.ctx.run(
+            f"Importing {names}",
+            job,
+            resource="import",
+            on_result=lambda report: self._imported(account, report),
+        )
         self.import_row.track(handle, f"Importing into {account}")
         self.import_result.setText("")
         return handle

@@ -17,7 +17,10 @@ def spotify_roots(settings) -> tuple[str, str]:
     from core.sources.spotify import auth
 
     extra = settings.extra
-    return (extra.get("spotify_accounts_root") or auth.ACCOUNTS_ROOT, extra.get("spotify_api_root") or auth.API_ROOT)
+    return (
+        extra.get("spotify_accounts_root") or auth.ACCOUNTS_ROOT,
+        extra.get("spotify_api_root") or auth.API_ROOT,
+    )
 
 
 def _open_in_browser(url: str) -> None:
@@ -42,8 +45,13 @@ class ConnectionsPanel(QWidget):
         lay.addWidget(self._build_spotify())
         # Until the first check (refresh) answers, the keys and logins are unknown: a click then would
         # find no configuration and do nothing, so the buttons wait for _apply_status to enable them.
-        for b in (self.lastfm_add, self.lastfm_login, self.lastfm_logout, self.spotify_connect,
-                  self.spotify_disconnect):
+        for b in (
+            self.lastfm_add,
+            self.lastfm_login,
+            self.lastfm_logout,
+            self.spotify_connect,
+            self.spotify_disconnect,
+        ):
             b.setEnabled(False)
         self.lastfm_status.setText("Checking your Last.fm key and sign-ins…")
         self.spotify_status.setText("Checking…")
@@ -62,10 +70,13 @@ class ConnectionsPanel(QWidget):
         self.lastfm_user.setAccessibleName("Last.fm username")
         lay.addWidget(self.lastfm_user)
         row = QHBoxLayout()
-        self.lastfm_add = button("Add && sync", accent=True,
-                                 tip="Sync a public profile with your API key — no sign-in needed")
+        self.lastfm_add = button(
+            "Add && sync", accent=True, tip="Sync a public profile with your API key — no sign-in needed"
+        )
         self.lastfm_login = button("Sign in…", tip="Approve Segue on last.fm (needed for private profiles)")
-        self.lastfm_logout = button("Sign out", tip="Forget the Last.fm session of the selected account (plays stay)")
+        self.lastfm_logout = button(
+            "Sign out", tip="Forget the Last.fm session of the selected account (plays stay)"
+        )
         row.addWidget(self.lastfm_add)
         row.addWidget(self.lastfm_login)
         row.addStretch(1)
@@ -105,11 +116,15 @@ class ConnectionsPanel(QWidget):
         has_key = bool(cfg and cfg.api_key)
         n = sum(1 for a in self.ctx.accounts if a.kind == "lastfm")
         if not has_key:
-            self.lastfm_status.setText("Add your Last.fm API key (and secret, for signing in) under Settings "
-                                       "first — it is free at last.fm/api/account/create.")
+            self.lastfm_status.setText(
+                "Add your Last.fm API key (and secret, for signing in) under Settings "
+                "first — it is free at last.fm/api/account/create."
+            )
         else:
-            self.lastfm_status.setText(f"{n} Last.fm account{'s' if n != 1 else ''} in Segue. Enter a username "
-                                       "to add a public profile, or sign in for a private one.")
+            self.lastfm_status.setText(
+                f"{n} Last.fm account{'s' if n != 1 else ''} in Segue. Enter a username "
+                "to add a public profile, or sign in for a private one."
+            )
         self.lastfm_add.setEnabled(has_key)
         self.lastfm_login.setEnabled(has_key and bool(cfg.api_secret))
         acc = self.ctx.account
@@ -142,8 +157,11 @@ class ConnectionsPanel(QWidget):
             self.lastfm_approve.show()
             self.open_browser(pending.url)
 
-        self.ctx.run("Starting the Last.fm sign-in", lambda _t: begin_login(cfg.api_key, cfg.api_secret or "", cfg.root),
-                     on_result=started)
+        self.ctx.run(
+            "Starting the Last.fm sign-in",
+            lambda _t: begin_login(cfg.api_key, cfg.api_secret or "", cfg.root),
+            on_result=started,
+        )
 
     def finish_lastfm_login(self) -> None:
         pending = self.pending_login
@@ -192,8 +210,11 @@ class ConnectionsPanel(QWidget):
         from core.sources.lastfm.auth import logout
 
         name = acc.name
-        self.ctx.run("Signing out of Last.fm", lambda _t: logout(name),
-                     on_result=lambda _r: self.ctx.notify(f"Signed {name} out of Last.fm; its plays stay.", "info"))
+        self.ctx.run(
+            "Signing out of Last.fm",
+            lambda _t: logout(name),
+            on_result=lambda _r: self.ctx.notify(f"Signed {name} out of Last.fm; its plays stay.", "info"),
+        )
 
     # -- Spotify ----------------------------------------------------------------------------
     def _build_spotify(self) -> QFrame:
@@ -204,9 +225,15 @@ class ConnectionsPanel(QWidget):
         lay.addWidget(label("Spotify", "section"))
         self.spotify_status = label("", wrap=True)
         lay.addWidget(self.spotify_status)
-        lay.addWidget(label("Optional. Used only to open tracks in Spotify and to save suggestions as a private "
-                            "playlist — never to train models. Needs your own client ID (Settings) whose app lists "
-                            "the redirect URI http://127.0.0.1/callback.", "small", wrap=True))
+        lay.addWidget(
+            label(
+                "Optional. Used only to open tracks in Spotify and to save suggestions as a private "
+                "playlist — never to train models. Needs your own client ID (Settings) whose app lists "
+                "the redirect URI http://127.0.0.1/callback.",
+                "small",
+                wrap=True,
+            )
+        )
         row = QHBoxLayout()
         self.spotify_connect = button("Connect Spotify…", accent=True)
         self.spotify_disconnect = button("Disconnect")
@@ -223,9 +250,13 @@ class ConnectionsPanel(QWidget):
     def _show_spotify(self, tokens) -> None:
         client = self.ctx.settings.spotify_client_id.strip()
         if tokens is not None:
-            self.spotify_status.setText(f"Connected as <b>{tokens.display_name or tokens.user_id or 'you'}</b>.")
+            self.spotify_status.setText(
+                f"Connected as <b>{tokens.display_name or tokens.user_id or 'you'}</b>."
+            )
         elif not client:
-            self.spotify_status.setText("Not connected. Add your Spotify client ID under Settings to connect.")
+            self.spotify_status.setText(
+                "Not connected. Add your Spotify client ID under Settings to connect."
+            )
         else:
             self.spotify_status.setText("Not connected.")
         self.spotify_connect.setEnabled(bool(client) and tokens is None)
@@ -238,9 +269,19 @@ class ConnectionsPanel(QWidget):
         accounts_root, api_root = spotify_roots(self.ctx.settings)
         port = int(self.ctx.settings.extra.get("spotify_redirect_port") or 0)
         opener = self.open_browser
-        handle = self.ctx.run("Connecting Spotify", lambda token: auth.login(
-            client, open_browser=opener, port=port, accounts_root=accounts_root, api_root=api_root, cancel=token),
-            resource="spotify", on_result=self._spotify_connected)
+        handle = self.ctx.run(
+            "Connecting Spotify",
+            lambda token: auth.login(
+                client,
+                open_browser=opener,
+                port=port,
+                accounts_root=accounts_root,
+                api_root=api_root,
+                cancel=token,
+            ),
+            resource="spotify",
+            on_result=self._spotify_connected,
+        )
         self.spotify_row.track(handle, "Connecting Spotify")
         self.spotify_connect.setEnabled(False)
         handle.done.connect(self.refresh)
@@ -255,7 +296,9 @@ class ConnectionsPanel(QWidget):
 
         def done(_r):
             self.refresh()
-            self.ctx.notify("Spotify disconnected. You can also remove Segue's access on spotify.com.", "info")
+            self.ctx.notify(
+                "Spotify disconnected. You can also remove Segue's access on spotify.com.", "info"
+            )
             self.ctx.settingsChanged.emit(self.ctx.settings)
 
         self.ctx.run("Disconnecting Spotify", lambda _t: auth.forget(), on_result=done)

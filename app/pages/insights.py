@@ -31,9 +31,14 @@ from app.widgets.insights_selfcheck import AnswersList, QuestionnaireForm, descr
 from core.insights import consent, questionnaires
 from core.insights.summary import cards, headline, load_view
 
-CARD_ORDER = (("repetition", "Repetition", "share"), ("diversity", "Variety", "bits"),
-              ("late_night_share", "Late-night listening", "share"), ("session_minutes", "Session length", "min"),
-              ("mood", "Mood profile from tags", "share"), ("audio", "Valence and energy", "level"))
+CARD_ORDER = (
+    ("repetition", "Repetition", "share"),
+    ("diversity", "Variety", "bits"),
+    ("late_night_share", "Late-night listening", "share"),
+    ("session_minutes", "Session length", "min"),
+    ("mood", "Mood profile from tags", "share"),
+    ("audio", "Valence and energy", "level"),
+)
 
 
 def consent_html(text: str = consent.CONSENT_TEXT) -> str:
@@ -67,8 +72,11 @@ class InsightsPage(Page):
         self.header = PageHeader("Insights")
         self.range = Segmented([("6m", "6 months"), ("1y", "1 year"), ("all", "All")], "1y")
         self.range.setToolTip("Weeks shown in the charts")
-        self.turn_off_button = button("Turn off and delete", danger=True,
-                                      tip="Withdraw consent: deletes your consent and every saved answer")
+        self.turn_off_button = button(
+            "Turn off and delete",
+            danger=True,
+            tip="Withdraw consent: deletes your consent and every saved answer",
+        )
         self.header.add(self.range)
         self.header.add(self.turn_off_button)
         self.outer.addWidget(self.header)
@@ -96,9 +104,11 @@ class InsightsPage(Page):
         box.setProperty("banner", "warning")
         lay = QHBoxLayout(box)
         lay.setContentsMargins(12, 8, 8, 8)
-        self.confirm_text = label("Turning insights off deletes your consent and every saved self-check "
-                                  "answer for this account, on this computer. Your listening history stays.",
-                                  wrap=True)
+        self.confirm_text = label(
+            "Turning insights off deletes your consent and every saved self-check "
+            "answer for this account, on this computer. Your listening history stays.",
+            wrap=True,
+        )
         self.confirm_yes = button("Turn off and delete", danger=True)
         self.confirm_no = button("Keep insights on")
         lay.addWidget(self.confirm_text, 1)
@@ -124,8 +134,9 @@ class InsightsPage(Page):
         self.consent_label.setAccessibleName("What insights compute")
         bl.addWidget(self.consent_label)
         row = QHBoxLayout()
-        self.turn_on_button = button("Turn on insights", accent=True,
-                                     tip="Records your consent for this account on this computer")
+        self.turn_on_button = button(
+            "Turn on insights", accent=True, tip="Records your consent for this account on this computer"
+        )
         self.turn_on_button.clicked.connect(self.turn_on)
         row.addWidget(self.turn_on_button)
         row.addWidget(label("Nothing is computed until you turn this on.", "muted"), 1)
@@ -152,8 +163,13 @@ class InsightsPage(Page):
         bl.setContentsMargins(16, 12, 16, 14)
         bl.setSpacing(8)
         bl.addWidget(label("Steer your suggestions", "section"))
-        bl.addWidget(label("Suggestions change only through the controls you set here and on the Suggestions "
-                           "page — never because of what insights show.", wrap=True))
+        bl.addWidget(
+            label(
+                "Suggestions change only through the controls you set here and on the Suggestions "
+                "page — never because of what insights show.",
+                wrap=True,
+            )
+        )
         row = QHBoxLayout()
         row.addWidget(label("Lift: favour brighter, more energetic tracks"), 1)
         row.addWidget(label("Off", "muted"))
@@ -168,9 +184,15 @@ class InsightsPage(Page):
         self.lift_value.setMinimumWidth(40)
         row.addWidget(self.lift_value)
         bl.addLayout(row)
-        bl.addWidget(label("Uses valence and energy where audio features are known (the track's own, else its "
-                           "artist's). Tracks without them stay where the model put them: unknown never counts as "
-                           "low. The familiar ↔ explore slider is on the Suggestions page.", "small", wrap=True))
+        bl.addWidget(
+            label(
+                "Uses valence and energy where audio features are known (the track's own, else its "
+                "artist's). Tracks without them stay where the model put them: unknown never counts as "
+                "low. The familiar ↔ explore slider is on the Suggestions page.",
+                "small",
+                wrap=True,
+            )
+        )
         lay.addWidget(box)
         lay.addStretch(1)
         self._lift_timer = QTimer(self, singleShot=True, interval=250)
@@ -200,9 +222,14 @@ class InsightsPage(Page):
         self.headline = label("", wrap=True)
         self.headline.setStyleSheet("font-size: 11pt; font-weight: 600;")
         tl.addWidget(self.headline)
-        tl.addWidget(label("Compared with your own usual (the median of your previous 12 busy weeks). "
-                           "Computed on this computer; not a diagnosis — listening changes for many reasons.",
-                           "small", wrap=True))
+        tl.addWidget(
+            label(
+                "Compared with your own usual (the median of your previous 12 busy weeks). "
+                "Computed on this computer; not a diagnosis — listening changes for many reasons.",
+                "small",
+                wrap=True,
+            )
+        )
         lay.addWidget(top)
         grid = QGridLayout()
         grid.setSpacing(12)
@@ -227,9 +254,14 @@ class InsightsPage(Page):
         il.setContentsMargins(16, 12, 16, 12)
         il.setSpacing(6)
         il.addWidget(label("Optional self-checks", "section"))
-        il.addWidget(label("Two short questionnaires used in music and well-being research. Fill one in when you "
-                           "like; the answers are kept on this computer with the date, so you can look back. "
-                           "A score is not a diagnosis.", wrap=True))
+        il.addWidget(
+            label(
+                "Two short questionnaires used in music and well-being research. Fill one in when you "
+                "like; the answers are kept on this computer with the date, so you can look back. "
+                "A score is not a diagnosis.",
+                wrap=True,
+            )
+        )
         row = QHBoxLayout()
         self.start_k10 = button("How you have been feeling (K10, 10 questions)")
         self.start_hums = button("How music works for you (HUMS, 13 questions)")
@@ -290,8 +322,10 @@ class InsightsPage(Page):
         acc = self.ctx.account
         if acc is None or self.ctx.store is None:
             self.header.set_subtitle("")
-            self.message.setText("No listening history yet. Import a file or connect Last.fm under "
-                                 "<b>Accounts &amp; import</b>; insights need a few weeks of plays.")
+            self.message.setText(
+                "No listening history yet. Import a file or connect Last.fm under "
+                "<b>Accounts &amp; import</b>; insights need a few weeks of plays."
+            )
             self.message.show()
             self._show_mode(None)
             return
@@ -345,8 +379,9 @@ class InsightsPage(Page):
         self.confirm.hide()
 
         def done(n: int) -> None:
-            self.ctx.notify(f"Insights are off. Deleted your consent and {n} saved answer"
-                            f"{'s' * (n != 1)}.", "success")
+            self.ctx.notify(
+                f"Insights are off. Deleted your consent and {n} saved answer{'s' * (n != 1)}.", "success"
+            )
             self.close_form()
             self.result_box.hide()
             self.reload()
@@ -371,20 +406,27 @@ class InsightsPage(Page):
         def done(result: dict) -> None:
             self.close_form()
             row = {"instrument": key, **result}
-            self.result.setText(f"<b>Saved on this computer.</b> {html.escape(describe(row))}.<br>"
-                                "A snapshot of how things have been lately, not a diagnosis.")
+            self.result.setText(
+                f"<b>Saved on this computer.</b> {html.escape(describe(row))}.<br>"
+                "A snapshot of how things have been lately, not a diagnosis."
+            )
             self.result_box.show()
             self._refresh_answers()
 
-        self._write("Saving your answers", lambda store, acc: questionnaires.save(store, acc, key, list(answers)),
-                    done)
+        self._write(
+            "Saving your answers",
+            lambda store, acc: questionnaires.save(store, acc, key, list(answers)),
+            done,
+        )
 
     def delete_answer(self, answer_id: int | None) -> None:
         def done(_n: int) -> None:
             self.result_box.hide()
             self._refresh_answers()
 
-        self._write("Deleting answers", lambda store, acc: questionnaires.delete_answers(store, acc, answer_id), done)
+        self._write(
+            "Deleting answers", lambda store, acc: questionnaires.delete_answers(store, acc, answer_id), done
+        )
 
     def _refresh_answers(self) -> None:
         self._write("Loading saved answers", questionnaires.history, self.answers.set_rows)

@@ -27,17 +27,27 @@ def _metric(key: str):
     def value(r: dict) -> str:
         v = r.get(key)
         return "–" if v is None else f"{v:.3f}"
+
     return value
 
 
 MODEL_COLUMNS = [
-    Column("Model", lambda r: r["name"] + ("  ★" if r["name"] == "default" else ""),
-           tooltip=lambda r: r.get("description") or r["name"]),
+    Column(
+        "Model",
+        lambda r: r["name"] + ("  ★" if r["name"] == "default" else ""),
+        tooltip=lambda r: r.get("description") or r["name"],
+    ),
     Column("Kind", lambda r: r.get("family") or ""),
-    Column("Trained", lambda r: fmt.ago(r["trained_at"]) if r.get("trained_at") else "not yet",
-           tooltip=lambda r: fmt.date_time(r["trained_at"]) if r.get("trained_at") else "never trained"),
-    Column("On plays", lambda r: f"{r['plays_at_train']:,}" if r.get("plays_at_train") else "",
-           Qt.AlignmentFlag.AlignRight),
+    Column(
+        "Trained",
+        lambda r: fmt.ago(r["trained_at"]) if r.get("trained_at") else "not yet",
+        tooltip=lambda r: fmt.date_time(r["trained_at"]) if r.get("trained_at") else "never trained",
+    ),
+    Column(
+        "On plays",
+        lambda r: f"{r['plays_at_train']:,}" if r.get("plays_at_train") else "",
+        Qt.AlignmentFlag.AlignRight,
+    ),
     Column("Status", lambda r: r.get("status") or ""),
     Column("About", lambda r: r.get("description") or "", tooltip=lambda r: r.get("description") or ""),
 ]
@@ -47,13 +57,24 @@ EVAL_COLUMNS = [
     Column("HR@10", _metric("hr@10"), Qt.AlignmentFlag.AlignRight),
     Column("NDCG@10", _metric("ndcg@10"), Qt.AlignmentFlag.AlignRight),
     Column("MRR@20", _metric("mrr@20"), Qt.AlignmentFlag.AlignRight),
-    Column("HR@10 repeat", _metric("hr@10_repeat"), Qt.AlignmentFlag.AlignRight,
-           tooltip=lambda r: "targets the listener had heard before"),
-    Column("HR@10 new", _metric("hr@10_explore"), Qt.AlignmentFlag.AlignRight,
-           tooltip=lambda r: "targets new to the listener (ID-only models score 0 here)"),
+    Column(
+        "HR@10 repeat",
+        _metric("hr@10_repeat"),
+        Qt.AlignmentFlag.AlignRight,
+        tooltip=lambda r: "targets the listener had heard before",
+    ),
+    Column(
+        "HR@10 new",
+        _metric("hr@10_explore"),
+        Qt.AlignmentFlag.AlignRight,
+        tooltip=lambda r: "targets new to the listener (ID-only models score 0 here)",
+    ),
     Column("Coverage@20", _metric("coverage@20"), Qt.AlignmentFlag.AlignRight),
-    Column("Train s", lambda r: f"{r['train_seconds']:.1f}" if r.get("train_seconds") is not None else "–",
-           Qt.AlignmentFlag.AlignRight),
+    Column(
+        "Train s",
+        lambda r: f"{r['train_seconds']:.1f}" if r.get("train_seconds") is not None else "–",
+        Qt.AlignmentFlag.AlignRight,
+    ),
     Column("Seeds", lambda r: str(r.get("seeds", "")), Qt.AlignmentFlag.AlignRight),
 ]
 
@@ -82,7 +103,9 @@ class ModelsPage(Page):
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)
         self.api = ModelsApi()
-        self.header = PageHeader("Models", "Recommenders trained on this computer, measured on your own listening")
+        self.header = PageHeader(
+            "Models", "Recommenders trained on this computer, measured on your own listening"
+        )
         self.outer.addWidget(self.header)
         self.unavailable = notice("")
         self.unavailable.hide()
@@ -95,8 +118,9 @@ class ModelsPage(Page):
         tl.addWidget(label("Models", "section"))
         self.models_model = ListTableModel(MODEL_COLUMNS)
         self.models_table = _table(self.models_model, "Models and when they were trained")
-        self.models_empty = EmptyState(self.models_table, self.models_model,
-                                       "No recommender models are installed in this build.")
+        self.models_empty = EmptyState(
+            self.models_table, self.models_model, "No recommender models are installed in this build."
+        )
         tl.addWidget(self.models_empty, 1)
         row = QHBoxLayout()
         self.train_button = button("Train", accent=True, tip="Train the selected model on all your plays")
@@ -119,20 +143,29 @@ class ModelsPage(Page):
         self.eval_set.addItem("default vs. baselines", "compare")
         self.eval_set.addItem("selected model", "selected")
         self.eval_set.addItem("every model (slow)", "all")
-        self.eval_button = button("Evaluate", tip="Replay the last 10% of your plays and score each model's "
-                                                  "next-track ranking (DESIGN §8)")
+        self.eval_button = button(
+            "Evaluate",
+            tip="Replay the last 10% of your plays and score each model's next-track ranking (DESIGN §8)",
+        )
         self.eval_button.clicked.connect(self.evaluate)
         head.addWidget(self.eval_set)
         head.addWidget(self.eval_button)
         bl.addLayout(head)
-        self.eval_note = label("Each model sees every play before a target and ranks all tracks; the last 10% of "
-                               "your plays are the targets. ‘new’ are tracks you had never played.", "small", wrap=True)
+        self.eval_note = label(
+            "Each model sees every play before a target and ranks all tracks; the last 10% of "
+            "your plays are the targets. ‘new’ are tracks you had never played.",
+            "small",
+            wrap=True,
+        )
         bl.addWidget(self.eval_note)
         self.eval_model = ListTableModel(EVAL_COLUMNS)
         self.eval_table = _table(self.eval_model, "Evaluation results")
-        self.eval_empty = EmptyState(self.eval_table, self.eval_model,
-                                     "No evaluation yet. Choose which models and press Evaluate: each is trained "
-                                     "on the first 90% of your plays and scored on the rest.")
+        self.eval_empty = EmptyState(
+            self.eval_table,
+            self.eval_model,
+            "No evaluation yet. Choose which models and press Evaluate: each is trained "
+            "on the first 90% of your plays and scored on the rest.",
+        )
         bl.addWidget(self.eval_empty, 1)
         self.eval_row = JobRow()
         bl.addWidget(self.eval_row)
@@ -155,26 +188,38 @@ class ModelsPage(Page):
         rows, evals = result
         missing = self.api.missing()
         self.unavailable.setVisible(bool(missing))
-        self.unavailable.setText("Not available yet in this build: " + "; ".join(missing) + ". The table shows "
-                                 "what the store already records." if missing else "")
+        self.unavailable.setText(
+            "Not available yet in this build: " + "; ".join(missing) + ". The table shows "
+            "what the store already records."
+            if missing
+            else ""
+        )
         selected = self.selected()
         self.models_model.set_rows(rows)
         self.eval_model.set_rows(evals)
         names = [r["name"] for r in rows]
-        want = selected["name"] if selected else ("default" if "default" in names else (names[0] if names else None))
+        want = (
+            selected["name"]
+            if selected
+            else ("default" if "default" in names else (names[0] if names else None))
+        )
         if want in names:
             self.models_table.setCurrentIndex(self.models_model.index(names.index(want), 0))
         self._update_buttons()
 
     def selected(self) -> dict | None:
         i = self.models_table.currentIndex()
-        return self.models_model.rows[i.row()] if i.isValid() and i.row() < len(self.models_model.rows) else None
+        return (
+            self.models_model.rows[i.row()] if i.isValid() and i.row() < len(self.models_model.rows) else None
+        )
 
     def _update_buttons(self) -> None:
         sel = self.selected()
         has_acc = self.ctx.account is not None
         acc = self.ctx.account
-        training = sel is not None and acc is not None and self.ctx.jobs.busy(f"train:{acc.name}:{sel['name']}")
+        training = (
+            sel is not None and acc is not None and self.ctx.jobs.busy(f"train:{acc.name}:{sel['name']}")
+        )
         self.train_button.setEnabled(has_acc and sel is not None and self.api.can_train and not training)
         self.train_button.setText("Retrain" if sel and sel.get("trained_at") else "Train")
         self.eval_button.setEnabled(has_acc and self.api.can_evaluate and not self.ctx.jobs.busy("evaluate"))
@@ -194,8 +239,12 @@ class ModelsPage(Page):
         gap_s = self.ctx.settings.session_gap_minutes * 60
         # training runs in its own process: torch and gensim never hold the GUI thread up
         job = in_process("app.procjobs:train_job", store_url(self.ctx.store), acc.name, name, gap_s=gap_s)
-        handle = self.ctx.run(f"Training {name}", job, resource=f"train:{acc.name}:{name}",
-                              on_result=lambda _r: self._trained(name))
+        handle = self.ctx.run(
+            f"Training {name}",
+            job,
+            resource=f"train:{acc.name}:{name}",
+            on_result=lambda _r: self._trained(name),
+        )
         self.train_row.track(handle, f"Training {name} on {acc.name}")
         handle.done.connect(self._update_buttons)
         self._update_buttons()
@@ -215,8 +264,12 @@ class ModelsPage(Page):
         sel = self.selected()
         names = self.api.eval_models(choice, sel["name"] if sel else None)
         store, api = self.ctx.store, self.api
-        handle = self.ctx.run("Evaluating models", lambda token: api.evaluate(store, acc, names, token),
-                              resource="evaluate", on_result=self._evaluated)
+        handle = self.ctx.run(
+            "Evaluating models",
+            lambda token: api.evaluate(store, acc, names, token),
+            resource="evaluate",
+            on_result=self._evaluated,
+        )
         self.eval_row.track(handle, f"Evaluating {', '.join(names)}")
         handle.done.connect(self._update_buttons)
         self._update_buttons()
@@ -229,4 +282,3 @@ class ModelsPage(Page):
             self.eval_model.set_rows(sorted(merged.values(), key=lambda r: -(r.get("ndcg@10") or 0)))
         self.ctx.notify("Evaluation finished.", "success")
         self._stale = True
-

@@ -18,10 +18,28 @@ from pathlib import Path
 from core import paths
 from core.jobs import CancelToken, Progress
 
-METRICS = ("hr@10", "ndcg@10", "mrr@20", "hr@10_repeat", "hr@10_explore", "ndcg@10_repeat", "ndcg@10_explore",
-           "coverage@20", "train_seconds", "peak_rss_mb")
-COMPARE = ("default", "markov_recency", "markov", "recency_pop", "recency_popularity", "pop", "popularity",
-           "sknn")
+METRICS = (
+    "hr@10",
+    "ndcg@10",
+    "mrr@20",
+    "hr@10_repeat",
+    "hr@10_explore",
+    "ndcg@10_repeat",
+    "ndcg@10_explore",
+    "coverage@20",
+    "train_seconds",
+    "peak_rss_mb",
+)
+COMPARE = (
+    "default",
+    "markov_recency",
+    "markov",
+    "recency_pop",
+    "recency_popularity",
+    "pop",
+    "popularity",
+    "sknn",
+)
 
 
 def _probe(module: str, attr: str):
@@ -112,10 +130,15 @@ class ModelsApi:
         for name in names + sorted(set(trained) - set(names)):
             r = trained.get(name)
             ok = r is not None and r.status == "ok"
-            rows.append({"name": name, **self.describe(name),
-                         "trained_at": (r.finished_at or r.started_at) if ok else None,
-                         "plays_at_train": r.plays_at_train if ok else None,
-                         "status": r.status if r is not None and r.status != "ok" else ("ready" if ok else "")})
+            rows.append(
+                {
+                    "name": name,
+                    **self.describe(name),
+                    "trained_at": (r.finished_at or r.started_at) if ok else None,
+                    "plays_at_train": r.plays_at_train if ok else None,
+                    "status": r.status if r is not None and r.status != "ok" else ("ready" if ok else ""),
+                }
+            )
         rows.sort(key=lambda r: (r["name"] != "default", r["trained_at"] is None, r["name"]))
         evals = [dict(r.metrics, model=r.model) for r in runs if r.kind == "eval" and r.metrics]
         f = evaluations_file(account_id)
@@ -136,19 +159,25 @@ class ModelsApi:
         return picked or names[:3]
 
     # -- jobs -------------------------------------------------------------------------------
-    def evaluate(self, store, account, names: list[str], cancel: CancelToken,
-                 seeds: tuple[int, ...] = (1,)) -> Generator[Progress, None, list[dict]]:
+    def evaluate(
+        self, store, account, names: list[str], cancel: CancelToken, seeds: tuple[int, ...] = (1,)
+    ) -> Generator[Progress, None, list[dict]]:
         doc = yield from self.evaluate_fn(store, [account.name], names, seeds, isolate=True, cancel=cancel)
         rows = [r for r in doc.get("results", []) if r.get("account", account.name) == account.name]
         f = evaluations_file(account.id)
         old: list[dict] = []
         if f.exists():
             try:
-                old = [r for r in json.loads(f.read_text(encoding="utf-8")).get("results", [])
-                       if r.get("model") not in set(names)]
+                old = [
+                    r
+                    for r in json.loads(f.read_text(encoding="utf-8")).get("results", [])
+                    if r.get("model") not in set(names)
+                ]
             except (OSError, ValueError):
                 old = []
-        f.write_text(json.dumps({"saved_at": int(time.time()), "results": old + rows}, indent=1), encoding="utf-8")
+        f.write_text(
+            json.dumps({"saved_at": int(time.time()), "results": old + rows}, indent=1), encoding="utf-8"
+        )
         errors = doc.get("errors") or []
         if errors and not rows:
             from models.base import ModelError

@@ -49,14 +49,26 @@ PLAY_COLUMNS = [
     Column("Time", lambda p: fmt.clock(p.played_at)),
     Column("Track", lambda p: p.track),
     Column("Artist", lambda p: p.artist),
-    Column("Length", lambda p: ("~" if p.estimated else "") + fmt.duration(p.seconds, short=True),
-           Qt.AlignmentFlag.AlignRight,
-           tooltip=lambda p: "estimated from the next play" if p.estimated else "listened"),
-    Column("Gap", _gap_text, Qt.AlignmentFlag.AlignRight,
-           tooltip=lambda p: "silence before this play (its start minus the previous play's end); "
-                             "? when the previous play's length is unknown"),
-    Column("", lambda p: "skipped" if p.skipped else "",
-           foreground=lambda p: theme.color("warning") if p.skipped else None),
+    Column(
+        "Length",
+        lambda p: ("~" if p.estimated else "") + fmt.duration(p.seconds, short=True),
+        Qt.AlignmentFlag.AlignRight,
+        tooltip=lambda p: "estimated from the next play" if p.estimated else "listened",
+    ),
+    Column(
+        "Gap",
+        _gap_text,
+        Qt.AlignmentFlag.AlignRight,
+        tooltip=lambda p: (
+            "silence before this play (its start minus the previous play's end); "
+            "? when the previous play's length is unknown"
+        ),
+    ),
+    Column(
+        "",
+        lambda p: "skipped" if p.skipped else "",
+        foreground=lambda p: theme.color("warning") if p.skipped else None,
+    ),
 ]
 
 
@@ -153,8 +165,9 @@ class SessionsPage(Page):
         self.kind.currentIndexChanged.connect(lambda _i: self.apply_filter())
         self.year.currentIndexChanged.connect(lambda _i: self.apply_filter())
         self.gap.valueChanged.connect(lambda _v: self._gap_timer.start())
-        self.model.failed.connect(lambda err: ctx.notify(f"Loading sessions: {err.message}", "error",
-                                                         retry=self.model.retry))
+        self.model.failed.connect(
+            lambda err: ctx.notify(f"Loading sessions: {err.message}", "error", retry=self.model.retry)
+        )
         ctx.settingsChanged.connect(self._settings_changed)
         self.setTabOrder(self.search, self.kind)
         self.setTabOrder(self.kind, self.year)
@@ -165,7 +178,9 @@ class SessionsPage(Page):
     @staticmethod
     def _row_text(row) -> str:
         artists = ", ".join(n for n, _c in row.top_artists)
-        return f"{fmt.date_time(row.start)} — {fmt.duration(row.end - row.start)}, {row.plays} plays — {artists}"
+        return (
+            f"{fmt.date_time(row.start)} — {fmt.duration(row.end - row.start)}, {row.plays} plays — {artists}"
+        )
 
     def focus_filter(self) -> bool:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -180,14 +195,18 @@ class SessionsPage(Page):
         self.plays_model.set_rows([])
         acc = self.ctx.account
         if acc is None:
-            self._show_empty("No listening history yet. Import a file or connect Last.fm under "
-                             "<b>Accounts &amp; import</b>.")
+            self._show_empty(
+                "No listening history yet. Import a file or connect Last.fm under "
+                "<b>Accounts &amp; import</b>."
+            )
             return
         self.header.set_subtitle(f"Loading {acc.name}'s sessions…")
         from core.store.paging import build_session_index
 
         gen, gap_s = self._gen, int(self.gap.value()) * 60
-        h = self.ctx.run("Finding sessions", lambda _t: build_session_index(self.ctx.store.engine, acc.id, gap_s))
+        h = self.ctx.run(
+            "Finding sessions", lambda _t: build_session_index(self.ctx.store.engine, acc.id, gap_s)
+        )
         h.finished.connect(lambda index: self._index_ready(gen, index))
         self.track(h)
 
@@ -252,7 +271,7 @@ class SessionsPage(Page):
 
         def fetch(offset, limit):
             offset = offset or 0
-            chunk = ids[offset:offset + limit]
+            chunk = ids[offset : offset + limit]
             rows = index.rows(engine, chunk.tolist())
             nxt = offset + limit if offset + limit < len(ids) else None
             return rows, nxt

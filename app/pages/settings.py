@@ -27,8 +27,11 @@ from app.widgets.common import JobRow, PageHeader, Segmented, button, card, labe
 from core import paths
 
 SECRET_FIELDS = {"lastfm_secret": "lastfm:api_secret", "genius_token": "genius:token"}
-LYRICS_PROVIDERS = [("lrclib", "LRCLIB (online, no key)"), ("local", "Local .lrc files and embedded tags"),
-                    ("genius", "Genius (needs your token; may be blocked)")]
+LYRICS_PROVIDERS = [
+    ("lrclib", "LRCLIB (online, no key)"),
+    ("local", "Local .lrc files and embedded tags"),
+    ("genius", "Genius (needs your token; may be blocked)"),
+]
 
 
 def _section(title: str, note: str = "") -> tuple[QFrame, QFormLayout]:
@@ -116,9 +119,11 @@ class SettingsPage(Page):
         left.addWidget(box)
 
         # storage
-        box, form = _section("Where your data lives",
-                             "Everything stays on this computer. To move the data folder, start Segue with "
-                             "--home FOLDER (or set SEGUE_HOME).")
+        box, form = _section(
+            "Where your data lives",
+            "Everything stays on this computer. To move the data folder, start Segue with "
+            "--home FOLDER (or set SEGUE_HOME).",
+        )
         self.home = QLineEdit(str(paths.home()))
         self.home.setReadOnly(True)
         open_home = button("Open")
@@ -129,8 +134,10 @@ class SettingsPage(Page):
         form.addRow("Data folder", row)
         self.db = QLineEdit(s.extra.get("database_url", ""))
         self.db.setPlaceholderText("the SQLite file in the data folder")
-        self.db.setToolTip("A SQLAlchemy URL, e.g. postgresql+psycopg://user@host/segue; takes effect after a "
-                           "restart. --db and SEGUE_DB override it.")
+        self.db.setToolTip(
+            "A SQLAlchemy URL, e.g. postgresql+psycopg://user@host/segue; takes effect after a "
+            "restart. --db and SEGUE_DB override it."
+        )
         self.db.editingFinished.connect(self._save_db)
         form.addRow("Database URL", self.db)
         self.db_note = label("", "small", wrap=True)
@@ -139,34 +146,49 @@ class SettingsPage(Page):
         left.addStretch(1)
 
         # services
-        box, form = _section("Last.fm", "Your own API account (free): last.fm/api/account/create. The secret is "
-                                        "kept in the system keyring, never in the settings file.")
+        box, form = _section(
+            "Last.fm",
+            "Your own API account (free): last.fm/api/account/create. The secret is "
+            "kept in the system keyring, never in the settings file.",
+        )
         self.lastfm_key = QLineEdit(s.lastfm_api_key)
         self.lastfm_key.setPlaceholderText("API key")
-        self.lastfm_key.editingFinished.connect(lambda: self._save(lastfm_api_key=self.lastfm_key.text().strip()))
+        self.lastfm_key.editingFinished.connect(
+            lambda: self._save(lastfm_api_key=self.lastfm_key.text().strip())
+        )
         form.addRow("API key", self.lastfm_key)
         self.lastfm_secret = _secret_edit("shared secret (kept in the keyring)")
-        self.lastfm_secret.editingFinished.connect(lambda: self._save_secret("lastfm_secret", self.lastfm_secret))
+        self.lastfm_secret.editingFinished.connect(
+            lambda: self._save_secret("lastfm_secret", self.lastfm_secret)
+        )
         form.addRow("Shared secret", self.lastfm_secret)
         right.addWidget(box)
 
-        box, form = _section("Spotify", "Optional: for links and playlist export only. Create an app at "
-                                        "developer.spotify.com with the redirect URI http://127.0.0.1/callback.")
+        box, form = _section(
+            "Spotify",
+            "Optional: for links and playlist export only. Create an app at "
+            "developer.spotify.com with the redirect URI http://127.0.0.1/callback.",
+        )
         self.spotify_id = QLineEdit(s.spotify_client_id)
         self.spotify_id.setPlaceholderText("client ID")
-        self.spotify_id.editingFinished.connect(lambda: self._save(spotify_client_id=self.spotify_id.text().strip()))
+        self.spotify_id.editingFinished.connect(
+            lambda: self._save(spotify_client_id=self.spotify_id.text().strip())
+        )
         form.addRow("Client ID", self.spotify_id)
         self.spotify_port = QSpinBox()
         self.spotify_port.setRange(0, 65535)
         self.spotify_port.setSpecialValueText("any free port")
         self.spotify_port.setValue(int(s.extra.get("spotify_redirect_port") or 0))
         self.spotify_port.editingFinished.connect(
-            lambda: self._save_extra(spotify_redirect_port=self.spotify_port.value() or None))
+            lambda: self._save_extra(spotify_redirect_port=self.spotify_port.value() or None)
+        )
         form.addRow("Redirect port", self.spotify_port)
         right.addWidget(box)
 
-        box, form = _section("Feature sources", "What the models may learn from besides your plays. Lyrics stay "
-                                                "on this computer.")
+        box, form = _section(
+            "Feature sources",
+            "What the models may learn from besides your plays. Lyrics stay on this computer.",
+        )
         self.lyrics: dict[str, QCheckBox] = {}
         for key, text in LYRICS_PROVIDERS:
             cb = QCheckBox(text)
@@ -189,13 +211,18 @@ class SettingsPage(Page):
         form.addRow("Music folder", row)
         self.embedding = QLineEdit(s.embedding_model)
         self.embedding.setPlaceholderText("packaged all-MiniLM-L6-v2")
-        self.embedding.editingFinished.connect(lambda: self._save(embedding_model=self.embedding.text().strip()))
+        self.embedding.editingFinished.connect(
+            lambda: self._save(embedding_model=self.embedding.text().strip())
+        )
         form.addRow("Text model", self.embedding)
         self.coverage = label("", "small", wrap=True)
         box.layout().addWidget(self.coverage)
         row = QHBoxLayout()
-        self.fetch_button = button("Fetch features now", tip="Tags, lyrics, audio analysis, IDs, art and bios for "
-                                   "your tracks (normally on a schedule in the background)")
+        self.fetch_button = button(
+            "Fetch features now",
+            tip="Tags, lyrics, audio analysis, IDs, art and bios for "
+            "your tracks (normally on a schedule in the background)",
+        )
         self.fetch_button.clicked.connect(self.fetch_features)
         row.addWidget(self.fetch_button)
         row.addStretch(1)
@@ -258,7 +285,9 @@ class SettingsPage(Page):
         self._save(lyrics_providers=chosen)
 
     def _pick_music(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Your music folder", self.music.text() or str(paths.home()))
+        path = QFileDialog.getExistingDirectory(
+            self, "Your music folder", self.music.text() or str(paths.home())
+        )
         if path:
             self.music.setText(path)
             self._save(music_folder=path)
@@ -277,13 +306,20 @@ class SettingsPage(Page):
         """Run core's feature backlog now, through the background runner (the same queue as the schedule)."""
         bg = self.ctx.background
         if bg is None or not bg.ready:
-            self.ctx.notify("Background jobs are not running in this session; start Segue normally to fetch "
-                            "features.", "warning")
+            self.ctx.notify(
+                "Background jobs are not running in this session; start Segue normally to fetch features.",
+                "warning",
+            )
             return None
         handle = bg.submit("features", "Fetching track features")
         self.fetch_row.track(handle, "Fetching track features")
-        handle.failed.connect(lambda err: self.ctx.notify(f"Fetching features: {err.message}", "error",
-                                                          retry=self.fetch_features if err.retryable else None))
+        handle.failed.connect(
+            lambda err: self.ctx.notify(
+                f"Fetching features: {err.message}",
+                "error",
+                retry=self.fetch_features if err.retryable else None,
+            )
+        )
         handle.finished.connect(lambda _r: (self.ctx.notify("Features fetched.", "success"), self.reload()))
         return handle
 
@@ -317,13 +353,19 @@ class SettingsPage(Page):
                 edit.setPlaceholderText("saved in the keyring — type to replace")
         acc = self.ctx.account
         if coverage == "unavailable" or coverage is None:
-            self.coverage.setText("Feature fetching is not available in this build yet." if coverage else
-                                  "Pick an account to see how many of its tracks have each kind of feature.")
+            self.coverage.setText(
+                "Feature fetching is not available in this build yet."
+                if coverage
+                else "Pick an account to see how many of its tracks have each kind of feature."
+            )
             return
         mods = coverage.get("modalities", {})
         parts = []
         for m, c in mods.items():
             total = sum(c.values()) or 1
             parts.append(f"{m} {c.get('ok', 0) / total:.0%}")
-        self.coverage.setText(f"{acc.name}: " + ", ".join(parts) + " of tracks have features (ok)."
-                              if parts else f"{acc.name}: no features fetched yet.")
+        self.coverage.setText(
+            f"{acc.name}: " + ", ".join(parts) + " of tracks have features (ok)."
+            if parts
+            else f"{acc.name}: no features fetched yet."
+        )

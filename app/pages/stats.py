@@ -122,9 +122,16 @@ class StatsPage(Page):
 
         cards = QHBoxLayout()
         cards.setSpacing(12)
-        self.cards = {k: StatCard(t) for k, t in (("plays", "Plays"), ("time", "Listening time"),
-                                                  ("artists", "Artists"), ("tracks", "Tracks"),
-                                                  ("streak", "Longest streak"))}
+        self.cards = {
+            k: StatCard(t)
+            for k, t in (
+                ("plays", "Plays"),
+                ("time", "Listening time"),
+                ("artists", "Artists"),
+                ("tracks", "Tracks"),
+                ("streak", "Longest streak"),
+            )
+        }
         for c in self.cards.values():
             cards.addWidget(c)
         lay.addLayout(cards)
@@ -158,7 +165,9 @@ class StatsPage(Page):
 
         self.by_hour = BarChart(height=150, step=3)
         self.by_weekday = BarChart(height=150)
-        for r, (title, chart) in enumerate((("By hour of day", self.by_hour), ("By weekday", self.by_weekday))):
+        for r, (title, chart) in enumerate(
+            (("By hour of day", self.by_hour), ("By weekday", self.by_weekday))
+        ):
             c = card()
             cl = QVBoxLayout(c)
             cl.setContentsMargins(16, 12, 16, 8)
@@ -216,8 +225,11 @@ class StatsPage(Page):
         self._search_timer.timeout.connect(self.load_history)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self.history_model.pageLoaded.connect(self._history_loaded)
-        self.history_model.failed.connect(lambda err: self.ctx.notify(
-            f"Loading plays: {err.message}", "error", retry=self.history_model.retry))
+        self.history_model.failed.connect(
+            lambda err: self.ctx.notify(
+                f"Loading plays: {err.message}", "error", retry=self.history_model.retry
+            )
+        )
         self._history_stale = True
         return w
 
@@ -241,8 +253,12 @@ class StatsPage(Page):
             first = datetime.fromtimestamp(acc.first, UTC).date()
             for y in range(last.year, first.year - 1, -1):
                 self.range.addItem(str(y), ("year", y))
-            self.date_from.setDateRange(QDate(first.year, first.month, first.day), QDate(last.year, last.month, last.day))
-            self.date_to.setDateRange(QDate(first.year, first.month, first.day), QDate(last.year, last.month, last.day))
+            self.date_from.setDateRange(
+                QDate(first.year, first.month, first.day), QDate(last.year, last.month, last.day)
+            )
+            self.date_to.setDateRange(
+                QDate(first.year, first.month, first.day), QDate(last.year, last.month, last.day)
+            )
             self.date_from.setDate(QDate(first.year, first.month, first.day))
             self.date_to.setDate(QDate(last.year, last.month, last.day))
         self.range.addItem("Custom range…", ("custom",))
@@ -291,8 +307,10 @@ class StatsPage(Page):
         self._gen += 1
         acc = self.ctx.account
         if acc is None or self.ctx.store is None:
-            self.empty.setText("No listening history yet. Import a file or connect Last.fm under "
-                               "<b>Accounts &amp; import</b> — the charts fill in as soon as plays arrive.")
+            self.empty.setText(
+                "No listening history yet. Import a file or connect Last.fm under "
+                "<b>Accounts &amp; import</b> — the charts fill in as soon as plays arrive."
+            )
             self.empty.show()
             self.tabs.hide()
             self.header.set_subtitle("")
@@ -316,8 +334,9 @@ class StatsPage(Page):
         self.header.set_subtitle(f"{acc.name} · {self._range_label} · {span}")
         self.cards["plays"].set(f"{report['plays']:,}", fmt.count(report["sessions"], "session"))
         est = report.get("estimated_time_share", 0.0)
-        self.cards["time"].set(f"{report['hours']:,.0f} h",
-                               f"{est:.0%} estimated from gaps" if est >= 0.01 else "as recorded")
+        self.cards["time"].set(
+            f"{report['hours']:,.0f} h", f"{est:.0%} estimated from gaps" if est >= 0.01 else "as recorded"
+        )
         self.cards["artists"].set(f"{report['distinct']['artists']:,}", "distinct")
         self.cards["tracks"].set(f"{report['distinct']['tracks']:,}", "distinct")
         longest, current = report["streaks"]["longest"], report["streaks"]["current"]
@@ -331,8 +350,9 @@ class StatsPage(Page):
         self.heatmap.set_days(report["days"])
         hw = report["hour_weekday"]
         by_hour = [sum(hw[d][h] for d in range(7)) for h in range(24)]
-        self.by_hour.set_data([str(h) for h in range(24)], by_hour,
-                              labels=[f"{h:02d}:00–{h:02d}:59" for h in range(24)])
+        self.by_hour.set_data(
+            [str(h) for h in range(24)], by_hour, labels=[f"{h:02d}:00–{h:02d}:59" for h in range(24)]
+        )
         self.by_weekday.set_data(WEEKDAYS, [sum(hw[d]) for d in range(7)])
         self.monthly.set_data(report["months"])
         self._show_top()
@@ -347,8 +367,15 @@ class StatsPage(Page):
         for r in rows:
             value = r["plays"] if metric == "plays" else r["hours"]
             text = f"{r['plays']:,} plays" if metric == "plays" else fmt.hours(r["hours"] * 3600)
-            items.append(RankedItem(r["name"], float(value), text,
-                                    f"{r['name']}\n{r['plays']:,} plays · {r['hours']:,.1f} h", r["id"]))
+            items.append(
+                RankedItem(
+                    r["name"],
+                    float(value),
+                    text,
+                    f"{r['name']}\n{r['plays']:,} plays · {r['hours']:,.1f} h",
+                    r["id"],
+                )
+            )
         self.top_list.set_items(items)
 
     # -- history ----------------------------------------------------------------------------

@@ -130,20 +130,27 @@ class SuggestionsPage(Page):
         self.explore.setTickInterval(50)
         self.explore.setFixedWidth(150)
         self.explore.setAccessibleName("Familiar to explore")
-        self.explore.setToolTip("Left: more of the tracks you know. Right: more tracks that are new to you. "
-                                "In the middle: as the model ranks them.")
+        self.explore.setToolTip(
+            "Left: more of the tracks you know. Right: more tracks that are new to you. "
+            "In the middle: as the model ranks them."
+        )
         controls.addWidget(self.explore)
         controls.addWidget(label("Explore", "muted"))
         controls.addSpacing(12)
-        self.spotify_button = button("Send to Spotify", tip="Save these suggestions as a private Spotify playlist")
+        self.spotify_button = button(
+            "Send to Spotify", tip="Save these suggestions as a private Spotify playlist"
+        )
         self.spotify_button.clicked.connect(self.send_to_spotify)
         controls.addWidget(self.spotify_button)
         rl.addLayout(controls)
         self.message = notice("")
         self.message.hide()
         rl.addWidget(self.message)
-        self.train_button = button("Train the model now", accent=True,
-                                   tip="Train the default recommender on your plays, in the background")
+        self.train_button = button(
+            "Train the model now",
+            accent=True,
+            tip="Train the default recommender on your plays, in the background",
+        )
         self.train_button.clicked.connect(self.train_default)
         self.train_button.hide()
         rl.addWidget(self.train_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -180,8 +187,10 @@ class SuggestionsPage(Page):
         self._check_spotify()
         if acc is None or self.ctx.store is None:
             self._render_session([], False)
-            self._show_message("No listening history yet. Import a file or connect Last.fm under "
-                               "<b>Accounts &amp; import</b>.")
+            self._show_message(
+                "No listening history yet. Import a file or connect Last.fm under "
+                "<b>Accounts &amp; import</b>."
+            )
             self._render([], [])
             return
         gen, store = self._gen, self.ctx.store
@@ -197,8 +206,13 @@ class SuggestionsPage(Page):
             return
         self.state = state
         self._render_session(state.plays, state.in_progress)
-        when = "for the session in progress" if state.in_progress else (
-            f"after your last session, {fmt.date_time(state.plays[0].played_at)}" if state.plays else "")
+        when = (
+            "for the session in progress"
+            if state.in_progress
+            else (
+                f"after your last session, {fmt.date_time(state.plays[0].played_at)}" if state.plays else ""
+            )
+        )
         self.header.set_subtitle(f"{acc.name} · {when}" if when else acc.name)
         self._show_mix()
 
@@ -229,8 +243,10 @@ class SuggestionsPage(Page):
             self.session_sub.setText("No plays yet.")
             return
         minutes = (plays[-1].played_at - plays[0].played_at) / 60
-        self.session_sub.setText(f"{fmt.date_time(plays[0].played_at)} · {fmt.count(len(plays), 'play')} · "
-                                 f"{fmt.duration(minutes * 60)}")
+        self.session_sub.setText(
+            f"{fmt.date_time(plays[0].played_at)} · {fmt.count(len(plays), 'play')} · "
+            f"{fmt.duration(minutes * 60)}"
+        )
         shown = plays[-14:]
         if len(plays) > len(shown):
             self.session_list.addWidget(label(f"… {len(plays) - len(shown)} earlier", "small"))
@@ -242,8 +258,10 @@ class SuggestionsPage(Page):
             t = label(fmt.clock(p.played_at), "small")
             t.setFixedWidth(40)
             row.addWidget(t, 0, Qt.AlignmentFlag.AlignTop)
-            name = label(f"{_esc(p.track)} <span style='opacity:.65'>— {_esc(p.artist)}</span>"
-                         + (" <i>(skipped)</i>" if p.skipped else ""))
+            name = label(
+                f"{_esc(p.track)} <span style='opacity:.65'>— {_esc(p.artist)}</span>"
+                + (" <i>(skipped)</i>" if p.skipped else "")
+            )
             name.setTextFormat(Qt.TextFormat.RichText)
             name.setWordWrap(True)
             name.setToolTip(f"{p.track} — {p.artist}")
@@ -261,8 +279,12 @@ class SuggestionsPage(Page):
         for title, items in (("Familiar", familiar), ("New to you", new)):
             if not items:
                 if title == "New to you" and familiar and state is not None and not state.new:
-                    note = label("New to you: nothing to suggest yet — discoveries come from the other listening "
-                                 "histories on this computer.", "small", wrap=True)
+                    note = label(
+                        "New to you: nothing to suggest yet — discoveries come from the other listening "
+                        "histories on this computer.",
+                        "small",
+                        wrap=True,
+                    )
                     note.setContentsMargins(0, 10, 0, 0)
                     self.list.insertWidget(pos, note)
                     pos += 1
@@ -289,11 +311,19 @@ class SuggestionsPage(Page):
             return None
         from app.procjobs import in_process, store_url
 
-        job = in_process("app.procjobs:train_job", store_url(self.ctx.store), acc.name, "default",
-                         gap_s=self.ctx.settings.session_gap_minutes * 60)
-        handle = self.ctx.run(f"Training the default model for {acc.name}", job, resource=self._train_resource(),
-                              on_result=lambda _r: (self.ctx.notify("The default model is trained.", "success"),
-                                                    self.reload()))
+        job = in_process(
+            "app.procjobs:train_job",
+            store_url(self.ctx.store),
+            acc.name,
+            "default",
+            gap_s=self.ctx.settings.session_gap_minutes * 60,
+        )
+        handle = self.ctx.run(
+            f"Training the default model for {acc.name}",
+            job,
+            resource=self._train_resource(),
+            on_result=lambda _r: (self.ctx.notify("The default model is trained.", "success"), self.reload()),
+        )
         self.train_row.track(handle, "Training the default model")
         self.train_button.hide()
         return handle
@@ -318,8 +348,11 @@ class SuggestionsPage(Page):
         from core.store.paging import set_feedback
 
         context = {"reason": s.reason, "new_to_user": s.new_to_user, "score": s.score}
-        self.ctx.run("Saving your feedback", lambda _t: set_feedback(store.engine, acc.id, s.track_id, kind, context),
-                     on_result=lambda _r: (self._feedback_saved(s, kind), then and then()))
+        self.ctx.run(
+            "Saving your feedback",
+            lambda _t: set_feedback(store.engine, acc.id, s.track_id, kind, context),
+            on_result=lambda _r: (self._feedback_saved(s, kind), then and then()),
+        )
 
     def _feedback_saved(self, s: Suggestion, kind: str | None) -> None:
         state = self.state
@@ -335,8 +368,12 @@ class SuggestionsPage(Page):
             state.familiar = [x for x in state.familiar if x.track_id != s.track_id]
             state.new = [x for x in state.new if x.track_id != s.track_id]
             self._show_mix()
-            self.ctx.notify(f"Dismissed {s.track} — it won't be suggested again.", "info",
-                            retry=lambda: self._undo_dismiss(s), action="Undo")
+            self.ctx.notify(
+                f"Dismissed {s.track} — it won't be suggested again.",
+                "info",
+                retry=lambda: self._undo_dismiss(s),
+                action="Undo",
+            )
 
     def _undo_dismiss(self, s: Suggestion) -> None:
         self.set_feedback(s, None, then=self.reload)
@@ -382,8 +419,12 @@ class SuggestionsPage(Page):
         def done(result) -> None:
             missing = f" ({len(result.missing)} not found on Spotify)" if result.missing else ""
             url = result.url
-            self.ctx.notify(f"Saved “{name}” to Spotify with {result.added} tracks{missing}.", "success",
-                            retry=(lambda: QDesktopServices.openUrl(QUrl(url))) if url else None, action="Open")
+            self.ctx.notify(
+                f"Saved “{name}” to Spotify with {result.added} tracks{missing}.",
+                "success",
+                retry=(lambda: QDesktopServices.openUrl(QUrl(url))) if url else None,
+                action="Open",
+            )
 
         handle = self.ctx.run("Sending to Spotify", job, resource="spotify", on_result=done)
         self.export_row.track(handle, "Sending to Spotify")

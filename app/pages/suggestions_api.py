@@ -77,8 +77,17 @@ def recommender():
     return None
 
 
-def _call(fn, store, account, k: int, explore: float, liked: set[int], dismissed: set[int], cancel,
-          gap_s: int | None = None):
+def _call(
+    fn,
+    store,
+    account,
+    k: int,
+    explore: float,
+    liked: set[int],
+    dismissed: set[int],
+    cancel,
+    gap_s: int | None = None,
+):
     """Call ``recommend_for`` with whatever of exclude / boost / cancel it takes; when it has an
     ``explore`` flag (familiar and discovery asked separately), ask for both and mark the discoveries."""
     import dataclasses
@@ -87,9 +96,15 @@ def _call(fn, store, account, k: int, explore: float, liked: set[int], dismissed
     kwargs: dict = {}
     handled = set()
     # never train inside the window's process: the page offers "Train now" (a child process) instead
-    for name, value in (("k", k), ("exclude", sorted(dismissed)), ("boost", sorted(liked)),
-                        ("liked", sorted(liked)), ("cancel", cancel), ("gap_s", gap_s),
-                        ("train_if_missing", False)):
+    for name, value in (
+        ("k", k),
+        ("exclude", sorted(dismissed)),
+        ("boost", sorted(liked)),
+        ("liked", sorted(liked)),
+        ("cancel", cancel),
+        ("gap_s", gap_s),
+        ("train_if_missing", False),
+    ):
         if value is None:
             continue
         if name in params:
@@ -112,8 +127,10 @@ def _call(fn, store, account, k: int, explore: float, liked: set[int], dismissed
     if "explore" not in params:
         return run(), handled
     familiar = run(explore=False)
-    found = [r if getattr(r, "new_to_user", False) else dataclasses.replace(r, new_to_user=True)
-             for r in run(explore=True)]
+    found = [
+        r if getattr(r, "new_to_user", False) else dataclasses.replace(r, new_to_user=True)
+        for r in run(explore=True)
+    ]
     seen = {int(r.track_id) for r in familiar}
     return familiar + [r for r in found if int(r.track_id) not in seen], handled
 
@@ -138,16 +155,20 @@ def load(store, account, gap_s: int, explore: float, cancel=None) -> Suggestions
     state.liked, state.dismissed = fb.get("like", set()), fb.get("dismiss", set())
     fn = recommender()
     if fn is None:
-        state.message = ("Suggestions need the recommender engine, which is not available in this build yet. "
-                         "Sessions, stats and imports all work meanwhile.")
+        state.message = (
+            "Suggestions need the recommender engine, which is not available in this build yet. "
+            "Sessions, stats and imports all work meanwhile."
+        )
         return state
     state.available = True
     state.separate = "explore" in inspect.signature(fn).parameters
     if not trained(account):
         state.needs_training = True
-        state.message = ("Suggestions come from the <b>default</b> model, trained on this computer from your own "
-                         "plays. It has not been trained for this account yet — it takes about a minute even "
-                         "for a long history, in the background.")
+        state.message = (
+            "Suggestions come from the <b>default</b> model, trained on this computer from your own "
+            "plays. It has not been trained for this account yet — it takes about a minute even "
+            "for a long history, in the background."
+        )
         return state
     try:
         recs, handled = _call(fn, store, account, K * 2, explore, state.liked, state.dismissed, cancel, gap_s)
@@ -172,8 +193,16 @@ def load(store, account, gap_s: int, explore: float, cancel=None) -> Suggestions
         t = info.get(int(r.track_id))
         if t is None:
             continue
-        item = Suggestion(int(r.track_id), t.name, t.artist, t.album, s, r.reason,
-                          bool(getattr(r, "new_to_user", False)), int(r.track_id) in state.liked)
+        item = Suggestion(
+            int(r.track_id),
+            t.name,
+            t.artist,
+            t.album,
+            s,
+            r.reason,
+            bool(getattr(r, "new_to_user", False)),
+            int(r.track_id) in state.liked,
+        )
         (state.new if item.new_to_user else state.familiar).append(item)
     if not state.familiar and not state.new:
         state.message = "The model has no suggestions for this history yet."
@@ -200,8 +229,9 @@ def _steering_inputs(engine, account, state: SuggestionsState) -> None:
         state.valence, state.energy = {}, {}
 
 
-def arrange(state: SuggestionsState, slider: float, lift: float = 0.0,
-            n: int = 12) -> tuple[list[Suggestion], list[Suggestion]]:
+def arrange(
+    state: SuggestionsState, slider: float, lift: float = 0.0, n: int = 12
+) -> tuple[list[Suggestion], list[Suggestion]]:
     """The ``n`` suggestions to show, split into familiar and new-to-you, after the user's controls.
 
     ``slider`` is the familiar ↔ explore control, 0…1 with 0.5 meaning "as the model ranks them"

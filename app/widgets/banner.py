@@ -20,8 +20,14 @@ AUTO_HIDE_MS = {"info": 6000, "success": 5000}
 class Banner(QFrame):
     closed = Signal()
 
-    def __init__(self, message: str, kind: str = "info", retry: Callable[[], Any] | None = None,
-                 action_text: str = "Retry", parent: QWidget | None = None):
+    def __init__(
+        self,
+        message: str,
+        kind: str = "info",
+        retry: Callable[[], Any] | None = None,
+        action_text: str = "Retry",
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
         self.kind = kind if kind in ICONS else "info"
         self.message = message
@@ -78,8 +84,13 @@ class BannerArea(QWidget):
         self.banners: list[Banner] = []
         self.hide()
 
-    def show_message(self, message: str, kind: str = "info", retry: Callable[[], Any] | None = None,
-                     action_text: str = "Retry") -> Banner:
+    def show_message(
+        self,
+        message: str,
+        kind: str = "info",
+        retry: Callable[[], Any] | None = None,
+        action_text: str = "Retry",
+    ) -> Banner:
         for old in list(self.banners):
             if old.message == message:
                 old.dismiss()

@@ -73,8 +73,9 @@ class _ThemedChart(QChartView):
 class BarChart(_ThemedChart):
     """Vertical bars over categories (weekdays) or positions 0..n-1 labelled every ``step`` (hours)."""
 
-    def __init__(self, parent: QWidget | None = None, height: int = 170, unit: str = "plays",
-                 step: int | None = None):
+    def __init__(
+        self, parent: QWidget | None = None, height: int = 170, unit: str = "plays", step: int | None = None
+    ):
         super().__init__(parent, height)
         self.step = step
         self.unit = unit
@@ -166,11 +167,14 @@ class TimeAreaChart(_ThemedChart):
             self.upper.append(float(ms), float(v))
         if points:
             first, last = points[0][0], points[-1][0]
-            self.x.setRange(QDateTime(first.year, first.month, first.day, 0, 0, 0),
-                            QDateTime(last.year, last.month, last.day, 0, 0, 0))
+            self.x.setRange(
+                QDateTime(first.year, first.month, first.day, 0, 0, 0),
+                QDateTime(last.year, last.month, last.day, 0, 0, 0),
+            )
             span_days = (last - first).days
             self.x.setFormat("yyyy" if span_days > 3 * 365 else "MMM yyyy")
             self.x.setTickCount(min(8, max(2, len(points))))
             self.y.setRange(0, _nice_max(max(v for _d, v in points)))
-        self.setAccessibleDescription(f"{len(points)} points from {points[0][0]} to {points[-1][0]}"
-                                      if points else "no data")
+        self.setAccessibleDescription(
+            f"{len(points)} points from {points[0][0]} to {points[-1][0]}" if points else "no data"
+        )

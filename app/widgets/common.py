@@ -122,8 +122,9 @@ class Segmented(QWidget):
 
     changed = Signal(str)
 
-    def __init__(self, options: list[tuple[str, str]], current: str | None = None,
-                 parent: QWidget | None = None):
+    def __init__(
+        self, options: list[tuple[str, str]], current: str | None = None, parent: QWidget | None = None
+    ):
         super().__init__(parent)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)

@@ -78,8 +78,11 @@ class CalendarGrid(QWidget):
         p.setPen(muted)
         for i, name in enumerate(WEEKDAYS):
             if name:
-                p.drawText(QRect(0, int(top + i * step), int(left) - 6, int(cell)),
-                           Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
+                p.drawText(
+                    QRect(0, int(top + i * step), int(left) - 6, int(cell)),
+                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                    name,
+                )
         start = self._start()
         colors = [theme.color(t) for t in LEVELS]
         d = start
@@ -94,8 +97,11 @@ class CalendarGrid(QWidget):
                 if day.day <= 7 and wd == 0 and day.month != last_month and week < 51:
                     last_month = day.month
                     p.setPen(muted)
-                    p.drawText(QRect(int(left + week * step), 0, 40, int(top) - 4),
-                               Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, MONTHS[day.month - 1])
+                    p.drawText(
+                        QRect(int(left + week * step), 0, 40, int(top) - 4),
+                        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
+                        MONTHS[day.month - 1],
+                    )
                 p.setPen(Qt.PenStyle.NoPen)
                 p.setBrush(colors[self._level(self.days.get(day, 0))])
                 p.drawRoundedRect(QRectF(left + week * step, top + wd * step, cell, cell), 2.5, 2.5)
@@ -119,8 +125,11 @@ class CalendarGrid(QWidget):
             QToolTip.hideText()
             return
         n = self.days.get(day, 0)
-        QToolTip.showText(ev.globalPosition().toPoint(),
-                          f"{day.strftime('%a %d %b %Y')}: {n:,} play{'s' if n != 1 else ''}", self)
+        QToolTip.showText(
+            ev.globalPosition().toPoint(),
+            f"{day.strftime('%a %d %b %Y')}: {n:,} play{'s' if n != 1 else ''}",
+            self,
+        )
 
 
 class Legend(QWidget):

@@ -120,8 +120,10 @@ class WeeklyChart(_ThemedChart):
                 self.points += len(points)
         chart.legend().setVisible(len({n for n, p, _r in series if p}) > 1)
         if first is not None and last is not None:
-            self.x.setRange(QDateTime(first.year, first.month, first.day, 0, 0, 0),
-                            QDateTime(last.year, last.month, last.day, 12, 0, 0))
+            self.x.setRange(
+                QDateTime(first.year, first.month, first.day, 0, 0, 0),
+                QDateTime(last.year, last.month, last.day, 12, 0, 0),
+            )
             self.x.setFormat("yyyy" if (last - first).days > 3 * 365 else "MMM yy")
         if self.unit == "share":
             self.y.setRange(0, min(100.0, _nice_max(top)))

@@ -24,10 +24,14 @@ K10_STEM = "In the past 30 days, about how often did you feel…"
 def describe(row: dict) -> str:
     """A saved result in neutral words (scores as published; not a diagnosis)."""
     if row["instrument"] == "k10":
-        return (f"K10: {row['total']} (scale 10–50), in the band usually labelled “{row['band']}” "
-                f"(10–15 low, 16–21 moderate, 22–29 high, 30–50 very high)")
-    return (f"HUMS: healthy use {row['healthy']:.1f}, unhealthy use {row['unhealthy']:.1f} "
-            f"(each 1–5; no cut-offs are published)")
+        return (
+            f"K10: {row['total']} (scale 10–50), in the band usually labelled “{row['band']}” "
+            f"(10–15 low, 16–21 moderate, 22–29 high, 30–50 very high)"
+        )
+    return (
+        f"HUMS: healthy use {row['healthy']:.1f}, unhealthy use {row['unhealthy']:.1f} "
+        f"(each 1–5; no cut-offs are published)"
+    )
 
 
 class QuestionnaireForm(QFrame):
@@ -77,8 +81,11 @@ class QuestionnaireForm(QFrame):
         lay.addLayout(grid)
         row = QHBoxLayout()
         self.status = label("", "small")
-        self.save_button = button("Save on this computer", accent=True,
-                                  tip="Stored only in your local Segue database; delete it any time")
+        self.save_button = button(
+            "Save on this computer",
+            accent=True,
+            tip="Stored only in your local Segue database; delete it any time",
+        )
         self.cancel_button = button("Cancel")
         row.addWidget(self.status, 1)
         row.addWidget(self.cancel_button)

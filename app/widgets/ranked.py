@@ -67,11 +67,17 @@ class RankedBars(QWidget):
         for i, it in enumerate(self.items):
             y = i * ROW_H + 2
             p.setPen(theme.color("muted"))
-            p.drawText(QRect(0, y, rank_w - 6, ROW_H), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                       str(i + 1))
+            p.drawText(
+                QRect(0, y, rank_w - 6, ROW_H),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                str(i + 1),
+            )
             p.setPen(theme.color("text"))
-            p.drawText(QRect(rank_w, y, name_w, ROW_H), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                       fm.elidedText(it.name, Qt.TextElideMode.ElideRight, name_w))
+            p.drawText(
+                QRect(rank_w, y, name_w, ROW_H),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                fm.elidedText(it.name, Qt.TextElideMode.ElideRight, name_w),
+            )
             frac = it.value / top
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(theme.color("track"))
@@ -79,8 +85,11 @@ class RankedBars(QWidget):
             p.setBrush(theme.color("accent"))
             p.drawRoundedRect(QRectF(bar_x, y + ROW_H / 2 - 5, max(10.0, bar_max * frac), 10), 5, 5)
             p.setPen(theme.color("muted"))
-            p.drawText(QRect(w - value_w, y, value_w, ROW_H), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                       it.value_text)
+            p.drawText(
+                QRect(w - value_w, y, value_w, ROW_H),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                it.value_text,
+            )
         p.end()
 
     def item_at(self, y: float) -> RankedItem | None:
@@ -92,7 +101,9 @@ class RankedBars(QWidget):
         if it is None:
             QToolTip.hideText()
         else:
-            QToolTip.showText(ev.globalPosition().toPoint(), it.tooltip or f"{it.name}: {it.value_text}", self)
+            QToolTip.showText(
+                ev.globalPosition().toPoint(), it.tooltip or f"{it.name}: {it.value_text}", self
+            )
 
     def mouseDoubleClickEvent(self, ev: QMouseEvent) -> None:  # noqa: N802
         it = self.item_at(ev.position().y())

@@ -44,11 +44,16 @@ class SessionDelegate(QStyledItemDelegate):
         painter.setFont(bold)
         painter.setPen(text_c)
         d = fmt.local(row.start)
-        painter.drawText(left, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, d.strftime("%a %d %b %Y"))
+        painter.drawText(
+            left, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, d.strftime("%a %d %b %Y")
+        )
         painter.setFont(small)
         painter.setPen(muted)
-        painter.drawText(left, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
-                         f"{fmt.clock(row.start)} – {fmt.clock(row.end)}")
+        painter.drawText(
+            left,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
+            f"{fmt.clock(row.start)} – {fmt.clock(row.end)}",
+        )
 
         x0 = left.right() + 12
         body = QRect(x0, r.top() + 6, r.right() - x0 - 10, r.height() - 12)
@@ -59,21 +64,27 @@ class SessionDelegate(QStyledItemDelegate):
         painter.setFont(base)
         painter.setPen(text_c)
         fm_base = QFontMetrics(base)
-        painter.drawText(QRect(body.left(), body.top() - 2, body.width() - bar_box - 10, 20),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         fm_base.elidedText(counts, Qt.TextElideMode.ElideRight, body.width() - bar_box - 10))
+        painter.drawText(
+            QRect(body.left(), body.top() - 2, body.width() - bar_box - 10, 20),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            fm_base.elidedText(counts, Qt.TextElideMode.ElideRight, body.width() - bar_box - 10),
+        )
         frac = math.log1p(max(row.minutes, 0.0)) / math.log1p(MAX_BAR_MINUTES)
         track = QRectF(body.right() - bar_box, body.top() + 4, bar_box, 8)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(theme.color("track"))
         painter.drawRoundedRect(track, 4, 4)
         painter.setBrush(theme.color("accent"))
-        painter.drawRoundedRect(QRectF(track.left(), track.top(), max(8.0, bar_box * min(1.0, frac)), 8), 4, 4)
+        painter.drawRoundedRect(
+            QRectF(track.left(), track.top(), max(8.0, bar_box * min(1.0, frac)), 8), 4, 4
+        )
         painter.setFont(small)
         painter.setPen(muted)
         artists = ", ".join(name for name, _n in row.top_artists)
         fm = QFontMetrics(small)
-        painter.drawText(QRect(body.left(), body.bottom() - 18, body.width(), 18),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         fm.elidedText(artists, Qt.TextElideMode.ElideRight, body.width()))
+        painter.drawText(
+            QRect(body.left(), body.bottom() - 18, body.width(), 18),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            fm.elidedText(artists, Qt.TextElideMode.ElideRight, body.width()),
+        )
         painter.restore()

@@ -35,8 +35,21 @@ def run(ctx) -> int:
         return 0
     accounts = list_accounts(ctx.store.engine)
     if args.json:
-        print_json({"accounts": [{"name": a.name, "kind": a.kind, "username": a.username, "plays": a.plays,
-                                  "first": iso(a.first), "last": iso(a.last)} for a in accounts]})
+        print_json(
+            {
+                "accounts": [
+                    {
+                        "name": a.name,
+                        "kind": a.kind,
+                        "username": a.username,
+                        "plays": a.plays,
+                        "first": iso(a.first),
+                        "last": iso(a.last),
+                    }
+                    for a in accounts
+                ]
+            }
+        )
         return 0
     for a in accounts:
         print(f"{a.name:20s} {a.kind:8s} {a.plays:>9,} plays  {iso(a.first) or '-'} .. {iso(a.last) or '-'}")

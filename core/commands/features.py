@@ -11,15 +11,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("features", help="feature tables, fetching, embeddings and coverage")
     fsub = p.add_subparsers(dest="features_command", metavar="ACTION", required=True)
 
-    imp = fsub.add_parser("import", help="load audio / lyrics / tags tables (CSV, TSV, Parquet, HetRec folder)",
-                          description="Rows are matched to stored tracks by normalised artist + title; "
-                          "tables without a title column are artist level.")
-    imp.add_argument("files", nargs="+", metavar="FILE", help="table file(s), a folder of them, or a HetRec folder")
+    imp = fsub.add_parser(
+        "import",
+        help="load audio / lyrics / tags tables (CSV, TSV, Parquet, HetRec folder)",
+        description="Rows are matched to stored tracks by normalised artist + title; "
+        "tables without a title column are artist level.",
+    )
+    imp.add_argument(
+        "files", nargs="+", metavar="FILE", help="table file(s), a folder of them, or a HetRec folder"
+    )
     imp.add_argument("--kind", required=True, choices=["audio", "lyrics", "tags"])
     imp.add_argument("--account", "-a", help="match only this account's tracks (default: every stored track)")
     imp.add_argument("--replace", action="store_true", help="also replace data other providers stored")
-    imp.add_argument("--no-artist-fallback", action="store_true",
-                     help="do not derive artist-level rows from a track table")
+    imp.add_argument(
+        "--no-artist-fallback", action="store_true", help="do not derive artist-level rows from a track table"
+    )
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(handler=run_import)
 
@@ -30,8 +36,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     emb = fsub.add_parser("embed", help="compute or refresh embeddings (only what changed)")
     emb.add_argument("--account", "-a", help="Word2Vec for this account only (default: every account)")
-    emb.add_argument("--kind", action="append", choices=["lyrics", "bio", "tags", "audio", "w2v"],
-                     help="only these kinds (repeatable; default all)")
+    emb.add_argument(
+        "--kind",
+        action="append",
+        choices=["lyrics", "bio", "tags", "audio", "w2v"],
+        help="only these kinds (repeatable; default all)",
+    )
     emb.add_argument("--force", action="store_true", help="recompute even unchanged vectors and refit models")
     emb.add_argument("--json", action="store_true")
     emb.set_defaults(handler=run_embed)
@@ -59,16 +69,29 @@ def run_import(ctx) -> int:
         raise CliError("no table files found in " + ", ".join(args.files), 2)
     summaries = []
     for path in paths:
-        s = run_job(import_table(ctx.store, path, args.kind, account=args.account, replace=args.replace,
-                                 artist_fallback=not args.no_artist_fallback), progress_printer(not args.json))
+        s = run_job(
+            import_table(
+                ctx.store,
+                path,
+                args.kind,
+                account=args.account,
+                replace=args.replace,
+                artist_fallback=not args.no_artist_fallback,
+            ),
+            progress_printer(not args.json),
+        )
         summaries.append(s)
         clear_progress(not args.json)
         if not args.json:
-            extra = f", {s.matched_artists:,} artists" if (s.level == "artist" or args.kind != "lyrics") else ""
-            print(f"{path.name} [{s.layout}, {s.level} level]: {s.rows:,} rows, matched {s.matched_tracks:,} tracks"
-                  f"{extra}; wrote {s.written:,}, unmatched {s.unmatched:,}, empty {s.empty:,}"
-                  + (f", kept existing {s.kept_existing:,}" if s.kept_existing else "")
-                  + (f", repaired {s.repaired:,} rows" if s.repaired else ""))
+            extra = (
+                f", {s.matched_artists:,} artists" if (s.level == "artist" or args.kind != "lyrics") else ""
+            )
+            print(
+                f"{path.name} [{s.layout}, {s.level} level]: {s.rows:,} rows, matched {s.matched_tracks:,} tracks"
+                f"{extra}; wrote {s.written:,}, unmatched {s.unmatched:,}, empty {s.empty:,}"
+                + (f", kept existing {s.kept_existing:,}" if s.kept_existing else "")
+                + (f", repaired {s.repaired:,} rows" if s.repaired else "")
+            )
     if args.json:
         print_json({"tables": [s.to_json() for s in summaries]})
     return 0
@@ -87,8 +110,10 @@ def run_status(ctx) -> int:
     print(f"{'modality':10s} {'ok':>8s} {'missing':>8s} {'error':>8s} {'pending':>8s}  with artist fallback")
     for m, c in report["modalities"].items():
         fb = report["with_artist_fallback"].get(m)
-        print(f"{m:10s} {c['ok']:8,} {c['missing']:8,} {c['error']:8,} {c['pending']:8,}"
-              + (f"  ok {fb['ok']:,} ({fb['ok'] / n:.0%})" if fb and n else ""))
+        print(
+            f"{m:10s} {c['ok']:8,} {c['missing']:8,} {c['error']:8,} {c['pending']:8,}"
+            + (f"  ok {fb['ok']:,} ({fb['ok'] / n:.0%})" if fb and n else "")
+        )
     print("embeddings (tracks with a vector / with the artist's):")
     for k, c in report["embeddings"].items():
         print(f"  {k:8s} {c['track']:8,} / {c['with_artist']:,}")
@@ -102,8 +127,10 @@ def run_embed(ctx) -> int:
     args = ctx.args
     if args.account:
         ctx.account_id(args.account)
-    result = run_job(build_embeddings(ctx.store, account=args.account, kinds=args.kind, force=args.force),
-                     progress_printer(not args.json))
+    result = run_job(
+        build_embeddings(ctx.store, account=args.account, kinds=args.kind, force=args.force),
+        progress_printer(not args.json),
+    )
     clear_progress(not args.json)
     if args.json:
         print_json({"embeddings": result})
@@ -123,17 +150,21 @@ def run_fetch(ctx) -> int:
     args = ctx.args
     if args.account:
         ctx.account_id(args.account)
-    summary = run_job(fetch_features(ctx.store, args.account, modalities=args.modality, force=args.force,
-                                     limit=args.limit), progress_printer(not args.json))
+    summary = run_job(
+        fetch_features(ctx.store, args.account, modalities=args.modality, force=args.force, limit=args.limit),
+        progress_printer(not args.json),
+    )
     clear_progress(not args.json)
     data = summary.as_dict() if hasattr(summary, "as_dict") else summary
     if args.json:
         print_json(data)
     else:
         for m, r in data.get("modalities", {}).items():
-            print(f"{m:8s} due {r['due']:,}: {r['ok']:,} ok, {r['missing']:,} missing, {r['error']:,} errors"
-                  + (f", {r['left_pending']:,} left pending" if r.get("left_pending") else "")
-                  + (f" — stopped: {r['stopped']}" if r.get("stopped") else ""))
+            print(
+                f"{m:8s} due {r['due']:,}: {r['ok']:,} ok, {r['missing']:,} missing, {r['error']:,} errors"
+                + (f", {r['left_pending']:,} left pending" if r.get("left_pending") else "")
+                + (f" — stopped: {r['stopped']}" if r.get("stopped") else "")
+            )
         for note in data.get("notes", []):
             print(note)
     return 0

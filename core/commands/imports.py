@@ -14,14 +14,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     from core.sources import importers
 
     names = ["auto"] + [m.FORMAT for m in importers.formats()]
-    p = sub.add_parser("import", help="import history files, folders or zips into an account",
-                       description="Import listening-history exports. Formats: " + ", ".join(names))
+    p = sub.add_parser(
+        "import",
+        help="import history files, folders or zips into an account",
+        description="Import listening-history exports. Formats: " + ", ".join(names),
+    )
     p.add_argument("files", nargs="+", metavar="FILE")
     add_account(p)
     p.add_argument("--format", default="auto", choices=names, help="file format (default: detect)")
-    p.add_argument("--map", action="append", default=[], metavar="COL=FIELD",
-                   help="column mapping when detection is unsure, e.g. --map 0=timestamp --map 2=artist")
-    p.add_argument("--timezone", help="zone of naive date-times in CSV files, e.g. Europe/Berlin (default UTC)")
+    p.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COL=FIELD",
+        help="column mapping when detection is unsure, e.g. --map 0=timestamp --map 2=artist",
+    )
+    p.add_argument(
+        "--timezone", help="zone of naive date-times in CSV files, e.g. Europe/Berlin (default UTC)"
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(handler=run)
 
@@ -48,21 +58,27 @@ def run(ctx) -> int:
         options = ImportOptions(mapping=_mapping(args.map), now=int(time.time()), timezone=args.timezone)
     except ValueError as exc:
         raise CliError(str(exc), 2) from exc
-    report = run_job(import_files(ctx.store, args.files, args.account, fmt=args.format, options=options),
-                     progress_printer(not args.json))
+    report = run_job(
+        import_files(ctx.store, args.files, args.account, fmt=args.format, options=options),
+        progress_printer(not args.json),
+    )
     clear_progress(not args.json)
     if args.json:
         print_json(report.to_json())
     else:
         for s in report.files:
             skipped = ", ".join(f"{k} {v:,}" for k, v in sorted(s.skipped.items())) or "none"
-            print(f"{s.path} [{s.format}]: read {s.read:,}, added {s.added:,}, duplicates {s.duplicates:,}, "
-                  f"skipped {skipped}; {iso(s.first) or '-'} .. {iso(s.last) or '-'}")
+            print(
+                f"{s.path} [{s.format}]: read {s.read:,}, added {s.added:,}, duplicates {s.duplicates:,}, "
+                f"skipped {skipped}; {iso(s.first) or '-'} .. {iso(s.last) or '-'}"
+            )
             for reason, lines in sorted(s.skipped_lines.items()):
                 if reason == "bad_timestamp" and lines:
                     shown = ", ".join(map(str, lines[:10]))
-                    print(f"  impossible timestamps skipped at line(s) {shown}"
-                          f"{' ...' if s.skipped[reason] > len(lines[:10]) else ''}")
+                    print(
+                        f"  impossible timestamps skipped at line(s) {shown}"
+                        f"{' ...' if s.skipped[reason] > len(lines[:10]) else ''}"
+                    )
         for name, reason in report.ignored:
             print(f"ignored {name}: {reason}")
     for failure in report.failures:

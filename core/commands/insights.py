@@ -12,11 +12,17 @@ EXIT_NO_CONSENT = 3
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("insights", help="opt-in listening insights (local, not a diagnosis)")
-    p.add_argument("action", nargs="?", default="show",
-                   choices=["show", "enable", "disable", "selfcheck", "answers", "delete-answers"])
+    p.add_argument(
+        "action",
+        nargs="?",
+        default="show",
+        choices=["show", "enable", "disable", "selfcheck", "answers", "delete-answers"],
+    )
     p.add_argument("instrument", nargs="?", choices=["k10", "hums"], help="for selfcheck")
     add_account(p)
-    p.add_argument("--answers", help="selfcheck answers as comma-separated 1-5 values (else asked interactively)")
+    p.add_argument(
+        "--answers", help="selfcheck answers as comma-separated 1-5 values (else asked interactively)"
+    )
     p.add_argument("--yes", action="store_true", help="enable without the interactive confirmation")
     p.add_argument("--weeks", type=int, default=0, help="only the latest N weeks")
     p.add_argument("--json", action="store_true")
@@ -34,15 +40,20 @@ def run(ctx) -> int:
         if not args.yes and input("Turn insights on? [y/N] ").strip().lower() not in {"y", "yes"}:
             return 1
         consent.enable(store, account_id)
-        print(f"Insights are on for '{args.account}'. `segue insights disable` turns them off and deletes them.")
+        print(
+            f"Insights are on for '{args.account}'. `segue insights disable` turns them off and deletes them."
+        )
         return 0
     if args.action == "disable":
         n = consent.disable(store, account_id)
         print(f"Insights are off for '{args.account}'; deleted the consent and {n} saved answer(s).")
         return 0
     if not consent.has_consent(store, account_id):
-        raise CliError(f"insights are off for '{args.account}': they only run after you turn them on "
-                       f"(`segue insights enable --account {args.account}`)", EXIT_NO_CONSENT)
+        raise CliError(
+            f"insights are off for '{args.account}': they only run after you turn them on "
+            f"(`segue insights enable --account {args.account}`)",
+            EXIT_NO_CONSENT,
+        )
     if args.action == "selfcheck":
         return _selfcheck(ctx, account_id)
     if args.action == "answers":
@@ -64,17 +75,23 @@ def _show(ctx, account_id: int) -> int:
     from core.settings import Settings
 
     settings = Settings.load()
-    weeks = weekly_indicators(ctx.store.engine, account_id, tz_name=settings.timezone or None,
-                              gap_s=settings.session_gap_minutes * 60)
+    weeks = weekly_indicators(
+        ctx.store.engine,
+        account_id,
+        tz_name=settings.timezone or None,
+        gap_s=settings.session_gap_minutes * 60,
+    )
     if ctx.args.weeks:
-        weeks = weeks[-ctx.args.weeks:]
+        weeks = weeks[-ctx.args.weeks :]
     if ctx.args.json:
         print_json({"weeks": weeks, "note": "Describes listening only; not a diagnosis."})
         return 0
     for w in weeks:
         said = "; ".join(w["sentences"].values()) or "about your usual"
-        print(f"{w['week']}  {w['plays']:5d} plays  repetition {w['repetition']:.2f}  "
-              f"diversity {w['diversity'] or 0:.2f}  late night {w['late_night_share']:.2f}  — {said}")
+        print(
+            f"{w['week']}  {w['plays']:5d} plays  repetition {w['repetition']:.2f}  "
+            f"diversity {w['diversity'] or 0:.2f}  late night {w['late_night_share']:.2f}  — {said}"
+        )
     print("\nThese describe your listening compared with your own usual; they are not a diagnosis.")
     return 0
 

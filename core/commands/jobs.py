@@ -39,8 +39,10 @@ def _schedules(ctx) -> list[dict]:
     from sqlalchemy import text
 
     with ctx.store.engine.connect() as conn:
-        return [{"id": i, "next_run": _iso(int(t)) if t else None}
-                for i, t in conn.execute(text(f"SELECT id, next_run_time FROM {TABLE} ORDER BY id"))]
+        return [
+            {"id": i, "next_run": _iso(int(t)) if t else None}
+            for i, t in conn.execute(text(f"SELECT id, next_run_time FROM {TABLE} ORDER BY id"))
+        ]
 
 
 def run_list(ctx) -> int:
@@ -50,8 +52,10 @@ def run_list(ctx) -> int:
 
     register_core_jobs(REGISTRY)
     args = ctx.args
-    jobs = [{"name": s.name, "resource": s.resource, "params": list(s.params), "description": s.description}
-            for s in REGISTRY.specs()]
+    jobs = [
+        {"name": s.name, "resource": s.resource, "params": list(s.params), "description": s.description}
+        for s in REGISTRY.specs()
+    ]
     runs = [r.to_json() for r in recent_runs(ctx.store.engine, args.limit)]
     schedules = _schedules(ctx)
     if args.json:
@@ -67,10 +71,19 @@ def run_list(ctx) -> int:
             print(f"  {s['id']:24s} next {s['next_run'] or '-'}")
     print("Recent runs:" if runs else "No runs yet.")
     for r in runs:
-        counts = "" if not r["counts"] else " " + ", ".join(f"{k}={v}" for k, v in list(r["counts"].items())[:4]
-                                                            if not isinstance(v, (dict, list)))
-        print(f"  #{r['id']:<5d} {r['job']:14s} {r['resource']:24s} {_iso(r['started_at'])} "
-              f"{r['outcome']:11s}{counts}" + (f" — {r['message']}" if r["outcome"] != "ok" and r["message"] else ""))
+        counts = (
+            ""
+            if not r["counts"]
+            else " "
+            + ", ".join(
+                f"{k}={v}" for k, v in list(r["counts"].items())[:4] if not isinstance(v, (dict, list))
+            )
+        )
+        print(
+            f"  #{r['id']:<5d} {r['job']:14s} {r['resource']:24s} {_iso(r['started_at'])} "
+            f"{r['outcome']:11s}{counts}"
+            + (f" — {r['message']}" if r["outcome"] != "ok" and r["message"] else "")
+        )
     return 0
 
 
@@ -103,10 +116,18 @@ def run_run(ctx) -> int:
     clear_progress(not args.json)
     from core.jobs.runner import counts_of
 
-    out = {"job": handle.name, "run_id": handle.run_id, "outcome": handle.state, "error": handle.error,
-           "counts": counts_of(handle.result)}
+    out = {
+        "job": handle.name,
+        "run_id": handle.run_id,
+        "outcome": handle.state,
+        "error": handle.error,
+        "counts": counts_of(handle.result),
+    }
     if args.json:
         print_json(out)
     else:
-        print(f"{handle.name} [{handle.resource}]: {handle.state}" + (f" — {handle.error}" if handle.error else ""))
+        print(
+            f"{handle.name} [{handle.resource}]: {handle.state}"
+            + (f" — {handle.error}" if handle.error else "")
+        )
     return {"ok": 0, "cancelled": 130}.get(handle.state, 1)

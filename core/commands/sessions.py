@@ -11,7 +11,9 @@ from core.commands.common import add_account, day, duration
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sessions", help="list listening sessions")
     add_account(p)
-    p.add_argument("--gap", type=duration, default=None, help="gap that ends a session (default: setting, 2h)")
+    p.add_argument(
+        "--gap", type=duration, default=None, help="gap that ends a session (default: setting, 2h)"
+    )
     p.add_argument("--min-plays", type=int, default=1, help="only sessions with at least N plays")
     p.add_argument("--from", dest="start", type=day, help="YYYY-MM-DD (UTC)")
     p.add_argument("--to", dest="end", type=day, help="YYYY-MM-DD (UTC, exclusive)")
@@ -26,15 +28,23 @@ def run(ctx) -> int:
 
     args = ctx.args
     gap = args.gap if args.gap is not None else Settings.load().session_gap_minutes * 60
-    rows = session_rows(ctx.store.engine, ctx.account_id(args.account), gap_s=gap, start=args.start,
-                        end=args.end, min_plays=args.min_plays)
+    rows = session_rows(
+        ctx.store.engine,
+        ctx.account_id(args.account),
+        gap_s=gap,
+        start=args.start,
+        end=args.end,
+        min_plays=args.min_plays,
+    )
     if args.limit:
-        rows = rows[-args.limit:]
+        rows = rows[-args.limit :]
     if args.json:
         print_json({"gap_seconds": gap, "sessions": rows})
         return 0
     for r in rows:
         artists = ", ".join(a["name"] for a in r["top_artists"][:3])
-        print(f"{r['start']}  {r['minutes']:6.0f} min  {r['plays']:4d} plays  {r['skips']:3d} skips  {artists}")
+        print(
+            f"{r['start']}  {r['minutes']:6.0f} min  {r['plays']:4d} plays  {r['skips']:3d} skips  {artists}"
+        )
     print(f"{len(rows):,} sessions (gap {gap // 60} min)")
     return 0

@@ -24,18 +24,23 @@ def run(ctx) -> int:
     from core.reports import stats_report
 
     args = ctx.args
-    report = stats_report(ctx.store.engine, ctx.account_id(args.account), start=args.start, end=args.end,
-                          limit=args.limit)
+    report = stats_report(
+        ctx.store.engine, ctx.account_id(args.account), start=args.start, end=args.end, limit=args.limit
+    )
     if args.json:
         print_json(report)
         return 0
-    print(f"{report['plays']:,} plays, {report['sessions']:,} sessions, {report['hours']:,.0f} h "
-          f"({report['first']} .. {report['last']})")
+    print(
+        f"{report['plays']:,} plays, {report['sessions']:,} sessions, {report['hours']:,.0f} h "
+        f"({report['first']} .. {report['last']})"
+    )
     key = f"top_{args.by}s_by_{args.metric}"
     print(f"\nTop {args.by}s by {args.metric}:")
     for i, row in enumerate(report[key], 1):
         print(f"{i:3d}. {row['name']}  ({row['plays']:,} plays, {row['hours']:.1f} h)")
     s = report["streaks"]
     if s["longest"]:
-        print(f"\nLongest streak: {s['longest']['days']} days ({s['longest']['start']} .. {s['longest']['end']})")
+        print(
+            f"\nLongest streak: {s['longest']['days']} days ({s['longest']['start']} .. {s['longest']['end']})"
+        )
     return 0

@@ -12,7 +12,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sync", help="bring an account up to date with Last.fm (resumable)")
     add_account(p)
     p.add_argument("--user", help="Last.fm username (default: the account's, or the account name)")
-    p.add_argument("--recheck", action="store_true", help="re-check the last 14 days for edits and deletions now")
+    p.add_argument(
+        "--recheck", action="store_true", help="re-check the last 14 days for edits and deletions now"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=run_sync)
     p = sub.add_parser("login", help="connect a Last.fm account (opens the browser)")
@@ -43,8 +45,10 @@ def run_sync(ctx) -> int:
     except Fatal as exc:
         raise CliError(str(exc), 2) from exc
     try:
-        report = run_job(sync_account(ctx.store, args.account, username, api, force_recheck=args.recheck),
-                         progress_printer(not args.json))
+        report = run_job(
+            sync_account(ctx.store, args.account, username, api, force_recheck=args.recheck),
+            progress_printer(not args.json),
+        )
     except NotFound as exc:
         raise CliError(f"Last.fm has no user named '{username}' ({exc})", 2) from exc
     except AuthRequired as exc:
@@ -59,8 +63,10 @@ def run_sync(ctx) -> int:
     if args.json:
         print_json(report.to_json())
     else:
-        print(f"{args.account}: {report.mode}, {report.pages} page(s), {report.added:,} new plays, "
-              f"{report.duplicates:,} already stored, {report.deleted} deleted, {report.edited} edited")
+        print(
+            f"{args.account}: {report.mode}, {report.pages} page(s), {report.added:,} new plays, "
+            f"{report.duplicates:,} already stored, {report.deleted} deleted, {report.edited} edited"
+        )
     return 0
 
 
@@ -85,6 +91,8 @@ def run_login(ctx) -> int:
         raise CliError(str(exc), 3) from exc
     with ctx.store.engine.begin() as conn:
         get_or_create_account(conn, args.account, kind="lastfm", username=username)
-    print(f"Connected Last.fm user '{username}' to account '{args.account}'. Run `segue sync --account "
-          f"{args.account}`.")
+    print(
+        f"Connected Last.fm user '{username}' to account '{args.account}'. Run `segue sync --account "
+        f"{args.account}`."
+    )
     return 0

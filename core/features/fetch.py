@@ -65,8 +65,13 @@ class FetchSummary:
     cancelled: bool = False
 
     def as_dict(self) -> dict:
-        return {"modalities": {m: vars(r).copy() for m, r in self.modalities.items()}, "skipped": dict(self.skipped),
-                "notes": list(self.notes), "seconds": round(self.seconds, 2), "cancelled": self.cancelled}
+        return {
+            "modalities": {m: vars(r).copy() for m, r in self.modalities.items()},
+            "skipped": dict(self.skipped),
+            "notes": list(self.notes),
+            "seconds": round(self.seconds, 2),
+            "cancelled": self.cancelled,
+        }
 
 
 class _Linked(CancelToken):
@@ -104,8 +109,16 @@ def resolve_account(conn, account: str | int | None) -> int | None:
     return int(found)
 
 
-def _due_items(store, provider: Provider, account_id: int | None, policy: FetchPolicy, force: bool,
-               limit: int | None, now: int, cache: dict[str, list[Item]] | None = None) -> tuple[list[Item], int]:
+def _due_items(
+    store,
+    provider: Provider,
+    account_id: int | None,
+    policy: FetchPolicy,
+    force: bool,
+    limit: int | None,
+    now: int,
+    cache: dict[str, list[Item]] | None = None,
+) -> tuple[list[Item], int]:
     with store.engine.connect() as conn:
         if cache is None or provider.item_kind not in cache:
             found = items_for(conn, provider.item_kind, account_id)
@@ -124,14 +137,39 @@ def _store(store, provider: Provider, item: Item, out: Outcome, now: int) -> Non
         provider.save(conn, item, out, now)
         source = out.source or provider.name
         if out.kind == "ok":
-            set_status(conn, item.kind, item.id, provider.modality, "ok", now=now, provider=source,
-                       reason=out.reason or None)
+            set_status(
+                conn,
+                item.kind,
+                item.id,
+                provider.modality,
+                "ok",
+                now=now,
+                provider=source,
+                reason=out.reason or None,
+            )
         elif out.kind == "missing":
-            set_status(conn, item.kind, item.id, provider.modality, "missing", now=now, provider=source,
-                       reason=out.reason or None)
+            set_status(
+                conn,
+                item.kind,
+                item.id,
+                provider.modality,
+                "missing",
+                now=now,
+                provider=source,
+                reason=out.reason or None,
+            )
         else:
-            set_status(conn, item.kind, item.id, provider.modality, "error", now=now, provider=source,
-                       reason=out.reason or "failed", retry=out.retry)
+            set_status(
+                conn,
+                item.kind,
+                item.id,
+                provider.modality,
+                "error",
+                now=now,
+                provider=source,
+                reason=out.reason or "failed",
+                retry=out.retry,
+            )
 
 
 INTERNAL = "internal error: "
@@ -149,9 +187,17 @@ def _safe_fetch(provider: Provider, item: Item, token: CancelToken) -> Outcome:
         return Outcome.error(f"{INTERNAL}{type(exc).__name__}: {exc}"[:300], retry=True)
 
 
-def _run_provider(store, provider: Provider, load_due: Callable[[], list[Item]], run: ModalityRun,
-                  token: _Linked, clock: Callable[[], int], patience_s: float,
-                  backoff_s: Sequence[float], force: bool = False) -> Iterator[tuple[int, str]]:
+def _run_provider(
+    store,
+    provider: Provider,
+    load_due: Callable[[], list[Item]],
+    run: ModalityRun,
+    token: _Linked,
+    clock: Callable[[], int],
+    patience_s: float,
+    backoff_s: Sequence[float],
+    force: bool = False,
+) -> Iterator[tuple[int, str]]:
     """Fetch the due items one by one; yields (items finished, message) after each step.
 
     The due list is read when the provider starts, so a provider that depends on another (art on
@@ -174,7 +220,9 @@ def _run_provider(store, provider: Provider, load_due: Callable[[], list[Item]],
             waited, tries = 0.0, 0
             while out.kind == "offline" and not token.cancelled:
                 with store.engine.begin() as conn:
-                    mark_pending(conn, item.kind, item.id, provider.modality, out.reason or "offline", clock())
+                    mark_pending(
+                        conn, item.kind, item.id, provider.modality, out.reason or "offline", clock()
+                    )
                 pause = backoff_s[min(tries, len(backoff_s) - 1)] if backoff_s else 0.0
                 if waited + pause > patience_s:
                     break
@@ -208,13 +256,23 @@ def _run_provider(store, provider: Provider, load_due: Callable[[], list[Item]],
         run.seconds = round(time.monotonic() - started, 2)
 
 
-def fetch_features(store, account: str | int | None = None, modalities: Sequence[str] | None = None,
-                   force: bool = False, limit: int | None = None, cancel: CancelToken | None = None, *,
-                   config: ProviderConfig | None = None, policy: FetchPolicy | None = None,
-                   providers: list[Provider] | None = None, settings=None, concurrent: bool = True,
-                   now: int | None = None, offline_patience_s: float = 300.0,
-                   offline_backoff_s: Sequence[float] = (5.0, 15.0, 60.0, 120.0),
-                   ) -> Generator[Progress, None, FetchSummary]:
+def fetch_features(
+    store,
+    account: str | int | None = None,
+    modalities: Sequence[str] | None = None,
+    force: bool = False,
+    limit: int | None = None,
+    cancel: CancelToken | None = None,
+    *,
+    config: ProviderConfig | None = None,
+    policy: FetchPolicy | None = None,
+    providers: list[Provider] | None = None,
+    settings=None,
+    concurrent: bool = True,
+    now: int | None = None,
+    offline_patience_s: float = 300.0,
+    offline_backoff_s: Sequence[float] = (5.0, 15.0, 60.0, 120.0),
+) -> Generator[Progress, None, FetchSummary]:
     """Fetch pending/stale features for ``account`` (name, id, or None for the whole store).
 
     ``modalities``: subset of ``MODALITIES`` (default all); ``force``: refetch even fresh items;
@@ -253,8 +311,12 @@ def fetch_features(store, account: str | int | None = None, modalities: Sequence
         for m, why in summary.skipped.items():
             summary.notes.append(f"{m}: skipped — {why}")
         total = sum(len(items) for _, items, _ in plan)
-        yield Progress(0, total, f"feature backlog: {total} items to fetch"
-                       + (f" ({', '.join(f'{p.modality} {len(i)}' for p, i, _ in plan)})" if plan else ""))
+        yield Progress(
+            0,
+            total,
+            f"feature backlog: {total} items to fetch"
+            + (f" ({', '.join(f'{p.modality} {len(i)}' for p, i, _ in plan)})" if plan else ""),
+        )
         groups: dict[str, list[tuple[Provider, list[Item], ModalityRun]]] = {}
         group_of: dict[str, str] = {}
         for entry in plan:
@@ -267,8 +329,15 @@ def fetch_features(store, account: str | int | None = None, modalities: Sequence
         def loader(p: Provider) -> Callable[[], list[Item]]:
             return lambda: _due_items(store, p, account_id, policy, force, limit, clock())[0]
 
-        runs = [[_run_provider(store, p, loader(p), run, token, clock, offline_patience_s, offline_backoff_s, force)
-                 for p, _items, run in group] for group in groups.values()]
+        runs = [
+            [
+                _run_provider(
+                    store, p, loader(p), run, token, clock, offline_patience_s, offline_backoff_s, force
+                )
+                for p, _items, run in group
+            ]
+            for group in groups.values()
+        ]
         done = 0
         if concurrent and len(runs) > 1:
             source = _parallel(runs, token, cancel)
@@ -299,8 +368,9 @@ def fetch_features(store, account: str | int | None = None, modalities: Sequence
     return summary
 
 
-def _parallel(runs: list[list[Iterator[tuple[int, str]]]], token: _Linked,
-              cancel: CancelToken | None) -> Iterator[tuple[int, str]]:
+def _parallel(
+    runs: list[list[Iterator[tuple[int, str]]]], token: _Linked, cancel: CancelToken | None
+) -> Iterator[tuple[int, str]]:
     """Drive each service's provider runs in its own thread; yield their messages as they come."""
     events: queue.Queue = queue.Queue()
     failures: list[BaseException] = []
@@ -341,13 +411,22 @@ def _parallel(runs: list[list[Iterator[tuple[int, str]]]], token: _Linked,
 
 
 def _final_message(summary: FetchSummary) -> str:
-    parts = [f"{m}: {r.ok} ok, {r.missing} missing, {r.error} errors" + (f", stopped ({r.stopped})" if r.stopped else "")
-             for m, r in summary.modalities.items()]
+    parts = [
+        f"{m}: {r.ok} ok, {r.missing} missing, {r.error} errors"
+        + (f", stopped ({r.stopped})" if r.stopped else "")
+        for m, r in summary.modalities.items()
+    ]
     return "features fetched — " + ("; ".join(parts) if parts else "nothing to do")
 
 
-def backlog(store, account: str | int | None = None, modalities: Sequence[str] | None = None,
-            force: bool = False, policy: FetchPolicy | None = None, now: int | None = None) -> dict[str, int]:
+def backlog(
+    store,
+    account: str | int | None = None,
+    modalities: Sequence[str] | None = None,
+    force: bool = False,
+    policy: FetchPolicy | None = None,
+    now: int | None = None,
+) -> dict[str, int]:
     """How many items each modality would fetch now (no network; for the scheduler and the GUI)."""
     policy = policy or FetchPolicy()
     t = int(now if now is not None else time.time())

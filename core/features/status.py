@@ -35,8 +35,12 @@ def _bucket(status: str | None) -> str:
 def account_tracks(engine: Engine, account_id: int) -> list[tuple[int, int, int | None]]:
     """(track id, artist id, album id) of every distinct track the account played."""
     album = func.max(func.coalesce(Scrobble.album_id, Track.album_id))
-    stmt = (select(Track.id, Track.artist_id, album).join(Scrobble, Scrobble.track_id == Track.id)
-            .where(Scrobble.account_id == account_id).group_by(Track.id, Track.artist_id))
+    stmt = (
+        select(Track.id, Track.artist_id, album)
+        .join(Scrobble, Scrobble.track_id == Track.id)
+        .where(Scrobble.account_id == account_id)
+        .group_by(Track.id, Track.artist_id)
+    )
     with engine.connect() as conn:
         return [(int(t), int(a), None if b is None else int(b)) for t, a, b in conn.execute(stmt)]
 
@@ -44,7 +48,9 @@ def account_tracks(engine: Engine, account_id: int) -> list[tuple[int, int, int 
 def _statuses(engine: Engine) -> dict[tuple[str, str], dict[int, str]]:
     """(modality, item_kind) → {item id: status}."""
     out: dict[tuple[str, str], dict[int, str]] = defaultdict(dict)
-    stmt = select(FeatureStatus.modality, FeatureStatus.item_kind, FeatureStatus.item_id, FeatureStatus.status)
+    stmt = select(
+        FeatureStatus.modality, FeatureStatus.item_kind, FeatureStatus.item_id, FeatureStatus.status
+    )
     with engine.connect() as conn:
         for m, k, i, s in conn.execute(stmt):
             out[(m, k)][int(i)] = s
@@ -52,8 +58,9 @@ def _statuses(engine: Engine) -> dict[tuple[str, str], dict[int, str]]:
 
 
 def _embedded(engine: Engine, kind: str, scope: str, item_kind: str) -> set[int]:
-    stmt = select(Embedding.item_id).where(Embedding.kind == kind, Embedding.scope == scope,
-                                           Embedding.item_kind == item_kind)
+    stmt = select(Embedding.item_id).where(
+        Embedding.kind == kind, Embedding.scope == scope, Embedding.item_kind == item_kind
+    )
     with engine.connect() as conn:
         return set(conn.execute(stmt).scalars())
 
@@ -86,6 +93,8 @@ def feature_status(engine: Engine, account_id: int) -> dict:
         scope = account_scope(account_id) if kind == "w2v" else GLOBAL
         on_track = _embedded(engine, kind, scope, "track")
         on_artist = _embedded(engine, kind, scope, "artist")
-        emb[kind] = {"track": sum(t in on_track for t, _, _ in tracks),
-                     "with_artist": sum(t in on_track or a in on_artist for t, a, _ in tracks)}
+        emb[kind] = {
+            "track": sum(t in on_track for t, _, _ in tracks),
+            "with_artist": sum(t in on_track or a in on_artist for t, a, _ in tracks),
+        }
     return {"tracks": len(tracks), "modalities": top, "with_artist_fallback": fallback, "embeddings": emb}

@@ -42,8 +42,19 @@ _ALIASES = {
     "tag": ("tag", "tagname", "tagvalue"),
     "weight": ("weight", "count", "tagcount", "score"),
 }
-_RANGES = {c: (0.0, 1.0) for c in ("acousticness", "danceability", "energy", "instrumentalness", "liveness",
-                                   "speechiness", "valence", "mode")}
+_RANGES = {
+    c: (0.0, 1.0)
+    for c in (
+        "acousticness",
+        "danceability",
+        "energy",
+        "instrumentalness",
+        "liveness",
+        "speechiness",
+        "valence",
+        "mode",
+    )
+}
 _RANGES.update(loudness=(-80.0, 10.0), tempo=(0.0, 400.0), duration_ms=(0.0, 86_400_000.0), key=(-1.0, 11.0))
 _ZERO_IS_UNKNOWN = {"tempo", "duration_ms"}  # Spotify writes 0 when it could not tell
 _EPS = 1e-6
@@ -163,6 +174,7 @@ def tag_list(cell, ranked: bool = True) -> dict[str, float]:
 
 # -- file level -----------------------------------------------------------------------------------
 
+
 def _decode(path: Path) -> str:
     data = path.read_bytes()
     try:
@@ -184,8 +196,9 @@ def read_delimited(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]
             pass
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
-            raise TableError(path.name, "file ends inside a quoted field (truncated?)",
-                             text.count("\n") + 1) from None
+            raise TableError(
+                path.name, "file ends inside a quoted field (truncated?)", text.count("\n") + 1
+            ) from None
     reader = csv.reader(io.StringIO(text), delimiter=delim)
     header = next(reader, None)
     if not header:
@@ -222,8 +235,13 @@ def _musicoset_songs(path: Path) -> dict[str, tuple[str, str]]:
             if None in (i_id, i_name, i_art):
                 raise TableError(cand.name, "expected song_id, song_name and artists columns", 1)
             return {cells[i_id]: (cells[i_name], cells[i_art]) for _, cells in rows if len(cells) > i_art}
-    raise TableError(path.name, "has song_id but no artist/title columns; put MusicOSet's songs.csv "
-                     "(song_id, song_name, artists) beside it or in ../musicoset_metadata", 1, "song_id")
+    raise TableError(
+        path.name,
+        "has song_id but no artist/title columns; put MusicOSet's songs.csv "
+        "(song_id, song_name, artists) beside it or in ../musicoset_metadata",
+        1,
+        "song_id",
+    )
 
 
 def _norm_index(header: list[str], name: str) -> int | None:
@@ -256,8 +274,14 @@ def read_hetrec(folder: Path) -> Table:
         counts[art][clean_name(tags[tag]).casefold()[:200]] += 1
         first_line.setdefault(art, line)
     for art, ctr in counts.items():
-        table.rows.append(TableRow(first_line[art], artist_candidates(artists[art]), None,
-                                   {"tags": {t: float(n) for t, n in ctr.items() if t}}))
+        table.rows.append(
+            TableRow(
+                first_line[art],
+                artist_candidates(artists[art]),
+                None,
+                {"tags": {t: float(n) for t, n in ctr.items() if t}},
+            )
+        )
     return table
 
 
@@ -280,10 +304,15 @@ def read_table(path: Path, kind: str) -> Table:
     songs = None
     if i_art is None:
         if _norm_index(header, "song_id") is None:
-            raise TableError(path.name, "no artist column (looked for "
-                             + ", ".join(_ALIASES["artist"][:4]) + ")", 1)
+            raise TableError(
+                path.name, "no artist column (looked for " + ", ".join(_ALIASES["artist"][:4]) + ")", 1
+            )
         songs = _musicoset_songs(path)
-    layout = "musicoset" if songs is not None else ("parquet" if path.suffix.lower() == ".parquet" else "delimited")
+    layout = (
+        "musicoset"
+        if songs is not None
+        else ("parquet" if path.suffix.lower() == ".parquet" else "delimited")
+    )
     table = Table(path, layout, "track" if (i_title is not None or songs is not None) else "artist")
     spec = _columns(path, header, kind)
     i_song = _norm_index(header, "song_id")
@@ -292,8 +321,11 @@ def read_table(path: Path, kind: str) -> Table:
         if len(cells) != len(header):
             if free_text is not None and len(cells) > len(header) and layout == "delimited":
                 n_after = len(header) - free_text - 1
-                cells = cells[:free_text] + [",".join(cells[free_text:len(cells) - n_after])] \
-                    + cells[len(cells) - n_after:]
+                cells = (
+                    cells[:free_text]
+                    + [",".join(cells[free_text : len(cells) - n_after])]
+                    + cells[len(cells) - n_after :]
+                )
                 table.repaired += 1
             else:
                 raise TableError(path.name, f"{len(cells)} columns, header has {len(header)}", line)
@@ -320,8 +352,9 @@ def _columns(path: Path, header: list[str], kind: str) -> dict:
         cols = {c: _norm_index(header, c) for c in AUDIO_COLUMNS}
         cols = {c: i for c, i in cols.items() if i is not None}
         if not cols:
-            raise TableError(path.name, "no audio feature columns (expected any of " + ", ".join(AUDIO_COLUMNS)
-                             + ")", 1)
+            raise TableError(
+                path.name, "no audio feature columns (expected any of " + ", ".join(AUDIO_COLUMNS) + ")", 1
+            )
         return {"audio": cols}
     if kind == "lyrics":
         i = _find(header, "text")

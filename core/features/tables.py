@@ -69,9 +69,16 @@ def provider_for(path: Path, prefix: str = "table") -> str:
     return f"{prefix}:{path.name}"[:40]
 
 
-def import_table(store, path: str | Path, kind: str, *, account: str | None = None, replace: bool = False,
-                 artist_fallback: bool = True, cancel: CancelToken | None = None
-                 ) -> Generator[Progress, None, TableSummary]:
+def import_table(
+    store,
+    path: str | Path,
+    kind: str,
+    *,
+    account: str | None = None,
+    replace: bool = False,
+    artist_fallback: bool = True,
+    cancel: CancelToken | None = None,
+) -> Generator[Progress, None, TableSummary]:
     """Import one table for ``kind`` (audio | lyrics | tags), matching against every store track or only
     ``account``'s; returns the summary."""
     cancel = cancel or CancelToken()
@@ -80,8 +87,16 @@ def import_table(store, path: str | Path, kind: str, *, account: str | None = No
     table = read_table(path, kind)
     cancel.raise_if_cancelled()
     provider = provider_for(path)
-    s = TableSummary(str(path), kind, table.layout, table.level, provider, rows=len(table.rows),
-                     repaired=table.repaired, skipped=dict(table.skipped))
+    s = TableSummary(
+        str(path),
+        kind,
+        table.layout,
+        table.level,
+        provider,
+        rows=len(table.rows),
+        repaired=table.repaired,
+        skipped=dict(table.skipped),
+    )
     yield Progress(1, 3, f"matching {len(table.rows):,} rows of {path.name}")
     now = int(time.time())
     with store.engine.begin() as conn:
@@ -101,8 +116,9 @@ def import_table(store, path: str | Path, kind: str, *, account: str | None = No
     return s
 
 
-def _matches(conn: Connection, table: Table, account: str | None, s: TableSummary
-             ) -> tuple[dict[int, TableRow], dict[int, list[TableRow]]]:
+def _matches(
+    conn: Connection, table: Table, account: str | None, s: TableSummary
+) -> tuple[dict[int, TableRow], dict[int, list[TableRow]]]:
     """(track id → first matching row, artist id → all rows naming that artist)."""
     cat = Catalog(conn)
     artist_ids, track_ids = cat.artists, cat.tracks
@@ -113,8 +129,11 @@ def _matches(conn: Connection, table: Table, account: str | None, s: TableSummar
         acc = find_account(conn, account)
         if acc is None:
             raise TableError(table.path.name, f"no account named {account!r}")
-        pairs = conn.execute(select(Track.id, Track.artist_id).where(
-            Track.id.in_(select(Scrobble.track_id).where(Scrobble.account_id == acc).distinct()))).all()
+        pairs = conn.execute(
+            select(Track.id, Track.artist_id).where(
+                Track.id.in_(select(Scrobble.track_id).where(Scrobble.account_id == acc).distinct())
+            )
+        ).all()
         allowed_tracks = {t for t, _ in pairs}
         allowed_artists = {a for _, a in pairs}
     tracks: dict[int, TableRow] = {}
@@ -159,7 +178,9 @@ def _pool(kind: str, rows: list[TableRow]) -> TableRow:
         return rows[0]
     if kind == "audio":
         cols = list(rows[0].values)
-        arr = np.array([[np.nan if r.values.get(c) is None else r.values[c] for c in cols] for r in rows], float)
+        arr = np.array(
+            [[np.nan if r.values.get(c) is None else r.values[c] for c in cols] for r in rows], float
+        )
         with np.errstate(invalid="ignore"):
             mean = np.nanmean(arr, axis=0) if len(arr) else arr
         values = {c: (None if np.isnan(v) else float(v)) for c, v in zip(cols, mean, strict=True)}
@@ -192,8 +213,16 @@ def _is_table(provider: str | None) -> bool:
 class _Writer:
     """Writes one kind's rows for one item level, honouring other providers' data and statuses."""
 
-    def __init__(self, conn: Connection, kind: str, provider: str, now: int, replace: bool, summary: TableSummary,
-                 only_new: bool = False):
+    def __init__(
+        self,
+        conn: Connection,
+        kind: str,
+        provider: str,
+        now: int,
+        replace: bool,
+        summary: TableSummary,
+        only_new: bool = False,
+    ):
         self.conn, self.kind, self.provider, self.now = conn, kind, provider, now
         self.replace, self.s, self.only_new = replace, summary, only_new
         self.modality = _MODALITY[kind]
@@ -201,15 +230,17 @@ class _Writer:
     def _existing(self, item_kind: str, ids: list[int]) -> dict[int, str]:
         out: dict[int, str] = {}
         for i in range(0, len(ids), 400):
-            part = ids[i:i + 400]
+            part = ids[i : i + 400]
             if self.kind == "audio":
                 stmt = select(AudioFeatures.item_id, AudioFeatures.provider).where(
-                    AudioFeatures.item_kind == item_kind, AudioFeatures.item_id.in_(part))
+                    AudioFeatures.item_kind == item_kind, AudioFeatures.item_id.in_(part)
+                )
             elif self.kind == "lyrics":
                 stmt = select(Lyrics.track_id, Lyrics.provider).where(Lyrics.track_id.in_(part))
             else:
                 stmt = select(ItemTag.item_id, ItemTag.provider).where(
-                    ItemTag.item_kind == item_kind, ItemTag.item_id.in_(part))
+                    ItemTag.item_kind == item_kind, ItemTag.item_id.in_(part)
+                )
             for item, prov in self.conn.execute(stmt):
                 if not _is_table(out.get(item)):  # a non-table provider anywhere on the item wins
                     out[item] = prov
@@ -234,24 +265,61 @@ class _Writer:
         self.s.empty += len(missing)
 
     def _store_audio(self, item_kind: str, ids: list[int], items: dict[int, TableRow]) -> None:
-        rows = [{"item_kind": item_kind, "item_id": i, **{c: items[i].values.get(c) for c in AUDIO_COLUMNS},
-                 "provider": self.provider, "fetched_at": self.now} for i in ids]
+        rows = [
+            {
+                "item_kind": item_kind,
+                "item_id": i,
+                **{c: items[i].values.get(c) for c in AUDIO_COLUMNS},
+                "provider": self.provider,
+                "fetched_at": self.now,
+            }
+            for i in ids
+        ]
         upsert_rows(self.conn, AudioFeatures.__table__, rows, ("item_kind", "item_id"))
 
     def _store_lyrics(self, item_kind: str, ids: list[int], items: dict[int, TableRow]) -> None:
-        rows = [{"track_id": i, "text": items[i].values["text"], "synced": False, "provider": self.provider,
-                 "fetched_at": self.now} for i in ids]
+        rows = [
+            {
+                "track_id": i,
+                "text": items[i].values["text"],
+                "synced": False,
+                "provider": self.provider,
+                "fetched_at": self.now,
+            }
+            for i in ids
+        ]
         upsert_rows(self.conn, Lyrics.__table__, rows, ("track_id",))
 
     def _store_tags(self, item_kind: str, ids: list[int], items: dict[int, TableRow]) -> None:
         for i in range(0, len(ids), 400):  # replace tags written by tables (this one or another)
-            self.conn.execute(delete(ItemTag).where(
-                ItemTag.item_kind == item_kind, ItemTag.item_id.in_(ids[i:i + 400]),
-                ItemTag.provider.like("table%:%")))
-        rows = [(item_kind, i, t, float(w), self.provider) for i in ids for t, w in items[i].values["tags"].items()]
-        insert_ignore(self.conn, ItemTag.__table__, ("item_kind", "item_id", "tag", "weight", "provider"), rows)
+            self.conn.execute(
+                delete(ItemTag).where(
+                    ItemTag.item_kind == item_kind,
+                    ItemTag.item_id.in_(ids[i : i + 400]),
+                    ItemTag.provider.like("table%:%"),
+                )
+            )
+        rows = [
+            (item_kind, i, t, float(w), self.provider)
+            for i in ids
+            for t, w in items[i].values["tags"].items()
+        ]
+        insert_ignore(
+            self.conn, ItemTag.__table__, ("item_kind", "item_id", "tag", "weight", "provider"), rows
+        )
 
     def _status(self, item_kind: str, ids: list[int]) -> None:
-        rows = [{"item_kind": item_kind, "item_id": i, "modality": self.modality, "provider": self.provider,
-                 "status": "ok", "reason": None, "fetched_at": self.now, "attempts": 1} for i in ids]
+        rows = [
+            {
+                "item_kind": item_kind,
+                "item_id": i,
+                "modality": self.modality,
+                "provider": self.provider,
+                "status": "ok",
+                "reason": None,
+                "fetched_at": self.now,
+                "attempts": 1,
+            }
+            for i in ids
+        ]
         upsert_rows(self.conn, FeatureStatus.__table__, rows, ("item_kind", "item_id", "modality"))

@@ -31,26 +31,37 @@ class ConsentRequired(Exception):
 
 def has_consent(store: Store, account_id: int) -> bool:
     with store.engine.connect() as conn:
-        return conn.execute(select(InsightConsent.account_id).where(
-            InsightConsent.account_id == account_id)).first() is not None
+        return (
+            conn.execute(
+                select(InsightConsent.account_id).where(InsightConsent.account_id == account_id)
+            ).first()
+            is not None
+        )
 
 
 def require_consent(store: Store, account_id: int) -> None:
     if not has_consent(store, account_id):
-        raise ConsentRequired("insights are off for this account; turn them on first "
-                              "(`segue insights enable --account NAME`, or the Insights page)")
+        raise ConsentRequired(
+            "insights are off for this account; turn them on first "
+            "(`segue insights enable --account NAME`, or the Insights page)"
+        )
 
 
 def enable(store: Store, account_id: int) -> None:
     with store.engine.begin() as conn:
         conn.execute(delete(InsightConsent).where(InsightConsent.account_id == account_id))
-        conn.execute(InsightConsent.__table__.insert().values(
-            account_id=account_id, consented_at=int(time.time()), text_version=TEXT_VERSION))
+        conn.execute(
+            InsightConsent.__table__.insert().values(
+                account_id=account_id, consented_at=int(time.time()), text_version=TEXT_VERSION
+            )
+        )
 
 
 def disable(store: Store, account_id: int) -> int:
     """Withdraw consent and delete all insight data of the account; returns answers deleted."""
     with store.engine.begin() as conn:
-        n = conn.execute(delete(QuestionnaireAnswer).where(QuestionnaireAnswer.account_id == account_id)).rowcount
+        n = conn.execute(
+            delete(QuestionnaireAnswer).where(QuestionnaireAnswer.account_id == account_id)
+        ).rowcount
         conn.execute(delete(InsightConsent).where(InsightConsent.account_id == account_id))
     return int(n or 0)

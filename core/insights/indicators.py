@@ -91,8 +91,9 @@ def _round(v: float | None, nd: int = 3) -> float | None:
     return None if v is None or math.isnan(v) else round(float(v), nd)
 
 
-def weekly_indicators(engine: Engine, account_id: int, *, tz_name: str | None = None,
-                      gap_s: int = 7200) -> list[dict]:
+def weekly_indicators(
+    engine: Engine, account_id: int, *, tz_name: str | None = None, gap_s: int = 7200
+) -> list[dict]:
     """One dict per week with plays, in time order (see module docstring for definitions)."""
     frame = load_plays(engine, account_id)
     if len(frame) == 0:
@@ -106,9 +107,15 @@ def weekly_indicators(engine: Engine, account_id: int, *, tz_name: str | None = 
     week_start = day - ((day + 3) % 7)  # 1970-01-01 was a Thursday; Monday-start weeks
     hour = (local % 86400) // 3600
     with engine.connect() as conn:
-        artist_of = dict(conn.execute(select(Track.id, Track.artist_id).where(
-            Track.id.in_(np.unique(f.track_id).tolist()))).all()) if len(f) < 30000 else dict(
-            conn.execute(select(Track.id, Track.artist_id)).all())
+        artist_of = (
+            dict(
+                conn.execute(
+                    select(Track.id, Track.artist_id).where(Track.id.in_(np.unique(f.track_id).tolist()))
+                ).all()
+            )
+            if len(f) < 30000
+            else dict(conn.execute(select(Track.id, Track.artist_id)).all())
+        )
     uniq_tracks = np.unique(f.track_id)
     items = load_item_data(engine, uniq_tracks, artist_of)
     item_idx = items.index(f.track_id)
@@ -134,26 +141,37 @@ def weekly_indicators(engine: Engine, account_id: int, *, tz_name: str | None = 
         val, en = items.valence[ii], items.energy[ii]
         ws = int(week_start[lo])
         in_week = sess_start_week == ws
-        weeks.append({
-            "week": str(date(1970, 1, 1) + timedelta(days=ws)),
-            "plays": int(n),
-            "repetition": _round(1 - np.unique(tr).size / n),
-            "repetition_within_session": _round(within[idx].mean()),
-            "repetition_across_sessions": _round(across[idx].mean()),
-            "artist_repetition": _round(1 - np.unique(ar).size / n),
-            "diversity": _round(_entropy(np.unique(ar, return_counts=True)[1])),
-            "tag_diversity": _round(_entropy(np.array(list(tag_counts.values())))),
-            "late_night_share": _round((hour[idx] < 5).mean()),
-            "sessions": int(in_week.sum()),
-            "session_minutes": _round(float(np.median(sess_minutes[in_week])) if in_week.any() else float("nan"), 1),
-            "session_plays": _round(float(np.median(sess.sizes[in_week])) if in_week.any() else float("nan"), 1),
-            "mood": {**{m: _round(mood_rows[mood_any, k].mean()) if mood_any.any() else None
-                        for k, m in enumerate(MOOD_NAMES)}, "coverage": _round(mood_any.mean())},
-            "tag_coverage": _round(tagged.mean()),
-            "valence": _round(np.nanmean(val)) if np.isfinite(val).any() else None,
-            "energy": _round(np.nanmean(en)) if np.isfinite(en).any() else None,
-            "audio_coverage": _round(np.isfinite(val).mean()),
-        })
+        weeks.append(
+            {
+                "week": str(date(1970, 1, 1) + timedelta(days=ws)),
+                "plays": int(n),
+                "repetition": _round(1 - np.unique(tr).size / n),
+                "repetition_within_session": _round(within[idx].mean()),
+                "repetition_across_sessions": _round(across[idx].mean()),
+                "artist_repetition": _round(1 - np.unique(ar).size / n),
+                "diversity": _round(_entropy(np.unique(ar, return_counts=True)[1])),
+                "tag_diversity": _round(_entropy(np.array(list(tag_counts.values())))),
+                "late_night_share": _round((hour[idx] < 5).mean()),
+                "sessions": int(in_week.sum()),
+                "session_minutes": _round(
+                    float(np.median(sess_minutes[in_week])) if in_week.any() else float("nan"), 1
+                ),
+                "session_plays": _round(
+                    float(np.median(sess.sizes[in_week])) if in_week.any() else float("nan"), 1
+                ),
+                "mood": {
+                    **{
+                        m: _round(mood_rows[mood_any, k].mean()) if mood_any.any() else None
+                        for k, m in enumerate(MOOD_NAMES)
+                    },
+                    "coverage": _round(mood_any.mean()),
+                },
+                "tag_coverage": _round(tagged.mean()),
+                "valence": _round(np.nanmean(val)) if np.isfinite(val).any() else None,
+                "energy": _round(np.nanmean(en)) if np.isfinite(en).any() else None,
+                "audio_coverage": _round(np.isfinite(val).mean()),
+            }
+        )
     _compare_with_baseline(weeks)
     return weeks
 

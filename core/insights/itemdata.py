@@ -33,11 +33,12 @@ class ItemData:
 
 def _in_chunks(conn, stmt_for, ids: list[int]):
     for i in range(0, len(ids), 500):
-        yield from conn.execute(stmt_for(ids[i:i + 500]))
+        yield from conn.execute(stmt_for(ids[i : i + 500]))
 
 
-def load_audio(engine: Engine, track_ids: np.ndarray, artist_of: dict[int, int] | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+def load_audio(
+    engine: Engine, track_ids: np.ndarray, artist_of: dict[int, int] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(valence, energy) aligned with ``track_ids``: the track's own row, else its artist's row, else NaN.
 
     Each value falls back on its own: a track row without valence takes the artist's valence. NaN means
@@ -51,15 +52,22 @@ def load_audio(engine: Engine, track_ids: np.ndarray, artist_of: dict[int, int] 
     with engine.connect() as conn:
         if artist_of is None:
             artist_of = {}
-            for tid, aid in _in_chunks(conn, lambda part: select(Track.id, Track.artist_id).where(
-                    Track.id.in_(part)), sorted(set(tids))):
+            for tid, aid in _in_chunks(
+                conn,
+                lambda part: select(Track.id, Track.artist_id).where(Track.id.in_(part)),
+                sorted(set(tids)),
+            ):
                 artist_of[int(tid)] = int(aid)
         aids = sorted({artist_of[t] for t in tids if t in artist_of})
         rows: dict[tuple[str, int], tuple] = {}
         for kind, ids in (("track", sorted(set(tids))), ("artist", aids)):
-            for item, val, en in _in_chunks(conn, lambda part, k=kind: select(
-                    AudioFeatures.item_id, AudioFeatures.valence, AudioFeatures.energy).where(
-                    AudioFeatures.item_kind == k, AudioFeatures.item_id.in_(part)), ids):
+            for item, val, en in _in_chunks(
+                conn,
+                lambda part, k=kind: select(
+                    AudioFeatures.item_id, AudioFeatures.valence, AudioFeatures.energy
+                ).where(AudioFeatures.item_kind == k, AudioFeatures.item_id.in_(part)),
+                ids,
+            ):
                 rows[(kind, int(item))] = (val, en)
     for i, t in enumerate(tids):
         own = rows.get(("track", t), (None, None))
@@ -79,9 +87,13 @@ def load_item_data(engine: Engine, track_ids: np.ndarray, artist_of: dict[int, i
     artist_tags: dict[int, dict[str, float]] = defaultdict(dict)
     with engine.connect() as conn:
         for kind, ids, sink in (("track", tids, track_tags), ("artist", aids, artist_tags)):
-            for item, tag, weight in _in_chunks(conn, lambda part, k=kind: select(
-                    ItemTag.item_id, ItemTag.tag, ItemTag.weight).where(
-                    ItemTag.item_kind == k, ItemTag.item_id.in_(part)), ids):
+            for item, tag, weight in _in_chunks(
+                conn,
+                lambda part, k=kind: select(ItemTag.item_id, ItemTag.tag, ItemTag.weight).where(
+                    ItemTag.item_kind == k, ItemTag.item_id.in_(part)
+                ),
+                ids,
+            ):
                 sink[item][tag] = float(weight or 0.0)
     n = len(tids)
     moods = np.zeros((n, len(MOOD_NAMES)))

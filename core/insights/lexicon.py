@@ -12,23 +12,84 @@ import re
 from functools import lru_cache
 
 MOODS: dict[str, tuple[str, ...]] = {
-    "sad": ("sad", "melancholic", "melancholy", "melancholia", "depressing", "depressive", "sorrow",
-            "heartbreak", "heartbroken", "broken heart", "lonely", "loneliness", "grief", "tearjerker",
-            "crying", "sad songs", "bittersweet", "gloomy", "mournful", "despair", "suicidal"),
+    "sad": (
+        "sad",
+        "melancholic",
+        "melancholy",
+        "melancholia",
+        "depressing",
+        "depressive",
+        "sorrow",
+        "heartbreak",
+        "heartbroken",
+        "broken heart",
+        "lonely",
+        "loneliness",
+        "grief",
+        "tearjerker",
+        "crying",
+        "sad songs",
+        "bittersweet",
+        "gloomy",
+        "mournful",
+        "despair",
+        "suicidal",
+    ),
     "dark": ("dark", "darkwave", "haunting", "ominous", "bleak", "doom", "sinister"),
-    "calm": ("calm", "chill", "chillout", "relax", "relaxing", "mellow", "peaceful", "soothing", "ambient",
-             "dreamy", "soft", "quiet", "sleep", "lullaby", "downtempo"),
-    "happy": ("happy", "feel good", "feelgood", "uplifting", "cheerful", "joyful", "fun", "sunny",
-              "summer", "positive", "optimistic", "party", "good mood"),
-    "energetic": ("energetic", "energy", "upbeat", "powerful", "intense", "workout", "driving", "fast",
-                  "dance", "danceable", "hype"),
+    "calm": (
+        "calm",
+        "chill",
+        "chillout",
+        "relax",
+        "relaxing",
+        "mellow",
+        "peaceful",
+        "soothing",
+        "ambient",
+        "dreamy",
+        "soft",
+        "quiet",
+        "sleep",
+        "lullaby",
+        "downtempo",
+    ),
+    "happy": (
+        "happy",
+        "feel good",
+        "feelgood",
+        "uplifting",
+        "cheerful",
+        "joyful",
+        "fun",
+        "sunny",
+        "summer",
+        "positive",
+        "optimistic",
+        "party",
+        "good mood",
+    ),
+    "energetic": (
+        "energetic",
+        "energy",
+        "upbeat",
+        "powerful",
+        "intense",
+        "workout",
+        "driving",
+        "fast",
+        "dance",
+        "danceable",
+        "hype",
+    ),
     "angry": ("angry", "aggressive", "rage", "hate", "furious", "brutal"),
     "romantic": ("romantic", "love", "love songs", "sensual", "sexy", "passionate", "tender"),
     "nostalgic": ("nostalgic", "nostalgia", "memories", "wistful"),
 }
 
-_PATTERNS = {mood: re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
-             for mood, words in MOODS.items()}
+_PATTERNS = {
+    mood: re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
+    for mood, words in MOODS.items()
+}
 
 
 @lru_cache(maxsize=65536)

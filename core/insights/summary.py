@@ -15,10 +15,14 @@ from core.insights.itemdata import MOOD_NAMES
 
 RANGES = {"6m": 26, "1y": 52, "all": None}  # weeks shown
 MIN_BASELINE_WEEKS = 4
-TAGS_HINT = ("Tags come from Last.fm once an API key is set (Settings → Last.fm; the background feature "
-             "backlog then fetches them), or from a tag table: <code>segue features import FILE --kind tags</code>.")
-AUDIO_HINT = ("Valence and energy come from audio features: your own files (Settings → Feature sources → Music "
-              "folder) or a feature table: <code>segue features import FILE --kind audio</code>.")
+TAGS_HINT = (
+    "Tags come from Last.fm once an API key is set (Settings → Last.fm; the background feature "
+    "backlog then fetches them), or from a tag table: <code>segue features import FILE --kind tags</code>."
+)
+AUDIO_HINT = (
+    "Valence and energy come from audio features: your own files (Settings → Feature sources → Music "
+    "folder) or a feature table: <code>segue features import FILE --kind audio</code>."
+)
 
 
 @dataclass
@@ -102,8 +106,10 @@ def sentence(week: dict | None, key: str, unit: str, what: str) -> str:
         return f"{week_label(week)}: too little data on {what} that week."
     usual = week.get("baseline", {}).get(key)
     if usual is None:
-        return (f"{week_label(week)}: {what} {_fmt(now, unit)}. Your usual needs {MIN_BASELINE_WEEKS} earlier "
-                f"weeks with {MIN_PLAYS}+ plays.")
+        return (
+            f"{week_label(week)}: {what} {_fmt(now, unit)}. Your usual needs {MIN_BASELINE_WEEKS} earlier "
+            f"weeks with {MIN_PLAYS}+ plays."
+        )
     said = week.get("sentences", {}).get(key)
     verdict = said if said else "within your usual range"
     return f"{week_label(week)}: {verdict} — {what} {_fmt(now, unit)} (usually about {_fmt(usual, unit)})."
@@ -127,67 +133,105 @@ def cards(weeks: list[dict], range_key: str = "1y") -> list[Card]:
     latest = latest_week(weeks)
     out: list[Card] = []
 
-    rep = Card("repetition", "Repetition",
-               "Share of a week's plays that repeat a track already played that week; also within one session "
-               "and across sessions of the last 30 days.", "share")
-    rep.series = [Series("same week", _points(shown, "repetition")),
-                  Series("within a session", _points(shown, "repetition_within_session"), "extra"),
-                  Series("across sessions", _points(shown, "repetition_across_sessions"), "extra"),
-                  Series("your usual", _baseline(shown, "repetition"), "baseline")]
+    rep = Card(
+        "repetition",
+        "Repetition",
+        "Share of a week's plays that repeat a track already played that week; also within one session "
+        "and across sessions of the last 30 days.",
+        "share",
+    )
+    rep.series = [
+        Series("same week", _points(shown, "repetition")),
+        Series("within a session", _points(shown, "repetition_within_session"), "extra"),
+        Series("across sessions", _points(shown, "repetition_across_sessions"), "extra"),
+        Series("your usual", _baseline(shown, "repetition"), "baseline"),
+    ]
     rep.sentence = sentence(latest, "repetition", "share", "repeated plays")
     out.append(rep)
 
-    div = Card("diversity", "Variety",
-               "Entropy of the week's artists (and of their tags, where tagged), in bits: higher = more varied.",
-               "bits")
-    div.series = [Series("artists", _points(shown, "diversity")),
-                  Series("tags", _points(shown, "tag_diversity"), "extra"),
-                  Series("your usual", _baseline(shown, "diversity"), "baseline")]
+    div = Card(
+        "diversity",
+        "Variety",
+        "Entropy of the week's artists (and of their tags, where tagged), in bits: higher = more varied.",
+        "bits",
+    )
+    div.series = [
+        Series("artists", _points(shown, "diversity")),
+        Series("tags", _points(shown, "tag_diversity"), "extra"),
+        Series("your usual", _baseline(shown, "diversity"), "baseline"),
+    ]
     div.sentence = sentence(latest, "diversity", "bits", "artist variety")
     out.append(div)
 
-    late = Card("late_night_share", "Late-night listening",
-                "Share of plays starting between midnight and 5 am (your time zone in Settings).", "share")
-    late.series = [Series("00:00–04:59", _points(shown, "late_night_share")),
-                   Series("your usual", _baseline(shown, "late_night_share"), "baseline")]
+    late = Card(
+        "late_night_share",
+        "Late-night listening",
+        "Share of plays starting between midnight and 5 am (your time zone in Settings).",
+        "share",
+    )
+    late.series = [
+        Series("00:00–04:59", _points(shown, "late_night_share")),
+        Series("your usual", _baseline(shown, "late_night_share"), "baseline"),
+    ]
     late.sentence = sentence(latest, "late_night_share", "share", "late-night share")
     out.append(late)
 
-    sess = Card("session_minutes", "Session length",
-                "Median length of the sessions that started that week (sessions split by your gap setting).",
-                "min")
-    sess.series = [Series("median session", _points(shown, "session_minutes")),
-                   Series("your usual", _baseline(shown, "session_minutes"), "baseline")]
+    sess = Card(
+        "session_minutes",
+        "Session length",
+        "Median length of the sessions that started that week (sessions split by your gap setting).",
+        "min",
+    )
+    sess.series = [
+        Series("median session", _points(shown, "session_minutes")),
+        Series("your usual", _baseline(shown, "session_minutes"), "baseline"),
+    ]
     sess.sentence = sentence(latest, "session_minutes", "min", "median session")
     out.append(sess)
 
-    mood = Card("mood", "Mood profile from tags",
-                "Share of tagged plays whose tags express each mood (a documented lexicon: sad covers sad, "
-                "melancholic, heartbreak, lonely …).", "share")
+    mood = Card(
+        "mood",
+        "Mood profile from tags",
+        "Share of tagged plays whose tags express each mood (a documented lexicon: sad covers sad, "
+        "melancholic, heartbreak, lonely …).",
+        "share",
+    )
     mood_cov = _coverage(shown, lambda w: w["mood"].get("coverage"))
     if mood_cov is None or mood_cov < MIN_COVERAGE:
-        mood.empty = (f"Only {mood_cov or 0:.0%} of your plays in this period have mood-bearing tags — too few to "
-                      f"describe a mood profile honestly. {TAGS_HINT}")
+        mood.empty = (
+            f"Only {mood_cov or 0:.0%} of your plays in this period have mood-bearing tags — too few to "
+            f"describe a mood profile honestly. {TAGS_HINT}"
+        )
     else:
-        mood.series = [Series("sad / melancholic", _points(shown, "sad")),
-                       Series("calm", _points(shown, "calm"), "extra"),
-                       Series("happy", _points(shown, "happy"), "extra"),
-                       Series("your usual (sad)", _baseline(shown, "sad"), "baseline")]
+        mood.series = [
+            Series("sad / melancholic", _points(shown, "sad")),
+            Series("calm", _points(shown, "calm"), "extra"),
+            Series("happy", _points(shown, "happy"), "extra"),
+            Series("your usual (sad)", _baseline(shown, "sad"), "baseline"),
+        ]
         mood.sentence = sentence(latest, "sad", "share", "sad-tagged share")
         mood.note = f"Based on the {mood_cov:.0%} of plays with mood-bearing tags."
         mood.extra = _mood_profile(weeks)
     out.append(mood)
 
-    audio = Card("audio", "Valence and energy",
-                 "Mean valence (musical positiveness) and energy, 0–1, over plays with audio features.", "level")
+    audio = Card(
+        "audio",
+        "Valence and energy",
+        "Mean valence (musical positiveness) and energy, 0–1, over plays with audio features.",
+        "level",
+    )
     audio_cov = _coverage(shown, lambda w: w.get("audio_coverage"))
     if audio_cov is None or audio_cov < MIN_COVERAGE:
-        audio.empty = (f"Only {audio_cov or 0:.0%} of your plays in this period have audio features — too few "
-                       f"to chart. {AUDIO_HINT}")
+        audio.empty = (
+            f"Only {audio_cov or 0:.0%} of your plays in this period have audio features — too few "
+            f"to chart. {AUDIO_HINT}"
+        )
     else:
-        audio.series = [Series("valence", _points(shown, "valence")),
-                        Series("energy", _points(shown, "energy"), "extra"),
-                        Series("your usual (valence)", _baseline(shown, "valence"), "baseline")]
+        audio.series = [
+            Series("valence", _points(shown, "valence")),
+            Series("energy", _points(shown, "energy"), "extra"),
+            Series("your usual (valence)", _baseline(shown, "valence"), "baseline"),
+        ]
         audio.sentence = sentence(latest, "valence", "level", "mean valence")
         audio.note = f"Based on the {audio_cov:.0%} of plays with audio features (track level, else artist)."
     out.append(audio)
@@ -196,8 +240,10 @@ def cards(weeks: list[dict], range_key: str = "1y") -> list[Card]:
 
 def _mood_profile(weeks: list[dict]) -> list[tuple[str, float, float | None]]:
     """(mood, share over the last 4 usable weeks, share over the 12 before) for every mood, largest first."""
-    usable = [w for w in weeks if w["plays"] >= MIN_PLAYS and (w["mood"].get("coverage") or 0) >= MIN_COVERAGE]
-    recent, before = usable[-4:], usable[-4 - BASELINE_WEEKS:-4]
+    usable = [
+        w for w in weeks if w["plays"] >= MIN_PLAYS and (w["mood"].get("coverage") or 0) >= MIN_COVERAGE
+    ]
+    recent, before = usable[-4:], usable[-4 - BASELINE_WEEKS : -4]
 
     def share(ws: list[dict], m: str) -> float | None:
         vals = [(w["mood"].get(m) or 0.0, w["plays"] * w["mood"]["coverage"]) for w in ws]

@@ -46,19 +46,34 @@ def _jsonable(value):
 
 def start_run(engine: Engine, job: str, resource: str) -> int:
     with engine.begin() as conn:
-        result = conn.execute(JobRun.__table__.insert().values(
-            job=job[:60], resource=resource[:120], started_at=int(time.time()), outcome="running",
-            counts=_owner(), message=None))
+        result = conn.execute(
+            JobRun.__table__.insert().values(
+                job=job[:60],
+                resource=resource[:120],
+                started_at=int(time.time()),
+                outcome="running",
+                counts=_owner(),
+                message=None,
+            )
+        )
         return int(result.inserted_primary_key[0])
 
 
-def finish_run(engine: Engine, run_id: int, outcome: str, counts: dict | None = None,
-               message: str | None = None) -> None:
+def finish_run(
+    engine: Engine, run_id: int, outcome: str, counts: dict | None = None, message: str | None = None
+) -> None:
     assert outcome in OUTCOMES
     with engine.begin() as conn:
-        conn.execute(update(JobRun).where(JobRun.id == run_id).values(
-            finished_at=int(time.time()), outcome=outcome, counts=_jsonable(counts) if counts else None,
-            message=(message or None) and message[:2000]))
+        conn.execute(
+            update(JobRun)
+            .where(JobRun.id == run_id)
+            .values(
+                finished_at=int(time.time()),
+                outcome=outcome,
+                counts=_jsonable(counts) if counts else None,
+                message=(message or None) and message[:2000],
+            )
+        )
 
 
 def _alive(owner: dict) -> bool | None:
@@ -78,15 +93,22 @@ def _alive(owner: dict) -> bool | None:
 def mark_interrupted(engine: Engine) -> int:
     """Turn ``running`` rows whose process died into ``interrupted``; returns how many."""
     with engine.begin() as conn:
-        rows = conn.execute(select(JobRun.id, JobRun.counts, JobRun.started_at)
-                            .where(JobRun.outcome == "running")).all()
+        rows = conn.execute(
+            select(JobRun.id, JobRun.counts, JobRun.started_at).where(JobRun.outcome == "running")
+        ).all()
         dead = [rid for rid, counts, _ in rows if _alive(counts or {}) is False]
         now = int(time.time())
         for rid in dead:
-            conn.execute(update(JobRun).where(JobRun.id == rid).values(
-                outcome="interrupted", finished_at=now,
-                message="the process running this job ended before it finished (crash or kill); "
-                        "run it again to resume"))
+            conn.execute(
+                update(JobRun)
+                .where(JobRun.id == rid)
+                .values(
+                    outcome="interrupted",
+                    finished_at=now,
+                    message="the process running this job ended before it finished (crash or kill); "
+                    "run it again to resume",
+                )
+            )
     return len(dead)
 
 
@@ -103,14 +125,33 @@ class RunRow:
 
     def to_json(self) -> dict:
         counts = {k: v for k, v in (self.counts or {}).items() if not k.startswith("_")} or None
-        return {"id": self.id, "job": self.job, "resource": self.resource, "started_at": self.started_at,
-                "finished_at": self.finished_at, "outcome": self.outcome, "counts": counts,
-                "message": self.message}
+        return {
+            "id": self.id,
+            "job": self.job,
+            "resource": self.resource,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "outcome": self.outcome,
+            "counts": counts,
+            "message": self.message,
+        }
 
 
 def recent_runs(engine: Engine, limit: int = 50, job: str | None = None) -> list[RunRow]:
-    stmt = select(JobRun.id, JobRun.job, JobRun.resource, JobRun.started_at, JobRun.finished_at, JobRun.outcome,
-                  JobRun.counts, JobRun.message).order_by(JobRun.id.desc()).limit(limit)
+    stmt = (
+        select(
+            JobRun.id,
+            JobRun.job,
+            JobRun.resource,
+            JobRun.started_at,
+            JobRun.finished_at,
+            JobRun.outcome,
+            JobRun.counts,
+            JobRun.message,
+        )
+        .order_by(JobRun.id.desc())
+        .limit(limit)
+    )
     if job is not None:
         stmt = stmt.where(JobRun.job == job)
     with engine.connect() as conn:

@@ -62,8 +62,15 @@ class JobRegistry:
     def __init__(self) -> None:
         self._specs: dict[str, JobSpec] = {}
 
-    def register(self, name: str, factory: JobFactory, *, resource: str = "{name}", description: str = "",
-                 params: tuple[str, ...] = ()) -> JobSpec:
+    def register(
+        self,
+        name: str,
+        factory: JobFactory,
+        *,
+        resource: str = "{name}",
+        description: str = "",
+        params: tuple[str, ...] = (),
+    ) -> JobSpec:
         spec = JobSpec(name, factory, resource, description, params)
         self._specs[name] = spec
         return spec
@@ -110,9 +117,15 @@ class JobHandle:
 
     def to_json(self) -> dict:
         p = self.progress
-        return {"job": self.name, "params": self.params, "resource": self.resource, "state": self.state,
-                "run_id": self.run_id, "error": self.error,
-                "progress": None if p is None else {"done": p.done, "total": p.total, "message": p.message}}
+        return {
+            "job": self.name,
+            "params": self.params,
+            "resource": self.resource,
+            "state": self.state,
+            "run_id": self.run_id,
+            "error": self.error,
+            "progress": None if p is None else {"done": p.done, "total": p.total, "message": p.message},
+        }
 
 
 def counts_of(result: Any) -> dict | None:
@@ -129,8 +142,14 @@ def counts_of(result: Any) -> dict | None:
 
 
 class Runner:
-    def __init__(self, store, registry: JobRegistry = REGISTRY, *, record: bool = True,
-                 on_progress: Callable[[JobHandle, Progress], None] | None = None):
+    def __init__(
+        self,
+        store,
+        registry: JobRegistry = REGISTRY,
+        *,
+        record: bool = True,
+        on_progress: Callable[[JobHandle, Progress], None] | None = None,
+    ):
         self.store = store
         self.registry = registry
         self.record = record
@@ -162,7 +181,9 @@ class Runner:
             queue.append(handle)
             worker = self._workers.get(resource)
             if worker is None or not worker.is_alive():
-                worker = threading.Thread(target=self._work, args=(resource,), name=f"job:{resource}", daemon=True)
+                worker = threading.Thread(
+                    target=self._work, args=(resource,), name=f"job:{resource}", daemon=True
+                )
                 self._workers[resource] = worker
                 worker.start()
         return handle

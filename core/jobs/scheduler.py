@@ -39,6 +39,7 @@ _active_lock = threading.Lock()
 
 # -- core jobs -------------------------------------------------------------------------------------
 
+
 def _sync_job(ctx: JobContext, account: str) -> Generator[Progress, None, object]:
     from core.sources.lastfm.config import load_config, make_api
     from core.sources.lastfm.sync import sync_account
@@ -59,8 +60,9 @@ def _features_job(ctx: JobContext, account: str | None = None) -> Generator[Prog
     return (yield from fetch_features(ctx.store, account, cancel=ctx.cancel))
 
 
-def _import_job(ctx: JobContext, path: str, kind: str, account: str | None = None
-                ) -> Generator[Progress, None, object]:
+def _import_job(
+    ctx: JobContext, path: str, kind: str, account: str | None = None
+) -> Generator[Progress, None, object]:
     from core.features.tables import import_table
 
     return (yield from import_table(ctx.store, path, kind, account=account, cancel=ctx.cancel))
@@ -75,13 +77,20 @@ def _embeddings_job(ctx: JobContext, account: str | None = None) -> Generator[Pr
 def plays_since_training(engine, model: str = "default") -> dict[str, tuple[int, int | None]]:
     """account name → (plays now, plays when ``model`` last trained successfully, or None)."""
     with engine.connect() as conn:
-        plays = dict(conn.execute(select(Account.name, func.count(Scrobble.id))
-                                  .outerjoin(Scrobble, Scrobble.account_id == Account.id).group_by(Account.id)).all())
+        plays = dict(
+            conn.execute(
+                select(Account.name, func.count(Scrobble.id))
+                .outerjoin(Scrobble, Scrobble.account_id == Account.id)
+                .group_by(Account.id)
+            ).all()
+        )
         last = {}
         for name, at_train in conn.execute(
-                select(Account.name, ModelRun.plays_at_train).join(ModelRun, ModelRun.account_id == Account.id)
-                .where(ModelRun.model == model, ModelRun.kind == "train", ModelRun.status == "ok")
-                .order_by(ModelRun.finished_at)):
+            select(Account.name, ModelRun.plays_at_train)
+            .join(ModelRun, ModelRun.account_id == Account.id)
+            .where(ModelRun.model == model, ModelRun.kind == "train", ModelRun.status == "ok")
+            .order_by(ModelRun.finished_at)
+        ):
             last[name] = at_train
     return {a: (int(n), last.get(a)) for a, n in plays.items()}
 
@@ -113,16 +122,41 @@ def _retrain_check_job(ctx: JobContext, threshold: int | None = None) -> Generat
 
 
 def register_core_jobs(registry: JobRegistry = REGISTRY) -> JobRegistry:
-    registry.register("sync", _sync_job, resource="sync:{account}", params=("account",),
-                      description="Last.fm sync of one account")
-    registry.register("features", _features_job, resource="features", params=("account?",),
-                      description="feature backlog: tags, lyrics, audio, ids, art, bios")
-    registry.register("features_import", _import_job, resource="features", params=("path", "kind", "account?"),
-                      description="import a feature table (audio / lyrics / tags)")
-    registry.register("embeddings", _embeddings_job, resource="embeddings", params=("account?",),
-                      description="bring lyrics/bio/tag/audio/w2v embeddings up to date")
-    registry.register("retrain_check", _retrain_check_job, resource="schedule", params=("threshold?",),
-                      description="submit train_default for accounts with enough new plays")
+    registry.register(
+        "sync",
+        _sync_job,
+        resource="sync:{account}",
+        params=("account",),
+        description="Last.fm sync of one account",
+    )
+    registry.register(
+        "features",
+        _features_job,
+        resource="features",
+        params=("account?",),
+        description="feature backlog: tags, lyrics, audio, ids, art, bios",
+    )
+    registry.register(
+        "features_import",
+        _import_job,
+        resource="features",
+        params=("path", "kind", "account?"),
+        description="import a feature table (audio / lyrics / tags)",
+    )
+    registry.register(
+        "embeddings",
+        _embeddings_job,
+        resource="embeddings",
+        params=("account?",),
+        description="bring lyrics/bio/tag/audio/w2v embeddings up to date",
+    )
+    registry.register(
+        "retrain_check",
+        _retrain_check_job,
+        resource="schedule",
+        params=("threshold?",),
+        description="submit train_default for accounts with enough new plays",
+    )
     return registry
 
 
@@ -130,6 +164,7 @@ register_core_jobs()
 
 
 # -- the schedule ---------------------------------------------------------------------------------
+
 
 def _fire(key: str, job: str, params: dict) -> None:
     """The persisted trigger target: hand the job to the live scheduler's runner."""
@@ -159,7 +194,8 @@ class Scheduler:
         self._aps = BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=store.engine, tablename=tablename)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 24 * 3600},
-            timezone=UTC)
+            timezone=UTC,
+        )
         runner.add_listener(self._after)
 
     # lifecycle
@@ -213,10 +249,15 @@ class Scheduler:
         for sid, (job, params, minutes) in wanted.items():
             trigger = IntervalTrigger(seconds=max(1, int(minutes * 60)), timezone=UTC)
             old = existing.get(sid)
-            if old is not None and getattr(old.trigger, "interval", None) == trigger.interval \
-                    and list(old.args) == [self.key, job, params]:
+            if (
+                old is not None
+                and getattr(old.trigger, "interval", None) == trigger.interval
+                and list(old.args) == [self.key, job, params]
+            ):
                 continue
-            self._aps.add_job(_fire, trigger, args=[self.key, job, params], id=sid, name=sid, replace_existing=True)
+            self._aps.add_job(
+                _fire, trigger, args=[self.key, job, params], id=sid, name=sid, replace_existing=True
+            )
             changed.append(sid)
         for sid in set(existing) - set(wanted):
             self._aps.remove_job(sid)
@@ -227,9 +268,15 @@ class Scheduler:
         out = []
         for j in self._aps.get_jobs():
             nxt = getattr(j, "next_run_time", None)
-            out.append({"id": j.id, "job": j.args[1], "params": j.args[2],
-                        "every_minutes": j.trigger.interval.total_seconds() / 60,
-                        "next_run": nxt.astimezone(UTC).isoformat() if nxt else None})
+            out.append(
+                {
+                    "id": j.id,
+                    "job": j.args[1],
+                    "params": j.args[2],
+                    "every_minutes": j.trigger.interval.total_seconds() / 60,
+                    "next_run": nxt.astimezone(UTC).isoformat() if nxt else None,
+                }
+            )
         return sorted(out, key=lambda d: d["id"])
 
     def run_soon(self, schedule_id: str, delay_s: float = 0.0) -> None:

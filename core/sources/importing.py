@@ -39,20 +39,35 @@ class ImportReport:
     def to_json(self) -> dict:
         return {
             "files": [
-                {"path": s.path, "format": s.format, "read": s.read, "added": s.added,
-                 "duplicates": s.duplicates, "skipped": dict(s.skipped),
-                 "first": iso(s.first), "last": iso(s.last)}
+                {
+                    "path": s.path,
+                    "format": s.format,
+                    "read": s.read,
+                    "added": s.added,
+                    "duplicates": s.duplicates,
+                    "skipped": dict(s.skipped),
+                    "first": iso(s.first),
+                    "last": iso(s.last),
+                }
                 for s in self.files
             ],
-            "errors": [{"path": f.path, "line": f.line, "field": f.field, "message": str(f)}
-                       for f in self.failures],
+            "errors": [
+                {"path": f.path, "line": f.line, "field": f.field, "message": str(f)} for f in self.failures
+            ],
             "ignored": [{"path": name, "reason": reason} for name, reason in self.ignored],
         }
 
 
-def import_files(store: Store, paths: Sequence[str | Path], account: str, *, fmt: str = "auto",
-                 options: ImportOptions | None = None, cancel: CancelToken | None = None,
-                 account_kind: str = "local") -> Generator[Progress, None, ImportReport]:
+def import_files(
+    store: Store,
+    paths: Sequence[str | Path],
+    account: str,
+    *,
+    fmt: str = "auto",
+    options: ImportOptions | None = None,
+    cancel: CancelToken | None = None,
+    account_kind: str = "local",
+) -> Generator[Progress, None, ImportReport]:
     """Import ``paths`` into ``account``; yields Progress per batch, returns the report."""
     options = options or ImportOptions(now=int(time.time()))
     cancel = cancel or CancelToken()
@@ -81,8 +96,9 @@ def import_files(store: Store, paths: Sequence[str | Path], account: str, *, fmt
     return report
 
 
-def _import_one(store: Store, src, account: str, fmt: str, options: ImportOptions, cancel: CancelToken,
-                account_kind: str) -> Generator[Progress, None, ImportSummary]:
+def _import_one(
+    store: Store, src, account: str, fmt: str, options: ImportOptions, cancel: CancelToken, account_kind: str
+) -> Generator[Progress, None, ImportSummary]:
     try:
         fmt_name, records = importers.iter_records(src, fmt, options)
     except (OSError, UnicodeError) as exc:
@@ -97,9 +113,23 @@ def _import_one(store: Store, src, account: str, fmt: str, options: ImportOption
                 yield Progress(read, None, f"{src.name}: {read:,} rows read")
         except (OSError, ValueError) as exc:  # decoding/IO trouble the parser did not name a line for
             raise ImportFailure(src.name, f"cannot read file: {exc}") from exc
-        conn.execute(ImportRun.__table__.insert(), [{
-            "account_id": account_id, "path": src.name, "format": fmt_name,
-            "finished_at": int(time.time()), "summary": {
-                "read": summary.read, "added": summary.added, "duplicates": summary.duplicates,
-                "skipped": summary.skipped, "first": summary.first, "last": summary.last}}])
+        conn.execute(
+            ImportRun.__table__.insert(),
+            [
+                {
+                    "account_id": account_id,
+                    "path": src.name,
+                    "format": fmt_name,
+                    "finished_at": int(time.time()),
+                    "summary": {
+                        "read": summary.read,
+                        "added": summary.added,
+                        "duplicates": summary.duplicates,
+                        "skipped": summary.skipped,
+                        "first": summary.first,
+                        "last": summary.last,
+                    },
+                }
+            ],
+        )
     return summary

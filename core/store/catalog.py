@@ -32,8 +32,10 @@ def insert_ignore(conn: Connection, table, columns: Sequence[str], rows: list[tu
     if not rows:
         return 0
     if conn.dialect.name == "sqlite":
-        sql = (f"INSERT OR IGNORE INTO {table.name} ({', '.join(columns)}) "
-               f"VALUES ({', '.join('?' * len(columns))})")
+        sql = (
+            f"INSERT OR IGNORE INTO {table.name} ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})"
+        )
         cur = conn.connection.driver_connection.cursor()
         try:
             cur.executemany(sql, rows)
@@ -70,15 +72,17 @@ class Catalog:
     @property
     def albums(self) -> dict[tuple[int, str], int]:
         if self._albums is None:
-            self._albums = {(a, k): i for a, k, i in
-                            self.conn.execute(select(Album.artist_id, Album.name_key, Album.id))}
+            self._albums = {
+                (a, k): i for a, k, i in self.conn.execute(select(Album.artist_id, Album.name_key, Album.id))
+            }
         return self._albums
 
     @property
     def tracks(self) -> dict[tuple[int, str], int]:
         if self._tracks is None:
-            self._tracks = {(a, k): i for a, k, i in
-                            self.conn.execute(select(Track.artist_id, Track.name_key, Track.id))}
+            self._tracks = {
+                (a, k): i for a, k, i in self.conn.execute(select(Track.artist_id, Track.name_key, Track.id))
+            }
         return self._tracks
 
     def artist_ids(self, names: Iterable[tuple[str, str | None]]) -> None:
@@ -101,8 +105,14 @@ class Catalog:
             if k not in cache and k not in new:
                 new[k] = (artist_id, name, k[1], mbid)
         if new:
-            self._insert(Album, ("artist_id", "name", "name_key", "mbid"), new, cache,
-                         (Album.artist_id, Album.name_key), lambda r: (r[0], r[1]))
+            self._insert(
+                Album,
+                ("artist_id", "name", "name_key", "mbid"),
+                new,
+                cache,
+                (Album.artist_id, Album.name_key),
+                lambda r: (r[0], r[1]),
+            )
 
     def track_ids(self, items: Iterable[tuple[int, str, int | None, str | None, int | None]]) -> None:
         """Ensure every (artist_id, title, album_id, mbid, duration_ms) has a track row."""
@@ -113,10 +123,18 @@ class Catalog:
             if k not in cache and k not in new:
                 new[k] = (artist_id, name, k[1], album_id, mbid, duration)
         if new:
-            self._insert(Track, ("artist_id", "name", "name_key", "album_id", "mbid", "duration_ms"), new,
-                         cache, (Track.artist_id, Track.name_key), lambda r: (r[0], r[1]))
+            self._insert(
+                Track,
+                ("artist_id", "name", "name_key", "album_id", "mbid", "duration_ms"),
+                new,
+                cache,
+                (Track.artist_id, Track.name_key),
+                lambda r: (r[0], r[1]),
+            )
 
-    def _insert(self, model, columns: tuple[str, ...], new: dict, cache: dict, key_cols: tuple, key_of) -> None:
+    def _insert(
+        self, model, columns: tuple[str, ...], new: dict, cache: dict, key_cols: tuple, key_of
+    ) -> None:
         before = self.conn.execute(select(func.coalesce(func.max(model.id), 0))).scalar_one()
         insert_ignore(self.conn, model.__table__, columns, list(new.values()))
         rows = self.conn.execute(select(*key_cols, model.id).where(model.id > before)).all()
@@ -131,14 +149,17 @@ class Catalog:
                 cache[key_of(row)] = row[-1]
 
 
-def get_or_create_account(conn: Connection, name: str, kind: str = "local", username: str | None = None,
-                          now: int = 0) -> int:
+def get_or_create_account(
+    conn: Connection, name: str, kind: str = "local", username: str | None = None, now: int = 0
+) -> int:
     """The id of account ``name``, created if needed."""
     row = conn.execute(select(Account.id).where(Account.name == name)).first()
     if row:
         return row[0]
-    conn.execute(upsert_ignore(conn, Account.__table__),
-                 [{"name": name, "kind": kind, "username": username, "created_at": now}])
+    conn.execute(
+        upsert_ignore(conn, Account.__table__),
+        [{"name": name, "kind": kind, "username": username, "created_at": now}],
+    )
     return conn.execute(select(Account.id).where(Account.name == name)).scalar_one()
 
 

@@ -55,8 +55,15 @@ def _has_neighbour(sorted_keys: np.ndarray, keys: np.ndarray, window: np.ndarray
 class Ingestor:
     """Writes records for one account and source through an open connection, in batches."""
 
-    def __init__(self, conn: Connection, account_id: int, source: str, *, now: int | None = None,
-                 batch_size: int = 20_000):
+    def __init__(
+        self,
+        conn: Connection,
+        account_id: int,
+        source: str,
+        *,
+        now: int | None = None,
+        batch_size: int = 20_000,
+    ):
         self.conn = conn
         self.account_id = account_id
         self.source = source[:40]
@@ -66,8 +73,9 @@ class Ingestor:
         self._ids: dict[tuple[str, str | None, str], tuple[int, int | None]] = {}
         self._other_sources: list[str] | None = None
 
-    def run(self, records: Iterable[PlayRecord | PlayBlock | SkippedRow],
-            summary: ImportSummary) -> Iterator[int]:
+    def run(
+        self, records: Iterable[PlayRecord | PlayBlock | SkippedRow], summary: ImportSummary
+    ) -> Iterator[int]:
         """Consume ``records`` into the store, updating ``summary``; yields rows read after each batch.
 
         The cyclic garbage collector is paused meanwhile: a batch keeps tens of thousands of record
@@ -82,8 +90,9 @@ class Ingestor:
             if was_enabled:
                 gc.enable()
 
-    def _run(self, records: Iterable[PlayRecord | PlayBlock | SkippedRow],
-             summary: ImportSummary) -> Iterator[int]:
+    def _run(
+        self, records: Iterable[PlayRecord | PlayBlock | SkippedRow], summary: ImportSummary
+    ) -> Iterator[int]:
         batch: list[PlayRecord] = []
         append, size = batch.append, self.batch_size
         read = summary.read
@@ -141,7 +150,9 @@ class Ingestor:
         else:
             keep = self._new_plays(track_ids, ts, precision)
             n_plays = n
-        rows = list(compress(zip(repeat(acc), tl, album_ids, cols[2], repeat(src), ms, cols[9]), keep.tolist()))
+        rows = list(
+            compress(zip(repeat(acc), tl, album_ids, cols[2], repeat(src), ms, cols[9]), keep.tolist())
+        )
         added = insert_ignore(self.conn, Scrobble.__table__, _SCROBBLE_COLS, rows)
         summary.added += added
         summary.duplicates += n_plays - added
@@ -177,15 +188,20 @@ class Ingestor:
         others = Scrobble.source != self.source
         if len(keys) >= LARGE_BATCH:
             if self._other_sources is None:
-                self._other_sources = list(self.conn.execute(
-                    select(Scrobble.source).where(Scrobble.account_id == self.account_id, others).distinct()
-                ).scalars())
+                self._other_sources = list(
+                    self.conn.execute(
+                        select(Scrobble.source)
+                        .where(Scrobble.account_id == self.account_id, others)
+                        .distinct()
+                    ).scalars()
+                )
             if not self._other_sources:
                 return keep
             others = Scrobble.source.in_(self._other_sources)
         existing = self.conn.execute(
             select(Scrobble.track_id, Scrobble.played_at, Scrobble.precision_s).where(
-                Scrobble.account_id == self.account_id, Scrobble.played_at.between(lo, hi), others)
+                Scrobble.account_id == self.account_id, Scrobble.played_at.between(lo, hi), others
+            )
         ).all()
         if existing:
             ex = np.fromiter(chain.from_iterable(existing), dtype=np.int64, count=3 * len(existing))
@@ -215,10 +231,13 @@ class Ingestor:
             cat = self.catalog
             cat.artist_ids(zip(artists, pick(cols[6]), strict=True))
             artist_of = [cat.artists[artist_key(a)] for a in artists]
-            cat.album_ids((a, al, mbid) for a, al, mbid in zip(artist_of, albums, pick(cols[7]), strict=True)
-                          if al)
-            album_of = [cat.albums[(a, album_key(al))] if al else None
-                        for a, al in zip(artist_of, albums, strict=True)]
+            cat.album_ids(
+                (a, al, mbid) for a, al, mbid in zip(artist_of, albums, pick(cols[7]), strict=True) if al
+            )
+            album_of = [
+                cat.albums[(a, album_key(al))] if al else None
+                for a, al in zip(artist_of, albums, strict=True)
+            ]
             cat.track_ids(zip(artist_of, titles, album_of, pick(cols[8]), pick(cols[5]), strict=True))
             for a, al, artist, album, title in zip(artist_of, album_of, artists, albums, titles, strict=True):
                 known[(artist, album, title)] = (cat.tracks[(a, track_key(title))], al)

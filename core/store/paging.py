@@ -49,12 +49,21 @@ class PlayRow:
 Cursor = tuple[int, int]  # (played_at, track_id) of the last row served
 
 
-def plays_page(bind: Bind, account_id: int, after: Cursor | None = None, limit: int = 200,
-               text: str = "") -> tuple[list[PlayRow], Cursor | None]:
+def plays_page(
+    bind: Bind, account_id: int, after: Cursor | None = None, limit: int = 200, text: str = ""
+) -> tuple[list[PlayRow], Cursor | None]:
     """One page of plays, newest first; returns the rows and the cursor for the next page (None at the end)."""
     stmt = (
-        select(Scrobble.played_at, Scrobble.track_id, Track.name, Artist.name, Album.name, Scrobble.ms_played,
-               Track.duration_ms, Scrobble.source)
+        select(
+            Scrobble.played_at,
+            Scrobble.track_id,
+            Track.name,
+            Artist.name,
+            Album.name,
+            Scrobble.ms_played,
+            Track.duration_ms,
+            Scrobble.source,
+        )
         .join(Track, Track.id == Scrobble.track_id)
         .join(Artist, Artist.id == Track.artist_id)
         .outerjoin(Album, Album.id == func.coalesce(Scrobble.album_id, Track.album_id))
@@ -63,11 +72,18 @@ def plays_page(bind: Bind, account_id: int, after: Cursor | None = None, limit: 
         .limit(limit)
     )
     if after is not None:
-        stmt = stmt.where(tuple_(Scrobble.played_at, Scrobble.track_id) < tuple_(int(after[0]), int(after[1])))
+        stmt = stmt.where(
+            tuple_(Scrobble.played_at, Scrobble.track_id) < tuple_(int(after[0]), int(after[1]))
+        )
     if text.strip():
         pattern = _like(text)
-        stmt = stmt.where(or_(Track.name_key.like(pattern, escape="\\"), Artist.name_key.like(pattern, escape="\\"),
-                              Album.name_key.like(pattern, escape="\\")))
+        stmt = stmt.where(
+            or_(
+                Track.name_key.like(pattern, escape="\\"),
+                Artist.name_key.like(pattern, escape="\\"),
+                Album.name_key.like(pattern, escape="\\"),
+            )
+        )
     with _conn(bind) as conn:
         rows = [PlayRow(*r) for r in conn.execute(stmt)]
     nxt = (rows[-1].played_at, rows[-1].track_id) if len(rows) == limit else None
@@ -76,8 +92,12 @@ def plays_page(bind: Bind, account_id: int, after: Cursor | None = None, limit: 
 
 def count_plays(bind: Bind, account_id: int) -> int:
     with _conn(bind) as conn:
-        return int(conn.execute(select(func.count()).select_from(Scrobble)
-                                .where(Scrobble.account_id == account_id)).scalar() or 0)
+        return int(
+            conn.execute(
+                select(func.count()).select_from(Scrobble).where(Scrobble.account_id == account_id)
+            ).scalar()
+            or 0
+        )
 
 
 def matching_ids(bind: Bind, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -87,8 +107,12 @@ def matching_ids(bind: Bind, text: str) -> tuple[np.ndarray, np.ndarray]:
         return e, e.copy()
     pattern = _like(text)
     with _conn(bind) as conn:
-        artists = [r[0] for r in conn.execute(select(Artist.id).where(Artist.name_key.like(pattern, escape="\\")))]
-        tracks = [r[0] for r in conn.execute(select(Track.id).where(Track.name_key.like(pattern, escape="\\")))]
+        artists = [
+            r[0] for r in conn.execute(select(Artist.id).where(Artist.name_key.like(pattern, escape="\\")))
+        ]
+        tracks = [
+            r[0] for r in conn.execute(select(Track.id).where(Track.name_key.like(pattern, escape="\\")))
+        ]
     return np.asarray(artists, np.int64), np.asarray(tracks, np.int64)
 
 
@@ -157,9 +181,16 @@ class SessionIndex:
         years = {time.gmtime(int(t)).tm_year for t in (self.first.min(), self.first.max())}
         return list(range(max(years), min(years) - 1, -1))
 
-    def filter(self, min_plays: int = 1, max_plays: int | None = None, min_minutes: float = 0.0,
-               start: int | None = None, end: int | None = None, artist_ids: np.ndarray | None = None,
-               track_ids: np.ndarray | None = None) -> np.ndarray:
+    def filter(
+        self,
+        min_plays: int = 1,
+        max_plays: int | None = None,
+        min_minutes: float = 0.0,
+        start: int | None = None,
+        end: int | None = None,
+        artist_ids: np.ndarray | None = None,
+        track_ids: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Indices of matching sessions, newest first. ``artist_ids``/``track_ids``: sessions with any
         play of one of them (either list may be given; both together mean 'either')."""
         keep = self.size >= min_plays
@@ -195,9 +226,17 @@ class SessionIndex:
             picked.append((int(i), uniq[order], counts[order]))
             wanted.update(int(a) for a in uniq[order])
         label = names(bind, Artist, wanted)
-        return [SessionRow(i, int(self.first[i]), int(self.last_end[i]), int(self.size[i]), int(self.skips[i]),
-                           tuple((label.get(int(a), "?"), int(c)) for a, c in zip(arts, cnts, strict=True)))
-                for i, arts, cnts in picked]
+        return [
+            SessionRow(
+                i,
+                int(self.first[i]),
+                int(self.last_end[i]),
+                int(self.size[i]),
+                int(self.skips[i]),
+                tuple((label.get(int(a), "?"), int(c)) for a, c in zip(arts, cnts, strict=True)),
+            )
+            for i, arts, cnts in picked
+        ]
 
     def plays(self, bind: Bind, i: int) -> list[SessionPlay]:
         """The plays of session ``i`` with names, listening time, gaps and skips."""
@@ -212,9 +251,19 @@ class SessionIndex:
             if k > s:
                 prev_len = known[k - 1 - s]
                 gap = None if np.isnan(prev_len) else int(f.played_at[k] - f.played_at[k - 1] - prev_len)
-            out.append(SessionPlay(int(f.played_at[k]), int(f.track_id[k]), t.name if t else "?",
-                                   t.artist if t else "?", t.album if t else None, float(self.seconds[k]),
-                                   bool(self.estimated[k]), gap, bool(self.sessions.skipped[k])))
+            out.append(
+                SessionPlay(
+                    int(f.played_at[k]),
+                    int(f.track_id[k]),
+                    t.name if t else "?",
+                    t.artist if t else "?",
+                    t.album if t else None,
+                    float(self.seconds[k]),
+                    bool(self.estimated[k]),
+                    gap,
+                    bool(self.sessions.skipped[k]),
+                )
+            )
         return out
 
 
@@ -222,15 +271,18 @@ def build_session_index(bind: Bind, account_id: int, gap_s: int, start: int | No
     return SessionIndex(sessionize(load_plays(bind, account_id, start), gap_s))
 
 
-def last_session(bind: Bind, account_id: int, gap_s: int, now: int | None = None,
-                 lookback_s: int = 3 * 86400) -> tuple[list[SessionPlay], bool]:
+def last_session(
+    bind: Bind, account_id: int, gap_s: int, now: int | None = None, lookback_s: int = 3 * 86400
+) -> tuple[list[SessionPlay], bool]:
     """The session in progress (last play within ``gap_s`` of ``now``) or else the last one.
 
     Returns (plays oldest first, in_progress). Only the last few days of plays are read.
     """
     now = int(time.time()) if now is None else now
     with _conn(bind) as conn:
-        newest = conn.execute(select(func.max(Scrobble.played_at)).where(Scrobble.account_id == account_id)).scalar()
+        newest = conn.execute(
+            select(func.max(Scrobble.played_at)).where(Scrobble.account_id == account_id)
+        ).scalar()
     if newest is None:
         return [], False
     index = build_session_index(bind, account_id, gap_s, start=int(newest) - lookback_s)
@@ -245,25 +297,36 @@ def last_session(bind: Bind, account_id: int, gap_s: int, now: int | None = None
 FEEDBACK_KINDS = ("like", "dismiss")
 
 
-def set_feedback(bind: Engine, account_id: int, track_id: int, kind: str | None,
-                 context: dict | None = None) -> None:
+def set_feedback(
+    bind: Engine, account_id: int, track_id: int, kind: str | None, context: dict | None = None
+) -> None:
     """Record ``like``/``dismiss`` for a track (replacing an earlier one); ``None`` clears it."""
     if kind is not None and kind not in FEEDBACK_KINDS:
         raise ValueError(f"unknown feedback kind {kind!r}")
     with bind.begin() as conn:
         conn.execute(delete(Feedback).where(Feedback.account_id == account_id, Feedback.track_id == track_id))
         if kind is not None:
-            conn.execute(Feedback.__table__.insert(), [{
-                "account_id": account_id, "track_id": int(track_id), "kind": kind,
-                "created_at": int(time.time()), "context": context}])
+            conn.execute(
+                Feedback.__table__.insert(),
+                [
+                    {
+                        "account_id": account_id,
+                        "track_id": int(track_id),
+                        "kind": kind,
+                        "created_at": int(time.time()),
+                        "context": context,
+                    }
+                ],
+            )
 
 
 def feedback(bind: Bind, account_id: int) -> dict[str, set[int]]:
     """Track ids per feedback kind for an account."""
     out: dict[str, set[int]] = {k: set() for k in FEEDBACK_KINDS}
     with _conn(bind) as conn:
-        for track_id, kind in conn.execute(select(Feedback.track_id, Feedback.kind)
-                                           .where(Feedback.account_id == account_id)):
+        for track_id, kind in conn.execute(
+            select(Feedback.track_id, Feedback.kind).where(Feedback.account_id == account_id)
+        ):
             out.setdefault(kind, set()).add(int(track_id))
     return out
 
@@ -285,10 +348,22 @@ class ModelRunRow:
 
 def model_runs(bind: Bind, account_id: int, kind: str | None = None) -> list[ModelRunRow]:
     """Model runs of an account, newest first."""
-    stmt = (select(ModelRun.id, ModelRun.model, ModelRun.kind, ModelRun.seed, ModelRun.status,
-                   ModelRun.started_at, ModelRun.finished_at, ModelRun.plays_at_train, ModelRun.metrics,
-                   ModelRun.artefact_path)
-            .where(ModelRun.account_id == account_id).order_by(ModelRun.started_at.desc(), ModelRun.id.desc()))
+    stmt = (
+        select(
+            ModelRun.id,
+            ModelRun.model,
+            ModelRun.kind,
+            ModelRun.seed,
+            ModelRun.status,
+            ModelRun.started_at,
+            ModelRun.finished_at,
+            ModelRun.plays_at_train,
+            ModelRun.metrics,
+            ModelRun.artefact_path,
+        )
+        .where(ModelRun.account_id == account_id)
+        .order_by(ModelRun.started_at.desc(), ModelRun.id.desc())
+    )
     if kind is not None:
         stmt = stmt.where(ModelRun.kind == kind)
     with _conn(bind) as conn:
@@ -305,6 +380,11 @@ class SyncRow:
 
 def sync_states(bind: Bind, account_id: int) -> list[SyncRow]:
     with _conn(bind) as conn:
-        return [SyncRow(*r) for r in conn.execute(
-            select(SyncState.source, SyncState.watermark, SyncState.last_full_check, SyncState.updated_at)
-            .where(SyncState.account_id == account_id))]
+        return [
+            SyncRow(*r)
+            for r in conn.execute(
+                select(
+                    SyncState.source, SyncState.watermark, SyncState.last_full_check, SyncState.updated_at
+                ).where(SyncState.account_id == account_id)
+            )
+        ]

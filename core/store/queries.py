@@ -62,13 +62,19 @@ class _Borrowed:
         return None
 
 
-def load_plays(bind: Connection | Engine, account_id: int, start: int | None = None,
-               end: int | None = None) -> PlayFrame:
+def load_plays(
+    bind: Connection | Engine, account_id: int, start: int | None = None, end: int | None = None
+) -> PlayFrame:
     """All plays of an account (optionally ``start <= played_at < end``), sorted by time."""
     stmt = (
-        select(Scrobble.played_at, Scrobble.track_id, Track.artist_id,
-               func.coalesce(Scrobble.album_id, Track.album_id, -1),
-               func.coalesce(Scrobble.ms_played, -1), func.coalesce(Track.duration_ms, -1))
+        select(
+            Scrobble.played_at,
+            Scrobble.track_id,
+            Track.artist_id,
+            func.coalesce(Scrobble.album_id, Track.album_id, -1),
+            func.coalesce(Scrobble.ms_played, -1),
+            func.coalesce(Track.duration_ms, -1),
+        )
         .join(Track, Track.id == Scrobble.track_id)
         .where(Scrobble.account_id == account_id)
         .order_by(Scrobble.played_at, Scrobble.track_id)
@@ -92,8 +98,12 @@ def load_plays(bind: Connection | Engine, account_id: int, start: int | None = N
 def load_skips(bind: Connection | Engine, account_id: int) -> tuple[np.ndarray, np.ndarray]:
     """(played_at, track_id) of stored short plays (skips), time-sorted."""
     with _conn(bind) as conn:
-        rows = _plain_rows(conn, select(Skip.played_at, Skip.track_id).where(Skip.account_id == account_id)
-                           .order_by(Skip.played_at))
+        rows = _plain_rows(
+            conn,
+            select(Skip.played_at, Skip.track_id)
+            .where(Skip.account_id == account_id)
+            .order_by(Skip.played_at),
+        )
     arr = np.array(rows, dtype=np.int64).reshape(-1, 2)
     return arr[:, 0], arr[:, 1]
 
@@ -113,11 +123,14 @@ def track_info(bind: Connection | Engine, ids) -> dict[int, TrackInfo]:
     """Names for track ids (chunked IN queries)."""
     ids = [int(i) for i in ids]
     out: dict[int, TrackInfo] = {}
-    stmt = (select(Track.id, Track.name, Track.artist_id, Artist.name, Album.name, Track.duration_ms, Track.mbid)
-            .join(Artist, Artist.id == Track.artist_id).outerjoin(Album, Album.id == Track.album_id))
+    stmt = (
+        select(Track.id, Track.name, Track.artist_id, Artist.name, Album.name, Track.duration_ms, Track.mbid)
+        .join(Artist, Artist.id == Track.artist_id)
+        .outerjoin(Album, Album.id == Track.album_id)
+    )
     with _conn(bind) as conn:
         for i in range(0, len(ids), 500):
-            for row in conn.execute(stmt.where(Track.id.in_(ids[i:i + 500]))):
+            for row in conn.execute(stmt.where(Track.id.in_(ids[i : i + 500]))):
                 out[row[0]] = TrackInfo(*row)
     return out
 
@@ -128,7 +141,7 @@ def names(bind: Connection | Engine, model, ids) -> dict[int, str]:
     out: dict[int, str] = {}
     with _conn(bind) as conn:
         for i in range(0, len(ids), 500):
-            out.update(conn.execute(select(model.id, model.name).where(model.id.in_(ids[i:i + 500]))).all())
+            out.update(conn.execute(select(model.id, model.name).where(model.id.in_(ids[i : i + 500]))).all())
     return out
 
 
@@ -145,10 +158,20 @@ class AccountInfo:
 
 def list_accounts(bind: Connection | Engine, name: str | None = None) -> list[AccountInfo]:
     """Accounts with their play counts and time span (only ``name`` when given)."""
-    stmt = (select(Account.id, Account.name, Account.kind, Account.username, func.count(Scrobble.id),
-                   func.min(Scrobble.played_at), func.max(Scrobble.played_at))
-            .outerjoin(Scrobble, Scrobble.account_id == Account.id)
-            .group_by(Account.id).order_by(Account.name))
+    stmt = (
+        select(
+            Account.id,
+            Account.name,
+            Account.kind,
+            Account.username,
+            func.count(Scrobble.id),
+            func.min(Scrobble.played_at),
+            func.max(Scrobble.played_at),
+        )
+        .outerjoin(Scrobble, Scrobble.account_id == Account.id)
+        .group_by(Account.id)
+        .order_by(Account.name)
+    )
     if name is not None:
         stmt = stmt.where(Account.name == name)
     with _conn(bind) as conn:

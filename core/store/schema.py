@@ -68,9 +68,7 @@ class Scrobble(Base):
     """One play. ``precision_s`` > 1 marks minute-resolution sources (wider cross-source dedupe)."""
 
     __tablename__ = "scrobble"
-    __table_args__ = (
-        UniqueConstraint("account_id", "played_at", "track_id", name="uq_scrobble_play"),
-    )
+    __table_args__ = (UniqueConstraint("account_id", "played_at", "track_id", name="uq_scrobble_play"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
     track_id: Mapped[int] = mapped_column(ForeignKey("track.id"))

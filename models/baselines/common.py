@@ -43,7 +43,7 @@ class SeqState:
 
     @property
     def session(self) -> list[int]:
-        return self.items[self.session_start:]
+        return self.items[self.session_start :]
 
     def append(self, item: int, played_at: int, gap_s: int) -> bool:
         """Add a play; returns True when it starts a new session."""
@@ -70,8 +70,13 @@ class CountingRecommender(Recommender):
         assert self.space is not None
         return len(self.space)
 
-    def fit(self, data: TrainData, features: ItemFeatures | None = None,
-            progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> None:
+    def fit(
+        self,
+        data: TrainData,
+        features: ItemFeatures | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+    ) -> None:
         self.space = data.space
         self.tune(data, progress, cancel)
 
@@ -104,8 +109,13 @@ def validation_ndcg(model: Recommender, data: TrainData, cancel: CancelToken | N
     return ndcg(run.ranks)
 
 
-def grid_search(make: Callable[[dict], Recommender], grid: Iterable[dict], data: TrainData,
-                progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> dict | None:
+def grid_search(
+    make: Callable[[dict], Recommender],
+    grid: Iterable[dict],
+    data: TrainData,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> dict | None:
     """The grid point with the best validation NDCG@10 (None when validation is too small).
 
     ``make(params)`` returns a model ready to score (counting models need no fit on the prefix:

@@ -98,15 +98,21 @@ class Transitions:
 
     def grow(self, n: int) -> None:
         if n > self.n:
-            self.base = sp.csr_matrix((self.base.data, self.base.indices,
-                                       np.concatenate([self.base.indptr, np.full(n - self.n, self.base.indptr[-1])])),
-                                      shape=(n, n))
+            self.base = sp.csr_matrix(
+                (
+                    self.base.data,
+                    self.base.indices,
+                    np.concatenate([self.base.indptr, np.full(n - self.n, self.base.indptr[-1])]),
+                ),
+                shape=(n, n),
+            )
             self.row_total = np.concatenate([self.row_total, np.zeros(n - self.n)])
             self.n = n
 
 
-def window_pairs(items: np.ndarray, session: np.ndarray, window: int,
-                 weight: str = "inverse") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def window_pairs(
+    items: np.ndarray, session: np.ndarray, window: int, weight: str = "inverse"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (items[p], items[p+d]) inside one session for d = 1..window, weighted 1/d (or 1)."""
     a_parts, b_parts, w_parts = [], [], []
     for d in range(1, window + 1):
@@ -166,7 +172,10 @@ class ContextTransitions:
         j = int(np.searchsorted(self.keys, key))
         cols, vals = np.empty(0, np.int64), np.empty(0)
         if j < self.keys.size and self.keys[j] == key:
-            cols, vals = self.cols[self.indptr[j]:self.indptr[j + 1]], self.vals[self.indptr[j]:self.indptr[j + 1]]
+            cols, vals = (
+                self.cols[self.indptr[j] : self.indptr[j + 1]],
+                self.vals[self.indptr[j] : self.indptr[j + 1]],
+            )
         extra = self.overlay.get(key)
         if extra:
             cols = np.concatenate([cols, np.fromiter(extra.keys(), np.int64, len(extra))])

@@ -34,15 +34,37 @@ class Item2Vec(Recommender):
     description = "tracks that appear in the same contexts as your latest ones (Word2Vec CBOW)"
     family = "baseline"
 
-    def __init__(self, dim: int = 128, window: int = 10, epochs: int = 20, negative: int = 10,
-                 context: int = 1, seed: int = 0, tune: bool = True, **params: Any):
-        super().__init__(dim=dim, window=window, epochs=epochs, negative=negative, context=context,
-                         seed=seed, tune=tune, **params)
+    def __init__(
+        self,
+        dim: int = 128,
+        window: int = 10,
+        epochs: int = 20,
+        negative: int = 10,
+        context: int = 1,
+        seed: int = 0,
+        tune: bool = True,
+        **params: Any,
+    ):
+        super().__init__(
+            dim=dim,
+            window=window,
+            epochs=epochs,
+            negative=negative,
+            context=context,
+            seed=seed,
+            tune=tune,
+            **params,
+        )
         self.vectors = np.zeros((0, dim), np.float32)
         self.known = np.zeros(0, bool)
 
-    def fit(self, data: TrainData, features: ItemFeatures | None = None,
-            progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> None:
+    def fit(
+        self,
+        data: TrainData,
+        features: ItemFeatures | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+    ) -> None:
         self.space = data.space
         self.params["seed"] = int(data.seed)
         if self.params["tune"]:
@@ -57,7 +79,9 @@ class Item2Vec(Recommender):
         for n, point in enumerate(GRID, 1):
             probe = Item2Vec(**{**self.params, **point, "tune": False})
             probe.fit(data.head(split.start), cancel=cancel)
-            score = ndcg(rank_targets(probe, data.items, data.played_at, split.start, cancel=cancel).ranks) or 0.0
+            score = (
+                ndcg(rank_targets(probe, data.items, data.played_at, split.start, cancel=cancel).ranks) or 0.0
+            )
             if score > best_score:
                 best, best_score = point, score
             if progress is not None:
@@ -88,9 +112,18 @@ class Item2Vec(Recommender):
                 if cancel is not None and cancel.cancelled:
                     raise Cancelled()
 
-        w2v = Word2Vec(sentences, vector_size=p["dim"], window=p["window"], min_count=1, sg=0,
-                       negative=p["negative"], epochs=p["epochs"], seed=p["seed"] + 1, workers=1,
-                       callbacks=[Epochs()])
+        w2v = Word2Vec(
+            sentences,
+            vector_size=p["dim"],
+            window=p["window"],
+            min_count=1,
+            sg=0,
+            negative=p["negative"],
+            epochs=p["epochs"],
+            seed=p["seed"] + 1,
+            workers=1,
+            callbacks=[Epochs()],
+        )
         keys = np.asarray([int(k) for k in w2v.wv.index_to_key], np.int64)
         vec = w2v.wv.vectors.astype(np.float32)
         vec /= np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-9)
@@ -98,7 +131,9 @@ class Item2Vec(Recommender):
         self.known[keys] = True
 
     def scores(self, state: Any) -> np.ndarray:
-        recent = [i for i in state["items"][-self.params["context"]:] if 0 <= i < self.known.size and self.known[i]]
+        recent = [
+            i for i in state["items"][-self.params["context"] :] if 0 <= i < self.known.size and self.known[i]
+        ]
         out = np.full(len(self.space), -np.inf, dtype=np.float64)
         if not recent:
             out[self.known] = 0.0

@@ -60,8 +60,13 @@ class SequentialRules(CountingRecommender):
         super().__init__(window=window, **params)
 
     def tune(self, data: TrainData, progress: ProgressFn | None, cancel: CancelToken | None) -> None:
-        best = grid_search(lambda p: SequentialRules(**{**self.params, **p}),
-                           ({"window": w} for w in (2, 5, 10)), data, progress, cancel)
+        best = grid_search(
+            lambda p: SequentialRules(**{**self.params, **p}),
+            ({"window": w} for w in (2, 5, 10)),
+            data,
+            progress,
+            cancel,
+        )
         if best:
             self.params.update(best)
 
@@ -107,13 +112,17 @@ class MarkovRecency(CountingRecommender):
             for p, state in walk(probe, data.items, data.played_at, split.start, cancel=cancel):
                 markov, recent = probe.components(state)
                 for a, alpha in enumerate(ALPHAS):
-                    ranks[a, p - split.start] = target_rank((1 - alpha) * markov + alpha * recent, data.items, p)
+                    ranks[a, p - split.start] = target_rank(
+                        (1 - alpha) * markov + alpha * recent, data.items, p
+                    )
             for a, alpha in enumerate(ALPHAS):
                 score = ndcg(ranks[a])
                 if score is not None and score > best_score:
                     best, best_score = {"alpha": alpha, "half_life_s": h}, score
             if progress is not None:
-                progress(Progress(n, len(HALF_LIVES_S), f"tuning markov_recency: best NDCG@10 {best_score:.4f}"))
+                progress(
+                    Progress(n, len(HALF_LIVES_S), f"tuning markov_recency: best NDCG@10 {best_score:.4f}")
+                )
         if best:
             self.params.update(best)
 

@@ -45,8 +45,13 @@ class RecencyPopularity(CountingRecommender):
         super().__init__(half_life_s=half_life_s, **params)
 
     def tune(self, data: TrainData, progress: ProgressFn | None, cancel: CancelToken | None) -> None:
-        best = grid_search(lambda p: RecencyPopularity(**{**self.params, **p}),
-                           ({"half_life_s": h} for h in HALF_LIVES_S), data, progress, cancel)
+        best = grid_search(
+            lambda p: RecencyPopularity(**{**self.params, **p}),
+            ({"half_life_s": h} for h in HALF_LIVES_S),
+            data,
+            progress,
+            cancel,
+        )
         if best:
             self.params.update(best)
 

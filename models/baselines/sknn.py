@@ -61,13 +61,14 @@ class SessionIndex:
     def containing(self, item: int) -> np.ndarray:
         if item < 0 or item >= self.n_items:
             return np.empty(0, np.int64)
-        base = self.sids[self.indptr[item]:self.indptr[item + 1]]
+        base = self.sids[self.indptr[item] : self.indptr[item + 1]]
         more = self.extra.get(item)
         return np.concatenate([base, np.asarray(more, np.int64)]) if more else base
 
 
-def neighbours(index: SessionIndex, query: list[int], k: int = 100, sample: int = 500,
-               weighted: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def neighbours(
+    index: SessionIndex, query: list[int], k: int = 100, sample: int = 500, weighted: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """(session ids, similarities) of the ``k`` past sessions most like ``query`` (item list, oldest
     first). Weighted (V-SKNN): linear position weights, latest = 1; else cosine of binary sets."""
     q = [i for i in query if i >= 0]
@@ -82,7 +83,9 @@ def neighbours(index: SessionIndex, query: list[int], k: int = 100, sample: int 
     sids = np.concatenate(lists)
     if sids.size == 0:
         return np.empty(0, np.int64), np.empty(0)
-    overlap = np.bincount(sids, weights=np.repeat(q_w, [x.size for x in lists]), minlength=len(index.sessions))
+    overlap = np.bincount(
+        sids, weights=np.repeat(q_w, [x.size for x in lists]), minlength=len(index.sessions)
+    )
     cand = np.flatnonzero(overlap)[-sample:]  # the most recent sharing sessions
     sim = overlap[cand]
     if not weighted:
@@ -106,12 +109,14 @@ class _SessionKNN(CountingRecommender):
 
     def add_play(self, state: SeqState, item: int, played_at: int, new_session: bool) -> None:
         if new_session:  # the previous session is complete: it becomes a neighbour candidate
-            state.extra["index"].add(state.items[state.extra["prev_start"]:state.session_start])
+            state.extra["index"].add(state.items[state.extra["prev_start"] : state.session_start])
         state.extra["prev_start"] = state.session_start
 
     def neighbours(self, state: SeqState) -> tuple[np.ndarray, np.ndarray]:
         p = self.params
-        return neighbours(state.extra["index"], state.session[-p["max_query"]:], p["k"], p["sample"], self.weighted)
+        return neighbours(
+            state.extra["index"], state.session[-p["max_query"] :], p["k"], p["sample"], self.weighted
+        )
 
     def scores(self, state: SeqState) -> np.ndarray:
         out = np.zeros(self.n_items)

@@ -48,7 +48,12 @@ class GenreState:
 
     def copy(self) -> GenreState:
         s = GenreState.__new__(GenreState)
-        s.session, s.last_time, s.long, s.last = list(self.session), self.last_time, self.long.copy(), self.last
+        s.session, s.last_time, s.long, s.last = (
+            list(self.session),
+            self.last_time,
+            self.long.copy(),
+            self.last,
+        )
         s.counts = self.counts.copy()
         return s
 
@@ -61,9 +66,21 @@ class GenreCluster(Recommender):
     uses_modalities = ("tag_weights", "tags", "audio", "audio_raw", "lyrics")
     batch_size = 256
     defaults: ClassVar[dict[str, Any]] = {
-        "n_genres": 16, "w2v_dim": 32, "hidden": 64, "gap_s": 7200, "window": 50, "recency": 0.7,
-        "long_decay": 0.99, "alpha": [0.1, 1.0], "count_decay": [1.0, 0.995], "max_epochs": 30, "patience": 3, "lr": 3e-3, "batch": 512,
-        "time_budget_s": 120.0, "max_val_targets": 1500,
+        "n_genres": 16,
+        "w2v_dim": 32,
+        "hidden": 64,
+        "gap_s": 7200,
+        "window": 50,
+        "recency": 0.7,
+        "long_decay": 0.99,
+        "alpha": [0.1, 1.0],
+        "count_decay": [1.0, 0.995],
+        "max_epochs": 30,
+        "patience": 3,
+        "lr": 3e-3,
+        "batch": 512,
+        "time_budget_s": 120.0,
+        "max_val_targets": 1500,
     }
 
     def __init__(self, **params: Any):
@@ -86,12 +103,14 @@ class GenreCluster(Recommender):
         ok = items >= 0
         if items.size:
             cw = self._count_decay() ** np.arange(items.size - 1, -1, -1, dtype=np.float64)
-            state.counts += np.bincount(items[ok], weights=cw[ok], minlength=len(self.space)).astype(np.float32)
+            state.counts += np.bincount(items[ok], weights=cw[ok], minlength=len(self.space)).astype(
+                np.float32
+            )
             w = float(self.params["long_decay"]) ** np.arange(items.size - 1, -1, -1, dtype=np.float64)
             state.long = (w[ok, None] * self.mix[items[ok]]).sum(0).astype(np.float32)
             breaks = np.flatnonzero(np.diff(times) > int(self.params["gap_s"])) + 1
             first = int(breaks[-1]) if breaks.size else 0
-            state.session = items[first:][-int(self.params["window"]):].tolist()
+            state.session = items[first:][-int(self.params["window"]) :].tolist()
             state.last_time, state.last = int(times[-1]), int(items[-1])
         return state
 
@@ -136,7 +155,9 @@ class GenreCluster(Recommender):
             if sess:
                 ww = w * mask[sess]
                 den = float(ww.sum())
-                parts.append((ww[:, None] * code[sess]).sum(0) / den if den > 0 else np.zeros(CODE_DIM, np.float32))
+                parts.append(
+                    (ww[:, None] * code[sess]).sum(0) / den if den > 0 else np.zeros(CODE_DIM, np.float32)
+                )
                 parts.append(np.array([den / float(w.sum())], np.float32))
             else:
                 parts.extend([np.zeros(CODE_DIM, np.float32), np.zeros(1, np.float32)])
@@ -168,8 +189,13 @@ class GenreCluster(Recommender):
             out[group[0]] = (code, mask.astype(np.float32))
         return out
 
-    def fit(self, data: TrainData, features: ItemFeatures | None = None,
-            progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> None:
+    def fit(
+        self,
+        data: TrainData,
+        features: ItemFeatures | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+    ) -> None:
         import torch
 
         from models.content.genre_nets import FusionNet
@@ -186,14 +212,22 @@ class GenreCluster(Recommender):
         self.space = data.space
         n = len(self.space)
         plays = np.bincount(data.items[data.items >= 0], minlength=n).astype(np.float64)
-        genres = build_genres(features, n, plays, int(self.params["n_genres"]), int(self.params["w2v_dim"]),
-                              data.seed)
+        genres = build_genres(
+            features, n, plays, int(self.params["n_genres"]), int(self.params["w2v_dim"]), data.seed
+        )
         self.mix = genres.mix
         self.codes = self._fusion_codes(features)
-        self.params.update({"genre_names": genres.names, "genre_source": genres.source,
-                            "fusion_modalities": sorted(self.codes)})
+        self.params.update(
+            {
+                "genre_names": genres.names,
+                "genre_source": genres.source,
+                "fusion_modalities": sorted(self.codes),
+            }
+        )
         if progress:
-            progress(Progress(0, None, f"{self.name}: {genres.n_classes - 1} genre classes from {genres.source}"))
+            progress(
+                Progress(0, None, f"{self.name}: {genres.n_classes - 1} genre classes from {genres.source}")
+            )
         # training examples: the state before every play of the span, identical to scoring
         xs, ys, state = [], [], self.start(data.items[:1], data.played_at[:1])
         for p in range(1, data.items.size):
@@ -201,7 +235,9 @@ class GenreCluster(Recommender):
                 cancel.raise_if_cancelled()
             xs.append(self._features(state))
             item = int(data.items[p])
-            ys.append(self.mix[item] if item >= 0 else np.full(self.n_classes, 1.0 / self.n_classes, np.float32))
+            ys.append(
+                self.mix[item] if item >= 0 else np.full(self.n_classes, 1.0 / self.n_classes, np.float32)
+            )
             state = self.observe(state, item, int(data.played_at[p]))
         x, y = np.stack(xs), np.stack(ys)
         n_val = int(round(0.1 * len(x))) if len(x) >= 50 else 0
@@ -218,7 +254,7 @@ class GenreCluster(Recommender):
             total = 0.0
             for b in range(0, order.size, batch):
                 cancel.raise_if_cancelled()
-                idx = torch.from_numpy(order[b:b + batch]).to(device)
+                idx = torch.from_numpy(order[b : b + batch]).to(device)
                 loss = self.net.loss(xt[idx], yt[idx])
                 opt.zero_grad()
                 loss.backward()
@@ -232,14 +268,25 @@ class GenreCluster(Recommender):
                 loss = float(self.net.loss(xt[cut:], yt[cut:]))
             return {"ce": loss}
 
-        log = run_epochs(self.name, int(self.params["max_epochs"]), lambda e: epoch(np.arange(cut)),
-                         validate if n_val else None,
-                         lambda: {k: v.detach().clone() for k, v in self.net.state_dict().items()},
-                         self.net.load_state_dict, progress, cancel, float(self.params["time_budget_s"]),
-                         int(self.params["patience"]), metric="ce", label="validation cross-entropy",
-                         maximize=False)
+        log = run_epochs(
+            self.name,
+            int(self.params["max_epochs"]),
+            lambda e: epoch(np.arange(cut)),
+            validate if n_val else None,
+            lambda: {k: v.detach().clone() for k, v in self.net.state_dict().items()},
+            self.net.load_state_dict,
+            progress,
+            cancel,
+            float(self.params["time_budget_s"]),
+            int(self.params["patience"]),
+            metric="ce",
+            label="validation cross-entropy",
+            maximize=False,
+        )
         self.net.eval()
-        alpha = self._choose_alpha(data, cut + 1, rng) if n_val else float(np.atleast_1d(self.params["alpha"])[0])
+        alpha = (
+            self._choose_alpha(data, cut + 1, rng) if n_val else float(np.atleast_1d(self.params["alpha"])[0])
+        )
         if n_val:
             epoch(np.arange(len(x)))  # one pass over the held-out end too: it is the most recent listening
             self.net.eval()
@@ -270,8 +317,8 @@ class GenreCluster(Recommender):
             for a in alphas:
                 gain = 0.0
                 for b in range(0, len(states), 256):
-                    s = self._scores(states[b:b + 256], a)
-                    for r, (t, q) in enumerate(zip(targets[b:b + 256], prev[b:b + 256], strict=True)):
+                    s = self._scores(states[b : b + 256], a)
+                    for r, (t, q) in enumerate(zip(targets[b : b + 256], prev[b : b + 256], strict=True)):
                         row = s[r]
                         if q >= 0:
                             row[q] = -np.inf
@@ -315,7 +362,9 @@ class GenreCluster(Recommender):
         return self.score_batch([state])[0]
 
     def score_batch(self, states: Sequence[GenreState]) -> np.ndarray:
-        return self._scores(states, float(self.params.get("alpha_chosen", np.atleast_1d(self.params["alpha"])[0])))
+        return self._scores(
+            states, float(self.params.get("alpha_chosen", np.atleast_1d(self.params["alpha"])[0]))
+        )
 
     def reason(self, state: GenreState, item: int) -> str:
         assert self.mix is not None
@@ -346,9 +395,16 @@ class GenreCluster(Recommender):
         from models.content.genre_nets import FusionNet
 
         self.mix = arrays["mix"]
-        self.codes = {k.removeprefix("code."): (v, arrays[f"mask.{k.removeprefix('code.')}"])
-                      for k, v in arrays.items() if k.startswith("code.")}
-        state = {k.removeprefix("net."): torch.from_numpy(v.copy()) for k, v in arrays.items() if k.startswith("net.")}
+        self.codes = {
+            k.removeprefix("code."): (v, arrays[f"mask.{k.removeprefix('code.')}"])
+            for k, v in arrays.items()
+            if k.startswith("code.")
+        }
+        state = {
+            k.removeprefix("net."): torch.from_numpy(v.copy())
+            for k, v in arrays.items()
+            if k.startswith("net.")
+        }
         in_dim = state["inp.weight"].shape[1]
         self.net = FusionNet(in_dim, int(self.params["hidden"]), self.n_classes)
         self.net.load_state_dict(state)

@@ -49,23 +49,31 @@ def _untagged(n_items: int, source: str = "none") -> GenreMap:
     return GenreMap(mix, [UNTAGGED], source)
 
 
-def build_genres(features: ItemFeatures | None, n_items: int, plays: np.ndarray, n_genres: int = 16,
-                 dim: int = 32, seed: int = 0) -> GenreMap:
+def build_genres(
+    features: ItemFeatures | None,
+    n_items: int,
+    plays: np.ndarray,
+    n_genres: int = 16,
+    dim: int = 32,
+    seed: int = 0,
+) -> GenreMap:
     """Genre classes for the item space; ``plays`` = training plays per item (weights the corpus)."""
     mods = set(features.modalities()) if features is not None else set()
     if "tag_weights" in mods:
         mat, mask = features.matrix("tag_weights")
         names = _columns(features, "tag_weights") or [f"tag {j}" for j in range(mat.shape[1])]
-        return _from_tag_weights(np.asarray(mat, np.float32), np.asarray(mask, bool), names, plays, n_genres,
-                                 dim, seed)
+        return _from_tag_weights(
+            np.asarray(mat, np.float32), np.asarray(mask, bool), names, plays, n_genres, dim, seed
+        )
     if "tags" in mods:
         mat, mask = features.matrix("tags")
         return _from_embedding(np.asarray(mat, np.float32), np.asarray(mask, bool), n_genres, seed)
     return _untagged(n_items)
 
 
-def _from_tag_weights(mat: np.ndarray, mask: np.ndarray, names: list[str], plays: np.ndarray, n_genres: int,
-                      dim: int, seed: int) -> GenreMap:
+def _from_tag_weights(
+    mat: np.ndarray, mask: np.ndarray, names: list[str], plays: np.ndarray, n_genres: int, dim: int, seed: int
+) -> GenreMap:
     from gensim.models import Word2Vec
     from sklearn.cluster import KMeans
 
@@ -80,8 +88,17 @@ def _from_tag_weights(mat: np.ndarray, mask: np.ndarray, names: list[str], plays
         repeat = 1 + int(min(4, np.log1p(plays[r]))) if r < plays.size else 1
         corpus.extend([sentence] * repeat)
     longest = max(len(s) for s in corpus)
-    w2v = Word2Vec(corpus, vector_size=dim, window=max(2, longest), min_count=1, sg=0, epochs=30, seed=seed,
-                   workers=1, sorted_vocab=False)
+    w2v = Word2Vec(
+        corpus,
+        vector_size=dim,
+        window=max(2, longest),
+        min_count=1,
+        sg=0,
+        epochs=30,
+        seed=seed,
+        workers=1,
+        sorted_vocab=False,
+    )
     tag_ids = np.array([int(k) for k in w2v.wv.index_to_key], dtype=np.int64)
     vecs = w2v.wv.vectors.astype(np.float64)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-12

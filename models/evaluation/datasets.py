@@ -50,7 +50,9 @@ LISTENERS: tuple[Listener, ...] = (
     Listener("dudu2i3", ("lastfm-exports/dudu2i3__scrobbles.csv",)),
     Listener("djivs", ("lastfm-exports/djivs__scrobbles.csv",)),
     Listener("aleex-cs", ("lastfm-exports/aleex-cs__aleex_cs.csv",)),
-    Listener("lastfm1k", ("lastfm-1k-sample/userid-timestamp-artid-artname-traid-traname.user_000001_head.tsv",)),
+    Listener(
+        "lastfm1k", ("lastfm-1k-sample/userid-timestamp-artid-artname-traid-traname.user_000001_head.tsv",)
+    ),
     Listener("felhag", ("lastfm-exports/felhag__lastfmstats-TestUser.json",)),
 )
 
@@ -85,8 +87,9 @@ def _fingerprint(listeners: Iterable[Listener], root: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def dataset_store(path: Path | None = None, listeners: Iterable[Listener] = LISTENERS,
-                  root: Path = LISTENING) -> Store:
+def dataset_store(
+    path: Path | None = None, listeners: Iterable[Listener] = LISTENERS, root: Path = LISTENING
+) -> Store:
     """The cached store of real listeners, building it on first use (about 15 s)."""
     listeners = tuple(listeners)
     if not root.exists():

@@ -23,8 +23,14 @@ from models.base import ProgressFn, Recommender, top_k
 from models.evaluation.metrics import CUTOFF_COVERAGE, rank_of
 
 
-def walk(model: Recommender, items: np.ndarray, times: np.ndarray, start: int, stop: int | None = None,
-         cancel: CancelToken | None = None) -> Iterator[tuple[int, Any]]:
+def walk(
+    model: Recommender,
+    items: np.ndarray,
+    times: np.ndarray,
+    start: int,
+    stop: int | None = None,
+    cancel: CancelToken | None = None,
+) -> Iterator[tuple[int, Any]]:
     """Yield ``(p, state)`` for p in ``start..stop-1``; the state holds plays ``[0, p)`` only.
 
     The consumer must finish with the state before asking for the next one (it is then updated).
@@ -48,7 +54,7 @@ class RankRun:
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
     out = np.full(k, -1, dtype=np.int64)
     best = top_k(scores, k)
-    out[:best.size] = best
+    out[: best.size] = best
     return out
 
 
@@ -61,7 +67,9 @@ def target_rank(scores: np.ndarray, items: np.ndarray, p: int, exclude_previous:
     return rank_of(s, int(items[p]))
 
 
-def _score_one(scores: np.ndarray, items: np.ndarray, p: int, exclude_previous: bool, k: int) -> tuple[float, np.ndarray]:
+def _score_one(
+    scores: np.ndarray, items: np.ndarray, p: int, exclude_previous: bool, k: int
+) -> tuple[float, np.ndarray]:
     s = np.array(scores, dtype=np.float64, copy=True)
     if exclude_previous and p > 0:
         s[items[p - 1]] = -np.inf
@@ -69,9 +77,18 @@ def _score_one(scores: np.ndarray, items: np.ndarray, p: int, exclude_previous: 
     return rank_of(s, int(items[p])), _top(s, k)
 
 
-def rank_targets(model: Recommender, items: np.ndarray, times: np.ndarray, start: int, stop: int | None = None,
-                 *, exclude_previous: bool = True, topk: int = CUTOFF_COVERAGE, cancel: CancelToken | None = None,
-                 progress: ProgressFn | None = None) -> RankRun:
+def rank_targets(
+    model: Recommender,
+    items: np.ndarray,
+    times: np.ndarray,
+    start: int,
+    stop: int | None = None,
+    *,
+    exclude_previous: bool = True,
+    topk: int = CUTOFF_COVERAGE,
+    cancel: CancelToken | None = None,
+    progress: ProgressFn | None = None,
+) -> RankRun:
     """Rank every target in ``[start, stop)`` with a full ranking over the model's item space."""
     stop = len(items) if stop is None else stop
     n = max(0, stop - start)

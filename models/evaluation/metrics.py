@@ -54,7 +54,9 @@ def coverage(top_lists: np.ndarray, n_items: int) -> float | None:
     return float(seen.size / n_items)
 
 
-def summarise(ranks: np.ndarray, repeat: np.ndarray, top_lists: np.ndarray, n_items: int) -> dict[str, float | None]:
+def summarise(
+    ranks: np.ndarray, repeat: np.ndarray, top_lists: np.ndarray, n_items: int
+) -> dict[str, float | None]:
     """The metric block of one result row (issue 3 keys plus mrr splits and group sizes)."""
     ranks = np.asarray(ranks, dtype=np.float64)
     repeat = np.asarray(repeat, dtype=bool)

@@ -9,8 +9,18 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-METRICS = ("ndcg@10", "hr@10", "mrr@20", "ndcg@10_repeat", "ndcg@10_explore", "hr@10_repeat", "hr@10_explore",
-           "coverage@20", "train_seconds", "peak_rss_mb")
+METRICS = (
+    "ndcg@10",
+    "hr@10",
+    "mrr@20",
+    "ndcg@10_repeat",
+    "ndcg@10_explore",
+    "hr@10_repeat",
+    "hr@10_explore",
+    "coverage@20",
+    "train_seconds",
+    "peak_rss_mb",
+)
 
 
 def _mean(values: Iterable) -> float | None:
@@ -26,7 +36,11 @@ def summarise(results: Sequence[dict], metrics: Sequence[str] = METRICS) -> list
         by_model.setdefault(r["model"], {}).setdefault(r.get("account", ""), []).append(r)
     rows = []
     for model, accounts in by_model.items():
-        row: dict = {"model": model, "accounts": len(accounts), "runs": sum(len(v) for v in accounts.values())}
+        row: dict = {
+            "model": model,
+            "accounts": len(accounts),
+            "runs": sum(len(v) for v in accounts.values()),
+        }
         for m in metrics:
             per_account = [_mean(r.get(m) for r in rs) for rs in accounts.values()]
             row[m] = _mean(v for v in per_account if v is not None)
@@ -70,7 +84,9 @@ def text_table(rows: Sequence[dict], columns: Sequence[str], first: str = "model
     widths = [max(len(x) for x in col) for col in zip(header, *cells, strict=False)]
 
     def line(vals: list[str]) -> str:
-        return "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(vals, widths, strict=True)))
+        return "  ".join(
+            v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(vals, widths, strict=True))
+        )
 
     return "\n".join([line(header), line(["-" * w for w in widths]), *(line(c) for c in cells)])
 

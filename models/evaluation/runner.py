@@ -38,17 +38,17 @@ PROTOCOL: dict[str, Any] = {
     "name": "segue-next-track",
     "version": 1,
     "sequence": "plays sorted by time; duplicate scrobbles of one play collapsed (core.sessions); "
-                "then consecutive duplicates (same track twice in a row) collapsed",
+    "then consecutive duplicates (same track twice in a row) collapsed",
     "test": f"last {splits.TEST_FRACTION:.0%} of an account's plays are targets; each target is predicted "
-            "from every earlier play; no refit inside the test span",
+    "from every earlier play; no refit inside the test span",
     "validation": f"last {splits.VALIDATION_FRACTION:.0%} of the training span (models tune on it only)",
     "ranking": "full ranking over every track of the account; ties count against the target; the previous "
-               "play is excluded (it cannot be the target after collapsing)",
+    "play is excluded (it cannot be the target after collapsing)",
     "metrics": [f"hr@{CUTOFF_HR}", f"ndcg@{CUTOFF_HR}", f"mrr@{CUTOFF_MRR}", f"coverage@{CUTOFF_COVERAGE}"],
     "groups": "repeat = target track played before it; explore = new to the listener",
     "session_gap_s": 7200,
     "memory": "peak_rss_mb = peak RSS of the process sampled every 20 ms over fit + test ranking "
-              "(absolute, includes interpreter and data); rss_before_mb = RSS when the fit started",
+    "(absolute, includes interpreter and data); rss_before_mb = RSS when the fit started",
 }
 
 
@@ -60,9 +60,18 @@ def seed_everything(seed: int) -> None:
         torch.manual_seed(seed)
 
 
-def evaluate_one(store: Store, account: str, model_name: str, seed: int = 0, *, seq: PlaySequence | None = None,
-                 params: dict | None = None, progress: ProgressFn | None = None,
-                 cancel: CancelToken | None = None, upto: float | None = None) -> dict[str, Any]:
+def evaluate_one(
+    store: Store,
+    account: str,
+    model_name: str,
+    seed: int = 0,
+    *,
+    seq: PlaySequence | None = None,
+    params: dict | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    upto: float | None = None,
+) -> dict[str, Any]:
     """Fit ``model_name`` on the account's training span and score its test span: one result row."""
     info = account_by_name(store.engine, account)
     if info is None:
@@ -84,12 +93,18 @@ def evaluate_one(store: Store, account: str, model_name: str, seed: int = 0, *, 
     repeat = splits.repeat_mask(seq.items, run.positions)
     row: dict[str, Any] = {"account": account, "model": model_name, "seed": seed}
     row.update(summarise(run.ranks, repeat, run.top, len(seq.space)))
-    row.update({
-        "train_seconds": round(t1 - t0, 3), "eval_seconds": round(t2 - t1, 3),
-        "peak_rss_mb": round(mem.peak_mb, 1), "rss_before_mb": round(mem.start_mb, 1),
-        "n_items": len(seq.space), "n_train": split.start,
-        "seed_invariant": bool(model.deterministic), "params": _plain(model.params),
-    })
+    row.update(
+        {
+            "train_seconds": round(t1 - t0, 3),
+            "eval_seconds": round(t2 - t1, 3),
+            "peak_rss_mb": round(mem.peak_mb, 1),
+            "rss_before_mb": round(mem.start_mb, 1),
+            "n_items": len(seq.space),
+            "n_train": split.start,
+            "seed_invariant": bool(model.deterministic),
+            "params": _plain(model.params),
+        }
+    )
     if upto is not None:
         row["upto"] = upto
     return row
@@ -99,18 +114,33 @@ def _plain(params: dict) -> dict:
     return json.loads(json.dumps(params, default=lambda v: v.item() if hasattr(v, "item") else str(v)))
 
 
-def _run_in_process(store: Store, account: str, model: str, seeds: Sequence[int],
-                    cancel: CancelToken, upto: float | None) -> list[dict]:
+def _run_in_process(
+    store: Store, account: str, model: str, seeds: Sequence[int], cancel: CancelToken, upto: float | None
+) -> list[dict]:
     seq = build_sequence(store.engine, _account_id(store, account), upto=upto)
     return [evaluate_one(store, account, model, s, seq=seq, cancel=cancel, upto=upto) for s in seeds]
 
 
-def _run_isolated(store: Store, account: str, model: str, seeds: Sequence[int], cancel: CancelToken,
-                  upto: float | None) -> list[dict]:
+def _run_isolated(
+    store: Store, account: str, model: str, seeds: Sequence[int], cancel: CancelToken, upto: float | None
+) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="segue-eval-") as tmp:
         out = os.path.join(tmp, "rows.json")
-        cmd = [sys.executable, "-m", "models.evaluation.worker", "--db", store.engine.url.render_as_string(False),
-               "--account", account, "--model", model, "--seeds", ",".join(map(str, seeds)), "--out", out]
+        cmd = [
+            sys.executable,
+            "-m",
+            "models.evaluation.worker",
+            "--db",
+            store.engine.url.render_as_string(False),
+            "--account",
+            account,
+            "--model",
+            model,
+            "--seeds",
+            ",".join(map(str, seeds)),
+            "--out",
+            out,
+        ]
         if upto is not None:
             cmd += ["--upto", str(upto)]
         with open(os.path.join(tmp, "stderr.txt"), "w+") as err:
@@ -135,9 +165,16 @@ def _account_id(store: Store, account: str) -> int:
     return info.id
 
 
-def run_evaluation(store: Store, accounts: Sequence[str], models: Sequence[str], seeds: Sequence[int] = (1, 2, 3),
-                   *, isolate: bool = False, cancel: CancelToken | None = None,
-                   upto: float | None = None) -> Generator[Progress, None, dict]:
+def run_evaluation(
+    store: Store,
+    accounts: Sequence[str],
+    models: Sequence[str],
+    seeds: Sequence[int] = (1, 2, 3),
+    *,
+    isolate: bool = False,
+    cancel: CancelToken | None = None,
+    upto: float | None = None,
+) -> Generator[Progress, None, dict]:
     """Evaluate every model on every account for every seed; returns the JSON document.
     ``upto``: evaluate on the earliest share of each history instead (a robustness check)."""
     cancel = cancel or CancelToken()

@@ -27,8 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     store = open_store(args.db, migrate_to_head=False)
     try:
         seq = build_sequence(store.engine, _account_id(store, args.account), upto=args.upto)
-        rows = [evaluate_one(store, args.account, args.model, int(s), seq=seq, upto=args.upto)
-                for s in args.seeds.split(",")]
+        rows = [
+            evaluate_one(store, args.account, args.model, int(s), seq=seq, upto=args.upto)
+            for s in args.seeds.split(",")
+        ]
     except ModelError as exc:
         print(str(exc), file=sys.stderr)
         return 2

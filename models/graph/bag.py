@@ -23,15 +23,22 @@ class Bag:
 
     @classmethod
     def of(cls, rows: Rows, device: torch.device) -> Bag:
-        return cls(torch.from_numpy(rows.indices).to(device), torch.from_numpy(rows.indptr[:-1].copy()).to(device),
-                   torch.from_numpy(rows.weights).to(device), torch.from_numpy(rows.row_ids()).to(device), len(rows))
+        return cls(
+            torch.from_numpy(rows.indices).to(device),
+            torch.from_numpy(rows.indptr[:-1].copy()).to(device),
+            torch.from_numpy(rows.weights).to(device),
+            torch.from_numpy(rows.row_ids()).to(device),
+            len(rows),
+        )
 
     def row_sum(self, values: torch.Tensor) -> torch.Tensor:
-        return torch.zeros(self.size, device=values.device, dtype=values.dtype).index_add_(0, self.row_ids, values)
+        return torch.zeros(self.size, device=values.device, dtype=values.dtype).index_add_(
+            0, self.row_ids, values
+        )
 
     def normalised(self, dropout: float, training: bool) -> torch.Tensor:
         """Input weights: L2-normalised per row, then entry dropout while training (Liang et al. 2018)."""
-        norm = self.row_sum(self.weights ** 2).clamp_min(1e-12).sqrt()
+        norm = self.row_sum(self.weights**2).clamp_min(1e-12).sqrt()
         w = self.weights / norm[self.row_ids]
         return F.dropout(w, dropout, training) if dropout > 0 else w
 
@@ -60,7 +67,9 @@ class Candidates:
     log_q: torch.Tensor  # float32 [C]
 
     @classmethod
-    def draw(cls, target: Bag, proposal: torch.Tensor, n: int, generator: torch.Generator | None) -> Candidates:
+    def draw(
+        cls, target: Bag, proposal: torch.Tensor, n: int, generator: torch.Generator | None
+    ) -> Candidates:
         neg = torch.multinomial(proposal, n, replacement=True, generator=generator)
         items = torch.unique(torch.cat([target.indices, neg.to(target.indices.device)]))
         return cls(items, torch.log((proposal[items] * n).clamp_min(1e-12)).to(target.weights.device))

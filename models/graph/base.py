@@ -81,8 +81,10 @@ class SessionItemRecommender(Recommender):
         assert self.space is not None and self.vocab is not None, "fit or load the model first"
         out = np.empty((len(states), len(self.space)), dtype=np.float32)
         for b in range(0, len(states), 128):  # bounded memory: MacridVAE holds K logits per chunk
-            chunk = states[b:b + 128]
-            out[b:b + len(chunk)] = self.vocab.to_space(self.score_vocab(self._rows(chunk)), len(self.space))
+            chunk = states[b : b + 128]
+            out[b : b + len(chunk)] = self.vocab.to_space(
+                self.score_vocab(self._rows(chunk)), len(self.space)
+            )
         return out
 
     # -- reasons ---------------------------------------------------------------------------------
@@ -95,13 +97,13 @@ class SessionItemRecommender(Recommender):
         v = int(self.vocab.pos[item])
         if v < 0:
             return -1, 0
-        mine = indices[indptr[v]:indptr[v + 1]]
+        mine = indices[indptr[v] : indptr[v + 1]]
         best, best_n = -1, 0
         for o in dict.fromkeys(others):
             u = int(self.vocab.pos[o]) if o >= 0 else -1
             if u < 0 or o == item:
                 continue
-            n = int(np.intersect1d(mine, indices[indptr[u]:indptr[u + 1]], assume_unique=True).size)
+            n = int(np.intersect1d(mine, indices[indptr[u] : indptr[u + 1]], assume_unique=True).size)
             if n > best_n:
                 best, best_n = o, n
         return best, best_n
@@ -121,8 +123,13 @@ class SessionItemRecommender(Recommender):
     # -- persistence -----------------------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:
         assert self.vocab is not None and self.pop is not None and self._item_sessions is not None
-        return {"vocab": self.vocab.items, "pop": self.pop, "item_sessions.indptr": self._item_sessions[0],
-                "item_sessions.indices": self._item_sessions[1], **self._arrays()}
+        return {
+            "vocab": self.vocab.items,
+            "pop": self.pop,
+            "item_sessions.indptr": self._item_sessions[0],
+            "item_sessions.indices": self._item_sessions[1],
+            **self._arrays(),
+        }
 
     def load_arrays(self, arrays: dict[str, np.ndarray]) -> None:
         assert self.space is not None

@@ -39,16 +39,26 @@ class EASE(SessionItemRecommender):
     name = "ease"
     family = "baseline"
     description = "EASE closed-form item-item model over listening sessions (Steck 2019)"
-    defaults: ClassVar[dict[str, Any]] = {"max_items": 3000, "lambdas": [20.0, 100.0, 500.0, 2000.0],
-                                          "recency": 0.5, "context_sessions": 0, "stride": 5}
+    defaults: ClassVar[dict[str, Any]] = {
+        "max_items": 3000,
+        "lambdas": [20.0, 100.0, 500.0, 2000.0],
+        "recency": 0.5,
+        "context_sessions": 0,
+        "stride": 5,
+    }
     fallback_reason = "goes with the tracks of this session"
 
     def __init__(self, **params: Any):
         super().__init__(**params)
         self.b: np.ndarray | None = None
 
-    def fit(self, data: TrainData, features: ItemFeatures | None = None,
-            progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> None:
+    def fit(
+        self,
+        data: TrainData,
+        features: ItemFeatures | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+    ) -> None:
         cancel = cancel or CancelToken()
         t0 = time.perf_counter()
         self._check_data(data)
@@ -73,8 +83,14 @@ class EASE(SessionItemRecommender):
         self._remember_sessions(data)
         rows = training_rows(self.spec, data, self.vocab).rows
         self.b = ease_weights(rows, n_v, best_lam)
-        self.params.update({"lambda": best_lam, "validation": tried, "n_vocab": n_v,
-                            "fit_seconds": round(time.perf_counter() - t0, 1)})
+        self.params.update(
+            {
+                "lambda": best_lam,
+                "validation": tried,
+                "n_vocab": n_v,
+                "fit_seconds": round(time.perf_counter() - t0, 1),
+            }
+        )
         if progress:
             progress(Progress(steps, steps, f"{self.name}: fitted {n_v} items with λ={best_lam:g}"))
 

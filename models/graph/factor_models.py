@@ -17,8 +17,16 @@ from models.graph.torch_base import COMMON_DEFAULTS, TorchRowRecommender
 from models.registry import register
 
 FACTOR_DEFAULTS: dict[str, Any] = {
-    **COMMON_DEFAULTS, "dim": 64, "reg": 1e-4, "negatives": 4, "lr": 5e-3, "batch": 256,
-    "recency": 0.5, "context_sessions": 0, "stride": 5, "target": "row",
+    **COMMON_DEFAULTS,
+    "dim": 64,
+    "reg": 1e-4,
+    "negatives": 4,
+    "lr": 5e-3,
+    "batch": 256,
+    "recency": 0.5,
+    "context_sessions": 0,
+    "stride": 5,
+    "target": "row",
 }
 
 
@@ -51,7 +59,9 @@ class BPRMF(_FactorBase):
 
         assert self.vocab is not None
         p = self.params
-        return BPRMFNet(len(self.vocab), int(p["dim"]), float(p["reg"]), int(p["negatives"]), self._leave_one_out())
+        return BPRMFNet(
+            len(self.vocab), int(p["dim"]), float(p["reg"]), int(p["negatives"]), self._leave_one_out()
+        )
 
 
 @register
@@ -85,8 +95,14 @@ class LightGCN(_FactorBase):
 
         assert self.vocab is not None
         p = self.params
-        net = LightGCNNet(len(self.vocab), int(p["dim"]), int(p["layers"]),
-                          float(p["reg"]), int(p["negatives"]), self._leave_one_out())
+        net = LightGCNNet(
+            len(self.vocab),
+            int(p["dim"]),
+            int(p["layers"]),
+            float(p["reg"]),
+            int(p["negatives"]),
+            self._leave_one_out(),
+        )
         graph = getattr(self, "_graph", None)
         if graph is not None:
             net.set_graph(*graph)

@@ -75,13 +75,14 @@ class FactorNet(nn.Module):
         neg_s = torch.einsum("nd,nkd->nk", u, q[neg]) + self.bias[neg]
         w = target.weights
         bpr = -(F.logsigmoid(pos_s[:, None] - neg_s).mean(1) * w).sum() / w.sum().clamp_min(1e-12)
-        reg = (u ** 2).sum(1).mean() + (q[target.indices] ** 2).sum(1).mean() + (q[neg] ** 2).sum(2).mean()
+        reg = (u**2).sum(1).mean() + (q[target.indices] ** 2).sum(1).mean() + (q[neg] ** 2).sum(2).mean()
         return bpr + self.reg * reg
 
 
 class BPRMFNet(FactorNet):
-    def __init__(self, n_items: int, dim: int = 64, reg: float = 1e-4, negatives: int = 4,
-                 leave_one_out: bool = False):
+    def __init__(
+        self, n_items: int, dim: int = 64, reg: float = 1e-4, negatives: int = 4, leave_one_out: bool = False
+    ):
         super().__init__(n_items, dim, reg, negatives, leave_one_out)
         self.context = nn.Embedding(n_items, dim)
         self.items = nn.Embedding(n_items, dim)
@@ -93,8 +94,15 @@ class BPRMFNet(FactorNet):
 
 
 class LightGCNNet(FactorNet):
-    def __init__(self, n_items: int, dim: int = 64, layers: int = 3, reg: float = 1e-4,
-                 negatives: int = 4, leave_one_out: bool = False):
+    def __init__(
+        self,
+        n_items: int,
+        dim: int = 64,
+        layers: int = 3,
+        reg: float = 1e-4,
+        negatives: int = 4,
+        leave_one_out: bool = False,
+    ):
         super().__init__(n_items, dim, reg, negatives, leave_one_out)
         self.layers = layers
         self.emb = nn.Embedding(n_items, dim)
@@ -125,8 +133,12 @@ class LightGCNNet(FactorNet):
         key = (self.adj_rows.data_ptr(), self.adj_vals.data_ptr(), self.adj_rows.numel())
         if self._adj_cache is None or self._adj_cache[0] != key:
             n_s = int(self.adj_rows.max()) + 1 if self.adj_rows.numel() else 1
-            adj = torch.sparse_coo_tensor(torch.stack([self.adj_rows, self.adj_cols]), self.adj_vals,
-                                          (n_s, self.n_items), check_invariants=False).coalesce()
+            adj = torch.sparse_coo_tensor(
+                torch.stack([self.adj_rows, self.adj_cols]),
+                self.adj_vals,
+                (n_s, self.n_items),
+                check_invariants=False,
+            ).coalesce()
             self._adj_cache = (key, adj, adj.transpose(0, 1).coalesce())
         return self._adj_cache[1], self._adj_cache[2]
 

@@ -41,9 +41,14 @@ class RowSpec:
 
     @classmethod
     def from_params(cls, params: dict) -> RowSpec:
-        return cls(int(params.get("window", cls.window)), int(params.get("context_sessions", cls.context_sessions)),
-                   float(params.get("decay", cls.decay)), int(params.get("gap_s", cls.gap_s)),
-                   float(params.get("recency", cls.recency)), int(params.get("stride", cls.stride)))
+        return cls(
+            int(params.get("window", cls.window)),
+            int(params.get("context_sessions", cls.context_sessions)),
+            float(params.get("decay", cls.decay)),
+            int(params.get("gap_s", cls.gap_s)),
+            float(params.get("recency", cls.recency)),
+            int(params.get("stride", cls.stride)),
+        )
 
 
 class Vocab:
@@ -58,8 +63,13 @@ class Vocab:
         return int(self.items.size)
 
     @classmethod
-    def from_counts(cls, data: TrainData, min_count: int = 1, max_items: int | None = None,
-                    extra: np.ndarray | None = None) -> Vocab:
+    def from_counts(
+        cls,
+        data: TrainData,
+        min_count: int = 1,
+        max_items: int | None = None,
+        extra: np.ndarray | None = None,
+    ) -> Vocab:
         """Items played at least ``min_count`` times in training (the ``max_items`` most played), plus ``extra``."""
         counts = np.bincount(data.items[data.items >= 0], minlength=data.n_items)
         keep = np.flatnonzero(counts >= min_count)
@@ -140,11 +150,15 @@ def make_row(spec: RowSpec, sessions: list[list[int]], vocab: Vocab) -> tuple[np
         plays = sessions[n - 1 - k]
         pos = vocab.pos
         if k == 0:
-            plays = plays[-_effective_window(spec):]
-            ws = spec.recency ** np.arange(len(plays) - 1, -1, -1) if spec.recency != 1.0 else np.ones(len(plays))
+            plays = plays[-_effective_window(spec) :]
+            ws = (
+                spec.recency ** np.arange(len(plays) - 1, -1, -1)
+                if spec.recency != 1.0
+                else np.ones(len(plays))
+            )
         else:
-            plays = plays[-spec.window:]
-            ws = np.full(len(plays), spec.decay ** k)
+            plays = plays[-spec.window :]
+            ws = np.full(len(plays), spec.decay**k)
         for item, w in zip(plays, ws.tolist(), strict=True):
             if item < 0 or w < MIN_WEIGHT:
                 continue
@@ -221,7 +235,9 @@ class TrainingRows:
         return TrainingRows(self.rows.take(idx), self.owner[idx], self.end[idx])
 
 
-def training_rows(spec: RowSpec, data: TrainData, vocab: Vocab, sessions: range | None = None) -> TrainingRows:
+def training_rows(
+    spec: RowSpec, data: TrainData, vocab: Vocab, sessions: range | None = None
+) -> TrainingRows:
     """Rows for the training sessions in ``sessions`` (positions in ``data.sessions()``, default all).
 
     Each row is what ``RowState`` holds right after a play: after every ``stride`` plays of a session
@@ -247,8 +263,9 @@ def training_rows(spec: RowSpec, data: TrainData, vocab: Vocab, sessions: range 
     return TrainingRows(Rows.stack(out), np.asarray(owner, dtype=np.int64), np.asarray(end, dtype=np.int64))
 
 
-def next_targets(data: TrainData, vocab: Vocab, end: np.ndarray, horizon: int, decay: float,
-                 limit: int | None = None) -> Rows:
+def next_targets(
+    data: TrainData, vocab: Vocab, end: np.ndarray, horizon: int, decay: float, limit: int | None = None
+) -> Rows:
     """For each row ending at play ``end[r]``: the next ``horizon`` plays (before ``limit``), the j-th
     weighted ``decay ** j`` (an item's weight is its largest)."""
     limit = data.items.size if limit is None else limit
@@ -258,7 +275,7 @@ def next_targets(data: TrainData, vocab: Vocab, end: np.ndarray, horizon: int, d
         for j, p in enumerate(range(e + 1, min(e + 1 + horizon, limit))):
             item = int(data.items[p])
             v = int(vocab.pos[item]) if item >= 0 else -1
-            w = decay ** j
+            w = decay**j
             if v >= 0 and weight.get(v, 0.0) < w:
                 weight[v] = w
         idx = np.fromiter(weight.keys(), dtype=np.int64, count=len(weight))

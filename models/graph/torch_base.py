@@ -32,9 +32,20 @@ from models.graph.training import run_epochs
 from models.graph.validation import Validation
 
 COMMON_DEFAULTS: dict[str, Any] = {
-    "max_epochs": 40, "batch": 256, "lr": 1e-3, "weight_decay": 0.0, "patience": 3,
-    "time_budget_s": 150.0, "refit_epochs": 1, "max_val_targets": 1500, "rows_per_epoch": 8192,
-    "target": "row", "horizon": 5, "target_decay": 0.5, "min_updates": 400, "negatives": 2048,
+    "max_epochs": 40,
+    "batch": 256,
+    "lr": 1e-3,
+    "weight_decay": 0.0,
+    "patience": 3,
+    "time_budget_s": 150.0,
+    "refit_epochs": 1,
+    "max_val_targets": 1500,
+    "rows_per_epoch": 8192,
+    "target": "row",
+    "horizon": 5,
+    "target_decay": 0.5,
+    "min_updates": 400,
+    "negatives": 2048,
 }
 
 
@@ -92,8 +103,9 @@ class TorchRowRecommender(SessionItemRecommender):
         sub = rows.take(sel)
         if self.params.get("target", "row") != "next":
             return Pairs(sub.rows, sub.rows, sub.owner)
-        out = next_targets(data, self.vocab, sub.end, int(self.params["horizon"]),
-                           float(self.params["target_decay"]), limit)
+        out = next_targets(
+            data, self.vocab, sub.end, int(self.params["horizon"]), float(self.params["target_decay"]), limit
+        )
         keep = np.flatnonzero(np.diff(out.indptr) > 0)
         return Pairs(sub.rows.take(keep), out.take(keep), sub.owner[keep])
 
@@ -140,8 +152,13 @@ class TorchRowRecommender(SessionItemRecommender):
             self._device = pick_device()
         return self._device
 
-    def fit(self, data: TrainData, features: ItemFeatures | None = None,
-            progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> None:
+    def fit(
+        self,
+        data: TrainData,
+        features: ItemFeatures | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+    ) -> None:
         import torch
 
         cancel = cancel or CancelToken()
@@ -155,7 +172,9 @@ class TorchRowRecommender(SessionItemRecommender):
         if len(self.vocab) < 2:
             raise ModelError(f"{self.name}: too few distinct tracks to learn from")
         use_threads(self.small_ops)
-        val = Validation(self.spec, data, self.vocab, max_targets=int(self.params["max_val_targets"]), seed=data.seed)
+        val = Validation(
+            self.spec, data, self.vocab, max_targets=int(self.params["max_val_targets"]), seed=data.seed
+        )
         self._remember_sessions(data)
         rows = training_rows(self.spec, data, self.vocab)
         every = np.arange(len(rows.rows))
@@ -167,8 +186,11 @@ class TorchRowRecommender(SessionItemRecommender):
         self._prepare(data, features)
         self.net = self._build_net().to(self.device)
         self._init_net(data)
-        opt = torch.optim.Adam(self.net.parameters(), lr=float(self.params["lr"]),
-                               weight_decay=float(self.params["weight_decay"]))
+        opt = torch.optim.Adam(
+            self.net.parameters(),
+            lr=float(self.params["lr"]),
+            weight_decay=float(self.params["weight_decay"]),
+        )
         self._step = 0
         per_epoch = int(self.params["rows_per_epoch"])
         # small histories: shrink the batch so an epoch still makes >= 16 updates
@@ -184,7 +206,7 @@ class TorchRowRecommender(SessionItemRecommender):
             total, n = 0.0, 0
             for b in range(0, order.size, batch):
                 cancel.raise_if_cancelled()
-                sel = order[b:b + batch]
+                sel = order[b : b + batch]
                 loss = self._batch_loss(pairs.inp.take(sel), pairs.out.take(sel))
                 opt.zero_grad()
                 loss.backward()
@@ -200,10 +222,19 @@ class TorchRowRecommender(SessionItemRecommender):
         def snapshot():
             return {k: v.detach().clone() for k, v in self.net.state_dict().items()}
 
-        log = run_epochs(self.name, int(self.params["max_epochs"]), lambda e: epoch(fit_pairs),
-                         validate if val.active else None, snapshot, self.net.load_state_dict, progress, cancel,
-                         float(self.params["time_budget_s"]), int(self.params["patience"]),
-                         min_epochs=-(-int(self.params["min_updates"]) // max(1, updates)))
+        log = run_epochs(
+            self.name,
+            int(self.params["max_epochs"]),
+            lambda e: epoch(fit_pairs),
+            validate if val.active else None,
+            snapshot,
+            self.net.load_state_dict,
+            progress,
+            cancel,
+            float(self.params["time_budget_s"]),
+            int(self.params["patience"]),
+            min_epochs=-(-int(self.params["min_updates"]) // max(1, updates)),
+        )
         refits = int(self.params["refit_epochs"]) if val.active else 0
         if refits:
             self._before_refit(data)
@@ -211,8 +242,12 @@ class TorchRowRecommender(SessionItemRecommender):
             epoch(all_pairs, recent)
         self._after_fit()
         self.net.eval()
-        self.params["fit"] = {**log.as_params(), "n_vocab": len(self.vocab), "n_rows": len(all_pairs),
-                              "seconds": round(time.perf_counter() - t0, 1)}
+        self.params["fit"] = {
+            **log.as_params(),
+            "n_vocab": len(self.vocab),
+            "n_rows": len(all_pairs),
+            "seconds": round(time.perf_counter() - t0, 1),
+        }
 
     # -- scoring -----------------------------------------------------------------------------
     def _score_rows(self, rows: Rows) -> np.ndarray:
@@ -237,8 +272,14 @@ class TorchRowRecommender(SessionItemRecommender):
 
         self._prepare_load(arrays)
         self.net = self._build_net().to(self.device)
-        state = {k.removeprefix("net."): torch.from_numpy(v.copy()) for k, v in arrays.items() if k.startswith("net.")}
-        for name, buf in list(self.net.named_buffers()):  # buffers sized by the data (graphs) take the saved size
+        state = {
+            k.removeprefix("net."): torch.from_numpy(v.copy())
+            for k, v in arrays.items()
+            if k.startswith("net.")
+        }
+        for name, buf in list(
+            self.net.named_buffers()
+        ):  # buffers sized by the data (graphs) take the saved size
             if name in state and state[name].shape != buf.shape:
                 owner_name, _, attr = name.rpartition(".")
                 owner = self.net.get_submodule(owner_name) if owner_name else self.net

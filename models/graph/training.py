@@ -33,17 +33,31 @@ class FitLog:
     history: list[dict[str, float]] = field(default_factory=list)
 
     def as_params(self) -> dict[str, Any]:
-        return {"epochs_run": self.epochs, "best_epoch": self.best_epoch,
-                f"val_{self.metric}": round(self.best, 5) if self.best == self.best else None,
-                "stopped": self.stopped, "fit_seconds": round(self.seconds, 1)}
+        return {
+            "epochs_run": self.epochs,
+            "best_epoch": self.best_epoch,
+            f"val_{self.metric}": round(self.best, 5) if self.best == self.best else None,
+            "stopped": self.stopped,
+            "fit_seconds": round(self.seconds, 1),
+        }
 
 
-def run_epochs(name: str, max_epochs: int, train_epoch: Callable[[int], float],
-               validate: Callable[[], dict[str, float]] | None,
-               snapshot: Callable[[], Any], restore: Callable[[Any], None],
-               progress: ProgressFn | None, cancel: CancelToken | None,
-               time_budget_s: float, patience: int = 3, min_epochs: int = 1,
-               metric: str = "ndcg", label: str = "validation NDCG@10", maximize: bool = True) -> FitLog:
+def run_epochs(
+    name: str,
+    max_epochs: int,
+    train_epoch: Callable[[int], float],
+    validate: Callable[[], dict[str, float]] | None,
+    snapshot: Callable[[], Any],
+    restore: Callable[[Any], None],
+    progress: ProgressFn | None,
+    cancel: CancelToken | None,
+    time_budget_s: float,
+    patience: int = 3,
+    min_epochs: int = 1,
+    metric: str = "ndcg",
+    label: str = "validation NDCG@10",
+    maximize: bool = True,
+) -> FitLog:
     """``validate()`` returns a dict holding ``metric``; the best epoch maximises (or minimises) it."""
     cancel = cancel or CancelToken()
     log = FitLog(metric="ndcg@10" if metric == "ndcg" else metric)

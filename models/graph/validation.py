@@ -22,8 +22,15 @@ MIN_SESSIONS = 10
 
 
 class Validation:
-    def __init__(self, spec: RowSpec, data: TrainData, vocab: Vocab, fraction: float = 0.1,
-                 max_targets: int = 1500, seed: int = 0):
+    def __init__(
+        self,
+        spec: RowSpec,
+        data: TrainData,
+        vocab: Vocab,
+        fraction: float = 0.1,
+        max_targets: int = 1500,
+        seed: int = 0,
+    ):
         lens = [s.size for s in data.sessions()]
         n = len(lens)
         self.n_val_sessions = int(round(n * fraction)) if n >= MIN_SESSIONS else 0
@@ -64,7 +71,9 @@ class Validation:
     def train_sessions(self) -> range:
         return range(self.n_train_sessions)
 
-    def evaluate(self, score_rows: Callable[[Rows], np.ndarray], k: int = 10, batch: int = 128) -> dict[str, float]:
+    def evaluate(
+        self, score_rows: Callable[[Rows], np.ndarray], k: int = 10, batch: int = 128
+    ) -> dict[str, float]:
         """HR@k and NDCG@k with full ranking over the vocabulary (unreachable targets count as misses)."""
         if not self.active:
             return {"hr": 0.0, "ndcg": 0.0, "n": 0}
@@ -84,6 +93,10 @@ class Validation:
         hit = ranks <= k
         gain = np.zeros(ranks.size)
         gain[hit] = 1.0 / np.log2(ranks[hit] + 1.0)
-        return {"hr": float(hit.mean()), "ndcg": float(gain.mean()), "n": int(self.targets.size),
-                "ndcg_repeat": float(gain[self.repeat].mean()) if self.repeat.any() else 0.0,
-                "ndcg_explore": float(gain[~self.repeat].mean()) if (~self.repeat).any() else 0.0}
+        return {
+            "hr": float(hit.mean()),
+            "ndcg": float(gain.mean()),
+            "n": int(self.targets.size),
+            "ndcg_repeat": float(gain[self.repeat].mean()) if self.repeat.any() else 0.0,
+            "ndcg_explore": float(gain[~self.repeat].mean()) if (~self.repeat).any() else 0.0,
+        }

@@ -33,10 +33,24 @@ from models.hybrid.signals import FEATURES, Signals
 from models.registry import register
 
 EXPLORE_FLOOR = -1e6
-CANDIDATE_ROWS = ("markov_logp", "markov2_logp", "followed_within_5", "sr_logp", "session_sr_logp", "recent_24h_log1p", "recent_168h_log1p",
-                  "recent_10plays_log1p", "count_log1p")
-FALLBACK_WEIGHTS = {"markov_logp": 1.0, "sr_logp": 0.5, "recent_24h_log1p": 1.0, "recent_720h_log1p": 0.5,
-                    "count_log1p": 0.2}
+CANDIDATE_ROWS = (
+    "markov_logp",
+    "markov2_logp",
+    "followed_within_5",
+    "sr_logp",
+    "session_sr_logp",
+    "recent_24h_log1p",
+    "recent_168h_log1p",
+    "recent_10plays_log1p",
+    "count_log1p",
+)
+FALLBACK_WEIGHTS = {
+    "markov_logp": 1.0,
+    "sr_logp": 0.5,
+    "recent_24h_log1p": 1.0,
+    "recent_720h_log1p": 0.5,
+    "count_log1p": 0.2,
+}
 
 
 @register
@@ -46,10 +60,25 @@ class Default(Recommender):
     family = "hybrid"
     deterministic = True
 
-    def __init__(self, gap_s: int = DEFAULT_GAP_S, max_train_targets: int = 4000, tune_fraction: float = 0.5,
-                 per_signal: int = 20, random_negatives: int = 30, l2: float = 1e-3, **params: Any):
-        super().__init__(gap_s=gap_s, max_train_targets=max_train_targets, tune_fraction=tune_fraction,
-                         per_signal=per_signal, random_negatives=random_negatives, l2=l2, **params)
+    def __init__(
+        self,
+        gap_s: int = DEFAULT_GAP_S,
+        max_train_targets: int = 4000,
+        tune_fraction: float = 0.5,
+        per_signal: int = 20,
+        random_negatives: int = 30,
+        l2: float = 1e-3,
+        **params: Any,
+    ):
+        super().__init__(
+            gap_s=gap_s,
+            max_train_targets=max_train_targets,
+            tune_fraction=tune_fraction,
+            per_signal=per_signal,
+            random_negatives=random_negatives,
+            l2=l2,
+            **params,
+        )
         self.ranker = LinearRanker(len(FEATURES))
         self._fallback()
 
@@ -59,8 +88,13 @@ class Default(Recommender):
         self.ranker.std = np.ones(len(FEATURES))
 
     # -- training ---------------------------------------------------------------------------
-    def fit(self, data: TrainData, features: ItemFeatures | None = None,
-            progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> None:
+    def fit(
+        self,
+        data: TrainData,
+        features: ItemFeatures | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+    ) -> None:
         self.space = data.space
         self._fallback()
         self.params["trained_on"] = "fallback weights (too little history to tune)"
@@ -73,13 +107,16 @@ class Default(Recommender):
         if progress is not None:
             progress(Progress(0, 1, f"fitting the blend on {target.size:,} validation plays"))
         stats = self.ranker.fit(X, offsets, target, reach, l2=self.params["l2"], inits=_simple_blends())
-        self.params["trained_on"] = (f"{target.size} validation plays: NDCG@10 in candidate lists "
-                                     f"{stats['ndcg_start']:.4f} ({stats['start']}) -> {stats['ndcg']:.4f}")
+        self.params["trained_on"] = (
+            f"{target.size} validation plays: NDCG@10 in candidate lists "
+            f"{stats['ndcg_start']:.4f} ({stats['start']}) -> {stats['ndcg']:.4f}"
+        )
         if progress is not None:
             progress(Progress(1, 1, "blend fitted"))
 
-    def _collect(self, data: TrainData, val_start: int, progress: ProgressFn | None, cancel: CancelToken | None
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _collect(
+        self, data: TrainData, val_start: int, progress: ProgressFn | None, cancel: CancelToken | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Flat candidate lists for the validation targets (the most recent ``max_train_targets``)."""
         n = len(data.items)
         start = max(val_start, n - self.params["max_train_targets"])
@@ -94,7 +131,9 @@ class Default(Recommender):
             sig: Signals = state.extra["signals"]
             tgt = int(data.items[p])
             if (p - start) % every == 0 and progress is not None:
-                progress(Progress(p - start, n - start, f"walking validation plays {p - start:,}/{n - start:,}"))
+                progress(
+                    Progress(p - start, n - start, f"walking validation plays {p - start:,}/{n - start:,}")
+                )
             if tgt < 0 or sig.count[tgt] <= 0:
                 continue  # explore targets: ranked in their own tier, nothing to learn here
             feats = sig.features(state)
@@ -104,24 +143,35 @@ class Default(Recommender):
             # blend also learns to keep the long tail of known tracks down in a full ranking
             tops = np.unique(np.concatenate([top_k(np.where(heard, feats[r], -np.inf), per) for r in rows]))
             heard_idx = np.flatnonzero(heard)
-            randoms = rng.choice(heard_idx, size=min(self.params["random_negatives"], heard_idx.size), replace=False)
+            randoms = rng.choice(
+                heard_idx, size=min(self.params["random_negatives"], heard_idx.size), replace=False
+            )
             cand = np.unique(np.concatenate([tops, randoms, [tgt]]))
             lists.append(np.stack([row[cand] for row in feats], axis=1).astype(np.float32))
             targets.append(int(np.searchsorted(cand, tgt)))
             reach.append(bool(np.isin(tgt, tops)))
         if not lists:
-            return np.zeros((0, len(FEATURES)), np.float32), np.zeros(1, np.int64), np.zeros(0, np.int64), \
-                np.zeros(0, bool)
+            return (
+                np.zeros((0, len(FEATURES)), np.float32),
+                np.zeros(1, np.int64),
+                np.zeros(0, np.int64),
+                np.zeros(0, bool),
+            )
         sizes = np.array([x.shape[0] for x in lists])
         offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        return (np.concatenate(lists), offsets, offsets[:-1] + np.asarray(targets, np.int64),
-                np.asarray(reach, bool))
+        return (
+            np.concatenate(lists),
+            offsets,
+            offsets[:-1] + np.asarray(targets, np.int64),
+            np.asarray(reach, bool),
+        )
 
     # -- state ------------------------------------------------------------------------------
     def start(self, items: np.ndarray, played_at: np.ndarray) -> SeqState:
         state = SeqState(items, played_at, self.params["gap_s"])
         state.extra["signals"] = Signals(self.space, self.params["gap_s"]).init(
-            np.asarray(items, np.int64), np.asarray(played_at, np.int64))
+            np.asarray(items, np.int64), np.asarray(played_at, np.int64)
+        )
         return state
 
     def observe(self, state: SeqState, item: int, played_at: int) -> SeqState:
@@ -134,7 +184,9 @@ class Default(Recommender):
 
     def extend_space(self, space: ItemSpace) -> None:
         """Adopt a larger item space (tracks first heard after training); indices must be kept."""
-        assert self.space is not None and np.array_equal(space.track_ids[: len(self.space)], self.space.track_ids)
+        assert self.space is not None and np.array_equal(
+            space.track_ids[: len(self.space)], self.space.track_ids
+        )
         self.space = space
 
     # -- scoring ----------------------------------------------------------------------------
@@ -175,9 +227,19 @@ class Default(Recommender):
             return f"new to you: by {{artist:{int(sig.artist_of[item])}}}, whom you play a lot lately"
         contrib = self.ranker.contributions(np.array([row[item] for row in self._features(state)]))
         groups = {
-            "next": contrib[[FEATURES.index(f) for f in ("markov_logp", "markov_log1p", "markov2_logp",
-                                                          "followed_last_time", "followed_within_5",
-                                                          "skip_logp")]].sum(),
+            "next": contrib[
+                [
+                    FEATURES.index(f)
+                    for f in (
+                        "markov_logp",
+                        "markov_log1p",
+                        "markov2_logp",
+                        "followed_last_time",
+                        "followed_within_5",
+                        "skip_logp",
+                    )
+                ]
+            ].sum(),
             "session": contrib[[FEATURES.index(f) for f in ("sr_logp", "session_sr_logp")]].sum(),
             "artist": contrib[[FEATURES.index(f) for f in ("artist_markov_logp", "same_artist")]].sum(),
             "rotation": contrib[[i for i, f in enumerate(FEATURES) if f.startswith("recent_")]].sum(),
@@ -211,7 +273,11 @@ class Default(Recommender):
         return {"weights": self.ranker.weights, "mean": self.ranker.mean, "std": self.ranker.std}
 
     def load_arrays(self, arrays: dict[str, np.ndarray]) -> None:
-        self.ranker.weights, self.ranker.mean, self.ranker.std = arrays["weights"], arrays["mean"], arrays["std"]
+        self.ranker.weights, self.ranker.mean, self.ranker.std = (
+            arrays["weights"],
+            arrays["mean"],
+            arrays["std"],
+        )
 
 
 def _simple_blends() -> list[np.ndarray]:

@@ -30,8 +30,18 @@ class LinearRanker:
         self.std = np.ones(n_features)
 
     # -- training ---------------------------------------------------------------------------
-    def fit(self, X: np.ndarray, offsets: np.ndarray, target: np.ndarray, reach: np.ndarray, *,
-            l2: float = 1e-3, inits: Sequence[np.ndarray] = (), rounds: int = 3, cutoff: int = 10) -> dict:
+    def fit(
+        self,
+        X: np.ndarray,
+        offsets: np.ndarray,
+        target: np.ndarray,
+        reach: np.ndarray,
+        *,
+        l2: float = 1e-3,
+        inits: Sequence[np.ndarray] = (),
+        rounds: int = 3,
+        cutoff: int = 10,
+    ) -> dict:
         from threadpoolctl import threadpool_limits
 
         self.mean = X.mean(axis=0).astype(np.float64)
@@ -41,12 +51,20 @@ class LinearRanker:
         with threadpool_limits(1):  # small products: threads only add contention on a shared 2-core box
             soft = self._softmax(Z, offsets, target, l2)
             starts = [soft] + [np.asarray(w, np.float64) * self.std for w in inits]  # inits in raw units
-            scored = [(self.ndcg(Z @ w.astype(np.float32), offsets, target, reach, cutoff), i)
-                      for i, w in enumerate(starts)]
+            scored = [
+                (self.ndcg(Z @ w.astype(np.float32), offsets, target, reach, cutoff), i)
+                for i, w in enumerate(starts)
+            ]
             best_start, start_i = max(scored)
-            w, best = self._ascend(Z, offsets, target, reach, starts[start_i].copy(), best_start, rounds, cutoff)
+            w, best = self._ascend(
+                Z, offsets, target, reach, starts[start_i].copy(), best_start, rounds, cutoff
+            )
         self.weights = w
-        return {"ndcg_start": best_start, "ndcg": best, "start": "softmax" if start_i == 0 else f"blend {start_i}"}
+        return {
+            "ndcg_start": best_start,
+            "ndcg": best,
+            "start": "softmax" if start_i == 0 else f"blend {start_i}",
+        }
 
     @staticmethod
     def _softmax(Z: np.ndarray, offsets: np.ndarray, target: np.ndarray, l2: float) -> np.ndarray:
@@ -70,7 +88,9 @@ class LinearRanker:
         return res.x
 
     @staticmethod
-    def ndcg(s: np.ndarray, offsets: np.ndarray, target: np.ndarray, reach: np.ndarray, cutoff: int = 10) -> float:
+    def ndcg(
+        s: np.ndarray, offsets: np.ndarray, target: np.ndarray, reach: np.ndarray, cutoff: int = 10
+    ) -> float:
         """Mean NDCG@cutoff of the played tracks inside their lists (ties count against them)."""
         sizes = np.diff(offsets)
         ge = s >= np.repeat(s[target], sizes)

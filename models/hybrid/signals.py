@@ -48,14 +48,34 @@ FOLLOW_STEPS = 5
 EPS = 1e-4
 
 FEATURES: tuple[str, ...] = (
-    "markov_p", "markov2_p", "sr_p", "session_sr_p", *(f"recent_{h // HOUR}h_share" for h in TIME_HALF_LIVES),
-    "markov_logp", "markov_log1p", "markov2_logp", "followed_last_time", "followed_within_5",
-    "skip_logp", "sr_logp", "session_sr_logp", "artist_markov_logp",
+    "markov_p",
+    "markov2_p",
+    "sr_p",
+    "session_sr_p",
+    *(f"recent_{h // HOUR}h_share" for h in TIME_HALF_LIVES),
+    "markov_logp",
+    "markov_log1p",
+    "markov2_logp",
+    "followed_last_time",
+    "followed_within_5",
+    "skip_logp",
+    "sr_logp",
+    "session_sr_logp",
+    "artist_markov_logp",
     "same_artist",
     *(f"recent_{h // HOUR}h_log1p" for h in TIME_HALF_LIVES),
     *(f"recent_{h}plays_log1p" for h in PLAY_HALF_LIVES),
-    "count_log1p", "hours_since_log1p", "plays_since_log1p", "in_session", "artist_in_session",
-    "session_knn_log", "hour_share", "daytype_share", "first_heard_log1p", "gap_log_ratio", "gap_log_ratio_abs",
+    "count_log1p",
+    "hours_since_log1p",
+    "plays_since_log1p",
+    "in_session",
+    "artist_in_session",
+    "session_knn_log",
+    "hour_share",
+    "daytype_share",
+    "first_heard_log1p",
+    "gap_log_ratio",
+    "gap_log_ratio_abs",
     *(f"artist_recent_{h // HOUR}h_log1p" for h in ARTIST_HALF_LIVES),
 )
 
@@ -80,7 +100,8 @@ class Signals:
         order = np.argsort(items, kind="stable")
         uniq, starts = np.unique(items[order], return_index=True)
         self.positions: dict[int, list[int]] = {
-            int(u): part.tolist() for u, part in zip(uniq, np.split(order, starts[1:]), strict=True) if u >= 0}
+            int(u): part.tolist() for u, part in zip(uniq, np.split(order, starts[1:]), strict=True) if u >= 0
+        }
         self.skip = Transitions(n).init(items[:-2], items[2:])
         a, b, w = window_pairs(items, session_ids(times, self.gap_s), SR_WINDOW)
         self.rules = Transitions(n).init(a, b, w)
@@ -127,7 +148,7 @@ class Signals:
         items = state.items
         q = len(items) - 1
         if state.session_start == q and q > self.knn_prev_start:  # a session just ended
-            self.knn_index.add(items[self.knn_prev_start:q])
+            self.knn_index.add(items[self.knn_prev_start : q])
             self.knn_prev_start = q
         art = int(self.artist_of[item]) if item >= 0 else -1
         if q >= 1:
@@ -209,7 +230,7 @@ class Signals:
         self.trans2.add_row_into(second, last2, last)
         rules = self._row(self.rules, last)
         ctx = np.zeros(self.n)
-        session = items[max(state.session_start, len(items) - SESSION_CONTEXT):]
+        session = items[max(state.session_start, len(items) - SESSION_CONTEXT) :]
         for pos, it in enumerate(session, 1):
             self.rules.add_row_into(ctx, it, scale=pos / len(session), normalise=True)
         ctx /= max(ctx.sum(), 1e-12)
@@ -230,7 +251,7 @@ class Signals:
         rows.append(np.nan_to_num(np.log1p(np.maximum(now - self.last_time, 0) / HOUR), nan=0.0))
         rows.append(np.nan_to_num(np.log1p(self.n_plays - 1 - self.last_pos), nan=0.0))
         in_session = np.zeros(self.n)
-        sess = [i for i in items[state.session_start:] if i >= 0]
+        sess = [i for i in items[state.session_start :] if i >= 0]
         if sess:
             np.add.at(in_session, np.asarray(sess, np.int64), 1.0)
         rows.append(in_session)
@@ -268,7 +289,7 @@ class Signals:
         nxt, within = np.zeros(self.n), np.zeros(self.n)
         occ = self.positions.get(last, []) if last >= 0 else []
         q = len(items) - 1
-        for j, o in enumerate(reversed(occ[-OCCURRENCES - 1:-1]), 1):
+        for j, o in enumerate(reversed(occ[-OCCURRENCES - 1 : -1]), 1):
             w = 1.0 / j
             for d in range(1, FOLLOW_STEPS + 1):
                 if o + d >= q:

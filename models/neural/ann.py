@@ -93,8 +93,13 @@ class ANNMultimodal(MultimodalMixin, AttentiveRecommender):
         from models.neural.nets.attentive import AttentiveNet
 
         p = self.params
-        return AttentiveNet(n_items, int(p["dim"]), int(p["hidden"]), float(p["dropout"]),
-                            modal=self.modal_bank(n_items, bool(p["modal_deep"])))
+        return AttentiveNet(
+            n_items,
+            int(p["dim"]),
+            int(p["hidden"]),
+            float(p["dropout"]),
+            modal=self.modal_bank(n_items, bool(p["modal_deep"])),
+        )
 
     def init_net(self, net) -> None:
         super().init_net(net)

@@ -35,8 +35,16 @@ class BERT4RecBase(MultimodalMixin, NeuralRecommender):
     defaults: ClassVar[dict[str, Any]] = {
         # A cloze model learns next-item prediction slowly: validation NDCG@10 sat near zero for 15-30 epochs
         # and then climbed for 60-100 (aleex-cs, djivs); stopping on the early plateau left it untrained.
-        **MODAL_DEFAULTS, "layers": 2, "heads": 2, "batch_size": 16, "dropout": 0.2, "lr": 3e-3, "min_epochs": 40,
-        "mask_prob": 0.2, "mask_last_prob": 0.25, "mask_copies": 4,
+        **MODAL_DEFAULTS,
+        "layers": 2,
+        "heads": 2,
+        "batch_size": 16,
+        "dropout": 0.2,
+        "lr": 3e-3,
+        "min_epochs": 40,
+        "mask_prob": 0.2,
+        "mask_last_prob": 0.25,
+        "mask_copies": 4,
     }
 
     def __init__(self, **params: Any):
@@ -75,8 +83,16 @@ class BERT4RecBase(MultimodalMixin, NeuralRecommender):
         from models.neural.nets.sequential import TransformerNet
 
         p = self.params
-        return TransformerNet(n_items, int(p["dim"]), self.max_len, int(p["layers"]), int(p["heads"]),
-                              float(p["dropout"]), causal=False, modal=self.modal_bank(n_items, deep=True))
+        return TransformerNet(
+            n_items,
+            int(p["dim"]),
+            self.max_len,
+            int(p["layers"]),
+            int(p["heads"]),
+            float(p["dropout"]),
+            causal=False,
+            modal=self.modal_bank(n_items, deep=True),
+        )
 
     def init_net(self, net) -> None:
         if self._init is not None:

@@ -32,8 +32,15 @@ def _rescale(vectors: np.ndarray, std: float) -> np.ndarray:
     return vectors * (std / max(float(vectors.std()), 1e-8))
 
 
-def word2vec_init(sessions: list[np.ndarray], n_items: int, dim: int, seed: int, std: float,
-                  window: int = 5, epochs: int = 10) -> tuple[np.ndarray, np.ndarray]:
+def word2vec_init(
+    sessions: list[np.ndarray],
+    n_items: int,
+    dim: int,
+    seed: int,
+    std: float,
+    window: int = 5,
+    epochs: int = 10,
+) -> tuple[np.ndarray, np.ndarray]:
     """gensim CBOW vectors for the items of ``sessions``; random rows elsewhere."""
     from gensim.models import Word2Vec
 
@@ -43,16 +50,26 @@ def word2vec_init(sessions: list[np.ndarray], n_items: int, dim: int, seed: int,
     sentences = [[str(int(i)) for i in s] for s in sessions if s.size]
     if not sentences:
         return init.astype(np.float32), has
-    w2v = Word2Vec(sentences=sentences, vector_size=dim, window=window, min_count=1, sg=0, workers=1,
-                   seed=seed, epochs=epochs, hashfxn=_stable_hash)
+    w2v = Word2Vec(
+        sentences=sentences,
+        vector_size=dim,
+        window=window,
+        min_count=1,
+        sg=0,
+        workers=1,
+        seed=seed,
+        epochs=epochs,
+        hashfxn=_stable_hash,
+    )
     keys = np.array([int(k) for k in w2v.wv.index_to_key], dtype=np.int64)
     init[keys] = _rescale(np.asarray(w2v.wv.vectors, dtype=np.float64), std)
     has[keys] = True
     return init.astype(np.float32), has
 
 
-def lsa_init(sessions: list[np.ndarray], n_items: int, dim: int, seed: int,
-             std: float) -> tuple[np.ndarray, np.ndarray]:
+def lsa_init(
+    sessions: list[np.ndarray], n_items: int, dim: int, seed: int, std: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Truncated SVD of the TF-IDF weighted item × session count matrix (U·√Σ rows)."""
     from scipy.sparse import csr_matrix
     from sklearn.decomposition import TruncatedSVD

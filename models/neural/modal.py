@@ -51,8 +51,9 @@ def _standardise(x: np.ndarray) -> np.ndarray:
     return (x - x.mean(axis=0)) / sd
 
 
-def prepare_modalities(features: ItemFeatures | None, n_items: int, wanted: Sequence[str] | None = None,
-                       max_dim: int = 64) -> list[Modality]:
+def prepare_modalities(
+    features: ItemFeatures | None, n_items: int, wanted: Sequence[str] | None = None, max_dim: int = 64
+) -> list[Modality]:
     """The usable modalities of ``features`` (``DEFAULT_MODALITIES`` unless ``wanted`` names others)."""
     if features is None:
         return []
@@ -64,8 +65,9 @@ def prepare_modalities(features: ItemFeatures | None, n_items: int, wanted: Sequ
         values = np.asarray(values, dtype=np.float64)
         mask = np.asarray(mask, dtype=bool).copy()
         if values.ndim != 2 or values.shape[0] != n_items or mask.shape != (n_items,):
-            raise ValueError(f"modality {name!r}: matrix {values.shape} / mask {mask.shape} do not match "
-                             f"{n_items} items")
+            raise ValueError(
+                f"modality {name!r}: matrix {values.shape} / mask {mask.shape} do not match {n_items} items"
+            )
         mask &= np.isfinite(values).all(axis=1)
         present = int(mask.sum())
         if present < 2 or values.shape[1] == 0:
@@ -93,8 +95,9 @@ def _fit_block(z: np.ndarray, width: int, rng: np.random.Generator, std: float) 
     return z
 
 
-def multimodal_init(mods: list[Modality], n_items: int, dim: int, how: str, rng: np.random.Generator,
-                    std: float) -> tuple[np.ndarray, np.ndarray]:
+def multimodal_init(
+    mods: list[Modality], n_items: int, dim: int, how: str, rng: np.random.Generator, std: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Initial item embeddings [n_items, dim] from features, and which rows came from features.
 
     - ``concat``: ``dim`` is split across the modalities; each block holds that modality reduced to
@@ -115,10 +118,12 @@ def multimodal_init(mods: list[Modality], n_items: int, dim: int, how: str, rng:
         for m, w in zip(mods, widths, strict=True):
             if w == 0:
                 continue
-            init[m.mask, col:col + w] = _fit_block(m.values[m.mask].astype(np.float64), w, rng, std)
+            init[m.mask, col : col + w] = _fit_block(m.values[m.mask].astype(np.float64), w, rng, std)
             col += w
     elif how == "pca":
-        joint = np.concatenate([m.values for m in mods], axis=1).astype(np.float64)  # absent rows are 0 = mean
+        joint = np.concatenate([m.values for m in mods], axis=1).astype(
+            np.float64
+        )  # absent rows are 0 = mean
         init[has] = _fit_block(joint[has], dim, rng, std)
     else:
         raise ValueError(f"unknown multimodal initialisation {how!r} (concat, pca)")

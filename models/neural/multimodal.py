@@ -24,8 +24,9 @@ class MultimodalMixin:
     _mods: list[Modality]
 
     def prepare_features(self, features: ItemFeatures | None, n_items: int) -> list[Modality]:
-        self._mods = prepare_modalities(features, n_items, self.params.get("modalities"),
-                                        int(self.params["modal_max_dim"]))
+        self._mods = prepare_modalities(
+            features, n_items, self.params.get("modalities"), int(self.params["modal_max_dim"])
+        )
         self.params["modal_dims"] = [[m.name, m.dim] for m in self._mods]
         return self._mods
 

@@ -15,8 +15,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 # By modality-name prefix (models.features names: audio, audio_raw, lyrics, bio, tags, tag_weights, w2v).
-PHRASES = {"audio": "sounds like {}", "lyrics": "lyrics close to {}", "tag": "tagged like {}",
-           "bio": "by an artist described like the one of {}", "w2v": "played in the same contexts as {}"}
+PHRASES = {
+    "audio": "sounds like {}",
+    "lyrics": "lyrics close to {}",
+    "tag": "tagged like {}",
+    "bio": "by an artist described like the one of {}",
+    "w2v": "played in the same contexts as {}",
+}
 
 
 @dataclass
@@ -50,8 +55,9 @@ def _closest(vectors: np.ndarray, item: int, candidates: np.ndarray) -> int | No
 def sentence(ex: Explanation, window: np.ndarray, item: int) -> str:
     recent = np.unique(window)
     contrib = {name: float(ex.query @ part[item]) for name, part in ex.parts.items()}
-    modal = [(c, name) for name, c in contrib.items()
-             if name != "id" and name in ex.masks and ex.masks[name][item]]
+    modal = [
+        (c, name) for name, c in contrib.items() if name != "id" and name in ex.masks and ex.masks[name][item]
+    ]
     if modal:
         best, name = max(modal)
         if best > 0 and best > contrib.get("id", 0.0):
@@ -63,4 +69,6 @@ def sentence(ex: Explanation, window: np.ndarray, item: int) -> str:
     if item in recent:
         return "you played it recently"
     anchor = _closest(sum(ex.parts.values()), item, recent)
-    return f"follows your recent plays of {label(anchor)}" if anchor is not None else "follows your recent plays"
+    return (
+        f"follows your recent plays of {label(anchor)}" if anchor is not None else "follows your recent plays"
+    )

@@ -80,8 +80,13 @@ class NeuralRecommender(Recommender):
         return left_pad(self.known(windows), self.max_len)
 
     # -- training ----------------------------------------------------------------------------
-    def fit(self, data: TrainData, features: ItemFeatures | None = None,
-            progress: ProgressFn | None = None, cancel: CancelToken | None = None) -> None:
+    def fit(
+        self,
+        data: TrainData,
+        features: ItemFeatures | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+    ) -> None:
         from models.neural.trainer import train
 
         train(self, data, features, progress, cancel or CancelToken())
@@ -115,8 +120,8 @@ class NeuralRecommender(Recommender):
         step = int(self.params["score_batch"])
         with torch.no_grad():
             for s in range(0, len(tokens), step):
-                x = torch.from_numpy(tokens[s:s + step]).to(self.device)
-                out[s:s + step, :n] = net.logits(net.query(x)).float().cpu().numpy()
+                x = torch.from_numpy(tokens[s : s + step]).to(self.device)
+                out[s : s + step, :n] = net.logits(net.query(x)).float().cpu().numpy()
         return out
 
     def _require_net(self) -> None:
@@ -160,7 +165,10 @@ class NeuralRecommender(Recommender):
         assert self.space is not None
         self.device = pick_device()
         net = self.build_net(len(self.space))
-        state = {k.removeprefix("net."): torch.from_numpy(np.array(v)) for k, v in arrays.items()
-                 if k.startswith("net.")}
+        state = {
+            k.removeprefix("net."): torch.from_numpy(np.array(v))
+            for k, v in arrays.items()
+            if k.startswith("net.")
+        }
         net.load_state_dict(state, strict=True)
         self.net = net.to(self.device).eval()

@@ -23,5 +23,12 @@ class SASRec(NeuralRecommender):
         from models.neural.nets.sequential import TransformerNet
 
         p = self.params
-        return TransformerNet(n_items, int(p["dim"]), self.max_len, int(p["layers"]), int(p["heads"]),
-                              float(p["dropout"]), causal=True)
+        return TransformerNet(
+            n_items,
+            int(p["dim"]),
+            self.max_len,
+            int(p["layers"]),
+            int(p["heads"]),
+            float(p["dropout"]),
+            causal=True,
+        )

@@ -34,7 +34,7 @@ class SeqState:
     def push(self, item: int, max_len: int) -> SeqState:
         if item < 0:  # a track unknown to the item space carries no signal for an ID model
             return self
-        return SeqState(np.append(self.items[-(max_len - 1):] if max_len > 1 else self.items[:0], item))
+        return SeqState(np.append(self.items[-(max_len - 1) :] if max_len > 1 else self.items[:0], item))
 
 
 def make_state(items: np.ndarray, max_len: int) -> SeqState:
@@ -53,11 +53,11 @@ def left_pad(windows: list[np.ndarray], length: int, extra: int | None = None) -
         w = w[-keep:] if keep > 0 else w[:0]
         if extra is None:
             if w.size:
-                out[r, length - w.size:] = w + 1
+                out[r, length - w.size :] = w + 1
         else:
             out[r, length - 1] = extra
             if w.size:
-                out[r, length - 1 - w.size:length - 1] = w + 1
+                out[r, length - 1 - w.size : length - 1] = w + 1
     return out
 
 
@@ -77,7 +77,9 @@ def chunk_ends(lo: int, hi: int, length: int, rng: np.random.Generator) -> np.nd
     return np.unique(np.concatenate([[hi - 1], ends])).astype(np.int64)
 
 
-def next_item_chunks(seq: np.ndarray, ends: np.ndarray, length: int, lo: int) -> tuple[np.ndarray, np.ndarray]:
+def next_item_chunks(
+    seq: np.ndarray, ends: np.ndarray, length: int, lo: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Inputs [n, L] and next-item targets [n, L] (IGNORE outside ``lo..end``) for chunks ending at ``ends``.
 
     Chunk ``e`` feeds plays ``e-L .. e-1`` and predicts ``e-L+1 .. e``.
@@ -89,8 +91,16 @@ def next_item_chunks(seq: np.ndarray, ends: np.ndarray, length: int, lo: int) ->
     return inputs.astype(np.int64), targets.astype(np.int64)
 
 
-def masked_chunks(seq: np.ndarray, ends: np.ndarray, length: int, lo: int, mask_token: int, prob: float,
-                  last_prob: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def masked_chunks(
+    seq: np.ndarray,
+    ends: np.ndarray,
+    length: int,
+    lo: int,
+    mask_token: int,
+    prob: float,
+    last_prob: float,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
     """Cloze examples: chunks ``e-L+1 .. e`` with positions ``>= lo`` masked at random.
 
     With probability ``last_prob`` a chunk masks only its last play (the situation at prediction
@@ -114,7 +124,7 @@ def masked_chunks(seq: np.ndarray, ends: np.ndarray, length: int, lo: int, mask_
 def batches(n: int, size: int, rng: np.random.Generator | None) -> Iterator[np.ndarray]:
     order = rng.permutation(n) if rng is not None else np.arange(n)
     for s in range(0, n, size):
-        yield order[s:s + size]
+        yield order[s : s + size]
 
 
 def validation_cut(n_plays: int, frac: float, min_plays: int = 50) -> int:

@@ -36,8 +36,9 @@ from models.neural.sequences import (
 )
 
 
-def example_batches(model, seq: np.ndarray, lo: int, hi: int,
-                    rng: np.random.Generator) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def example_batches(
+    model, seq: np.ndarray, lo: int, hi: int, rng: np.random.Generator
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(inputs, targets) batches whose targets are the plays ``lo..hi-1`` of ``seq``."""
     p = model.params
     length, size = model.max_len, int(p["batch_size"])
@@ -52,8 +53,9 @@ def example_batches(model, seq: np.ndarray, lo: int, hi: int,
         inputs, targets = next_item_chunks(seq, ends, length, lo)
     else:  # several independent maskings per chunk and epoch: a cloze chunk teaches few targets
         ends = np.tile(ends, max(1, int(p["mask_copies"])))
-        inputs, targets = masked_chunks(seq, ends, length, lo, model.mask_token, float(p["mask_prob"]),
-                                        float(p["mask_last_prob"]), rng)
+        inputs, targets = masked_chunks(
+            seq, ends, length, lo, model.mask_token, float(p["mask_prob"]), float(p["mask_last_prob"]), rng
+        )
     for b in batches(len(ends), size, rng):
         yield inputs[b], targets[b]
 
@@ -71,13 +73,15 @@ def validate(model, seq: np.ndarray, cut: int) -> tuple[float, float]:
     n_valid = len(seq) - cut
     count = min(n_valid, int(model.params["max_valid"]))
     targets = np.unique(np.linspace(cut, len(seq) - 1, count).round().astype(np.int64))
-    windows = [seq[max(0, t - model.max_len):t] for t in targets.tolist()]
+    windows = [seq[max(0, t - model.max_len) : t] for t in targets.tolist()]
     scores = model.score_tokens(model.tokens(windows))
     scores[np.arange(len(targets)), seq[targets - 1]] = -np.inf  # the harness rule: previous play excluded
     return rank_metrics(scores, seq[targets])
 
 
-def _run_batches(model, net, opt, it, device, cancel: CancelToken, deadline: float) -> tuple[float, int, bool]:
+def _run_batches(
+    model, net, opt, it, device, cancel: CancelToken, deadline: float
+) -> tuple[float, int, bool]:
     total, count = 0.0, 0
     net.train()
     for x, y in it:
@@ -95,8 +99,9 @@ def _run_batches(model, net, opt, it, device, cancel: CancelToken, deadline: flo
     return total, count, False
 
 
-def train(model, data: TrainData, features: ItemFeatures | None, progress: ProgressFn | None,
-          cancel: CancelToken) -> None:
+def train(
+    model, data: TrainData, features: ItemFeatures | None, progress: ProgressFn | None, cancel: CancelToken
+) -> None:
     try:
         _train(model, data, features, progress, cancel)
     except BaseException:
@@ -104,8 +109,9 @@ def train(model, data: TrainData, features: ItemFeatures | None, progress: Progr
         raise
 
 
-def _train(model, data: TrainData, features: ItemFeatures | None, progress: ProgressFn | None,
-           cancel: CancelToken) -> None:
+def _train(
+    model, data: TrainData, features: ItemFeatures | None, progress: ProgressFn | None, cancel: CancelToken
+) -> None:
     p = model.params
     known = np.asarray(data.items) >= 0
     if not known.all():  # plays of tracks outside the space carry nothing to learn
@@ -139,8 +145,9 @@ def _train(model, data: TrainData, features: ItemFeatures | None, progress: Prog
     history: list[dict] = []
     out_of_time = False
     for epoch in range(1, max_epochs + 1):
-        total, count, out_of_time = _run_batches(model, net, opt, example_batches(model, seq, 1, cut, rng),
-                                                 device, cancel, deadline)
+        total, count, out_of_time = _run_batches(
+            model, net, opt, example_batches(model, seq, 1, cut, rng), device, cancel, deadline
+        )
         loss = total / max(count, 1)
         msg = f"{model.name}: epoch {epoch}/{max_epochs}, loss {loss:.3f}"
         if cut < seq.size and count:
@@ -163,12 +170,22 @@ def _train(model, data: TrainData, features: ItemFeatures | None, progress: Prog
         net.load_state_dict(best_state)
     tail = bool(p["tail_pass"]) and cut < seq.size
     if tail:
-        _run_batches(model, net, opt, example_batches(model, seq, cut, seq.size, rng), device, cancel,
-                     float("inf"))
+        _run_batches(
+            model, net, opt, example_batches(model, seq, cut, seq.size, rng), device, cancel, float("inf")
+        )
         if progress is not None:
-            progress(Progress(max_epochs, max_epochs, f"{model.name}: learned the latest {seq.size - cut} plays"))
+            progress(
+                Progress(max_epochs, max_epochs, f"{model.name}: learned the latest {seq.size - cut} plays")
+            )
     net.eval()
-    model.fit_info.update({
-        "epochs": len(history), "best_epoch": best_epoch, "best_val_ndcg@10": best_ndcg, "history": history,
-        "tail_pass": tail, "seconds": time.monotonic() - started, "device": str(device),
-    })
+    model.fit_info.update(
+        {
+            "epochs": len(history),
+            "best_epoch": best_epoch,
+            "best_val_ndcg@10": best_ndcg,
+            "history": history,
+            "tail_pass": tail,
+            "seconds": time.monotonic() - started,
+            "device": str(device),
+        }
+    )

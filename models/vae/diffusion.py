@@ -22,8 +22,13 @@ from models.graph.session_rows import Rows
 from models.registry import register
 from models.vae.multivae import VAE_DEFAULTS, _VAEBase
 
-DIFF_DEFAULTS: dict[str, Any] = {**VAE_DEFAULTS, "steps": 5, "noise_scale": 0.1, "noise_min": 1e-4,
-                                 "noise_max": 0.02}
+DIFF_DEFAULTS: dict[str, Any] = {
+    **VAE_DEFAULTS,
+    "steps": 5,
+    "noise_scale": 0.1,
+    "noise_min": 1e-4,
+    "noise_max": 0.02,
+}
 
 
 @register
@@ -38,9 +43,18 @@ class DiffVAE(_VAEBase):
 
         assert self.vocab is not None
         p = self.params
-        return LatentDiffusionNet(len(self.vocab), int(p["hidden"]), int(p["latent"]), float(p["dropout"]),
-                                  int(p["steps"]), float(p["noise_scale"]), float(p["noise_min"]),
-                                  float(p["noise_max"]), int(p["diff_hidden"]), float(p["diff_weight"]))
+        return LatentDiffusionNet(
+            len(self.vocab),
+            int(p["hidden"]),
+            int(p["latent"]),
+            float(p["dropout"]),
+            int(p["steps"]),
+            float(p["noise_scale"]),
+            float(p["noise_min"]),
+            float(p["noise_max"]),
+            int(p["diff_hidden"]),
+            float(p["diff_weight"]),
+        )
 
     def _init_net(self, data) -> None:
         import torch
@@ -62,8 +76,15 @@ class DiffRec(_VAEBase):
 
         assert self.vocab is not None
         p = self.params
-        return DiffRecNet(len(self.vocab), int(p["hidden"]), int(p["steps"]), float(p["noise_scale"]),
-                          float(p["noise_min"]), float(p["noise_max"]), float(p["dropout"]))
+        return DiffRecNet(
+            len(self.vocab),
+            int(p["hidden"]),
+            int(p["steps"]),
+            float(p["noise_scale"]),
+            float(p["noise_min"]),
+            float(p["noise_max"]),
+            float(p["dropout"]),
+        )
 
     def _batch_loss(self, inp: Rows, out: Rows):
         from models.graph.bag import Bag

@@ -32,9 +32,13 @@ class Schedule(nn.Module):
         weight = np.concatenate([[1.0], snr[:-1] - snr[1:]])
         weight = weight / weight.mean()
         self.steps = steps
-        for name, value in {"sqrt_ac": np.sqrt(ac), "sqrt_1m_ac": np.sqrt(1.0 - ac),
-                            "coef1": betas * np.sqrt(ac_prev) / (1.0 - ac),
-                            "coef2": (1.0 - ac_prev) * np.sqrt(alphas) / (1.0 - ac), "weight": weight}.items():
+        for name, value in {
+            "sqrt_ac": np.sqrt(ac),
+            "sqrt_1m_ac": np.sqrt(1.0 - ac),
+            "coef1": betas * np.sqrt(ac_prev) / (1.0 - ac),
+            "coef2": (1.0 - ac_prev) * np.sqrt(alphas) / (1.0 - ac),
+            "weight": weight,
+        }.items():
             self.register_buffer(name, torch.tensor(value, dtype=torch.float32), persistent=False)
 
     def q_sample(self, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
@@ -69,8 +73,17 @@ class Denoiser(nn.Module):
 class DiffRecNet(nn.Module):
     """Diffusion over the row's interaction vector (the vocabulary is capped: the vector is dense)."""
 
-    def __init__(self, n_items: int, hidden: int, steps: int, noise_scale: float, noise_min: float,
-                 noise_max: float, dropout: float = 0.5, emb: int = 10):
+    def __init__(
+        self,
+        n_items: int,
+        hidden: int,
+        steps: int,
+        noise_scale: float,
+        noise_min: float,
+        noise_max: float,
+        dropout: float = 0.5,
+        emb: int = 10,
+    ):
         super().__init__()
         self.n_items = n_items
         self.schedule = Schedule(steps, noise_scale, noise_min, noise_max)
@@ -93,8 +106,19 @@ class LatentDiffusionNet(nn.Module):
     cluster). Loss: NLL(dec(z₀)) + NLL(dec(ẑ₀)) + β·KL + ``diff_weight``·MSE(ẑ₀, z₀), z₀ detached
     as the diffusion target; scoring decodes the reverse chain run from μ(x)."""
 
-    def __init__(self, n_items: int, hidden: int, latent: int, dropout: float, steps: int, noise_scale: float,
-                 noise_min: float, noise_max: float, diff_hidden: int = 256, diff_weight: float = 1.0):
+    def __init__(
+        self,
+        n_items: int,
+        hidden: int,
+        latent: int,
+        dropout: float,
+        steps: int,
+        noise_scale: float,
+        noise_min: float,
+        noise_max: float,
+        diff_hidden: int = 256,
+        diff_weight: float = 1.0,
+    ):
         super().__init__()
         self.vae = MultVAENet(n_items, hidden, latent, dropout)
         self.schedule = Schedule(steps, noise_scale, noise_min, noise_max)
@@ -104,7 +128,7 @@ class LatentDiffusionNet(nn.Module):
     def loss(self, bag: Bag, target: Bag, beta: float, out: Candidates | None = None) -> torch.Tensor:
         mu, logvar = self.vae.encode(bag, None)
         z0 = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
-        kl = -0.5 * torch.mean(torch.sum(1 + logvar - mu ** 2 - logvar.exp(), dim=1))
+        kl = -0.5 * torch.mean(torch.sum(1 + logvar - mu**2 - logvar.exp(), dim=1))
         t = torch.randint(0, self.schedule.steps, (z0.shape[0],), device=z0.device)
         zt = self.schedule.q_sample(z0.detach(), t, torch.randn_like(z0))
         z_hat = self.denoiser(zt, t)

@@ -29,8 +29,17 @@ class _MacridVAE(_VAEBase):
 
         assert self.vocab is not None
         p = self.params
-        net = MacridVAENet(len(self.vocab), int(p["concepts"]), int(p["dim"]), int(p["hidden"]), float(p["tau"]),
-                           float(p["dropout"]), float(p["std"]), self._content_dims(), int(p["code_dim"]))
+        net = MacridVAENet(
+            len(self.vocab),
+            int(p["concepts"]),
+            int(p["dim"]),
+            int(p["hidden"]),
+            float(p["tau"]),
+            float(p["dropout"]),
+            float(p["std"]),
+            self._content_dims(),
+            int(p["code_dim"]),
+        )
         self._attach_content(net)
         return net
 

@@ -24,8 +24,18 @@ from models.registry import register
 from models.vae.content import MODALITIES, gather_content, items_with_content
 
 VAE_DEFAULTS: dict[str, Any] = {
-    **COMMON_DEFAULTS, "hidden": 300, "latent": 100, "dropout": 0.5, "anneal_cap": 0.2, "anneal_steps": 2000,
-    "recency": 0.5, "context_sessions": 0, "stride": 5, "code_dim": 32, "batch": 128, "lr": 2e-3,
+    **COMMON_DEFAULTS,
+    "hidden": 300,
+    "latent": 100,
+    "dropout": 0.5,
+    "anneal_cap": 0.2,
+    "anneal_steps": 2000,
+    "recency": 0.5,
+    "context_sessions": 0,
+    "stride": 5,
+    "code_dim": 32,
+    "batch": 128,
+    "lr": 2e-3,
 }
 
 
@@ -34,7 +44,9 @@ class _VAEBase(TorchRowRecommender):
     multimodal: ClassVar[bool] = False
 
     def beta(self) -> float:
-        return min(float(self.params["anneal_cap"]), self._step / max(1.0, float(self.params["anneal_steps"])))
+        return min(
+            float(self.params["anneal_cap"]), self._step / max(1.0, float(self.params["anneal_steps"]))
+        )
 
     def _make_vocab(self, data: TrainData, features: ItemFeatures | None) -> Vocab:
         extra = items_with_content(features) if self.multimodal else None
@@ -44,7 +56,9 @@ class _VAEBase(TorchRowRecommender):
         assert self.vocab is not None
         self._content = gather_content(features, self.vocab) if self.multimodal else {}
         self.params["content_dims"] = {m: int(x.shape[1]) for m, (x, _) in self._content.items()}
-        self.params["content_coverage"] = {m: round(float(k.mean()), 4) for m, (_, k) in self._content.items()}
+        self.params["content_coverage"] = {
+            m: round(float(k.mean()), 4) for m, (_, k) in self._content.items()
+        }
 
     def _content_dims(self) -> dict[str, int] | None:
         dims = self.params.get("content_dims") or {}
@@ -88,8 +102,14 @@ class _MultiVAE(_VAEBase):
 
         assert self.vocab is not None
         p = self.params
-        net = MultVAENet(len(self.vocab), int(p["hidden"]), int(p["latent"]), float(p["dropout"]),
-                         self._content_dims(), int(p["code_dim"]))
+        net = MultVAENet(
+            len(self.vocab),
+            int(p["hidden"]),
+            int(p["latent"]),
+            float(p["dropout"]),
+            self._content_dims(),
+            int(p["code_dim"]),
+        )
         self._attach_content(net)
         return net
 

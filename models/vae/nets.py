@@ -91,8 +91,15 @@ class ContentConditioning(nn.Module):
 class MultVAENet(nn.Module):
     """Mult-VAE (Liang et al. 2018): [V → hidden → 2·latent], [latent → hidden → V], multinomial likelihood."""
 
-    def __init__(self, n_items: int, hidden: int = 600, latent: int = 200, dropout: float = 0.5,
-                 content_dims: dict[str, int] | None = None, code_dim: int = 32):
+    def __init__(
+        self,
+        n_items: int,
+        hidden: int = 600,
+        latent: int = 200,
+        dropout: float = 0.5,
+        content_dims: dict[str, int] | None = None,
+        code_dim: int = 32,
+    ):
         super().__init__()
         self.n_items, self.latent, self.dropout = n_items, latent, dropout
         self.enc_in = nn.EmbeddingBag(n_items, hidden, mode="sum")
@@ -102,7 +109,9 @@ class MultVAENet(nn.Module):
         self.dec_out = nn.Linear(hidden, n_items)
         # rows are L2-normalised and sparse: a unit-scale init gives the encoder O(1) pre-activations
         nn.init.normal_(self.enc_in.weight, std=1.0)
-        self.cond = ContentConditioning(content_dims, code_dim, n_items, hidden, hidden) if content_dims else None
+        self.cond = (
+            ContentConditioning(content_dims, code_dim, n_items, hidden, hidden) if content_dims else None
+        )
 
     def encode(self, bag: Bag, codes: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
         w = bag.normalised(self.dropout, self.training)
@@ -110,9 +119,11 @@ class MultVAENet(nn.Module):
         if self.cond is not None and codes is not None:
             h = h + self.cond.summary(bag, w, codes)
         out = self.enc_out(torch.tanh(h))
-        return out[:, :self.latent], out[:, self.latent:]
+        return out[:, : self.latent], out[:, self.latent :]
 
-    def decode(self, z: torch.Tensor, codes: torch.Tensor | None, out: Candidates | None = None) -> torch.Tensor:
+    def decode(
+        self, z: torch.Tensor, codes: torch.Tensor | None, out: Candidates | None = None
+    ) -> torch.Tensor:
         """Logits over the vocabulary, or over ``out.items`` (sampled softmax while training)."""
         h = torch.tanh(self.dec_hidden(z))
         if out is None:
@@ -133,7 +144,7 @@ class MultVAENet(nn.Module):
         codes = self.codes(bag, out)
         mu, logvar = self.encode(bag, codes)
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
-        kl = -0.5 * torch.mean(torch.sum(1 + logvar - mu ** 2 - logvar.exp(), dim=1))
+        kl = -0.5 * torch.mean(torch.sum(1 + logvar - mu**2 - logvar.exp(), dim=1))
         return target.multinomial_nll(self.decode(z, codes, out), out) + beta * kl
 
     def score(self, bag: Bag) -> torch.Tensor:
@@ -146,9 +157,18 @@ class MacridVAENet(nn.Module):
     """MacridVAE (Ma et al. 2019): K macro concepts (prototypes) over item embeddings, one
     normalised micro latent per concept, decoder p(i) ∝ Σ_k c_ik exp(cos(z_k, h_i)/τ)."""
 
-    def __init__(self, n_items: int, k: int = 4, dim: int = 64, hidden: int = 600, tau: float = 0.1,
-                 dropout: float = 0.5, std: float = 0.075, content_dims: dict[str, int] | None = None,
-                 code_dim: int = 32):
+    def __init__(
+        self,
+        n_items: int,
+        k: int = 4,
+        dim: int = 64,
+        hidden: int = 600,
+        tau: float = 0.1,
+        dropout: float = 0.5,
+        std: float = 0.075,
+        content_dims: dict[str, int] | None = None,
+        code_dim: int = 32,
+    ):
         super().__init__()
         self.n_items, self.k, self.dim, self.tau, self.dropout, self.std = n_items, k, dim, tau, dropout, std
         self.items = nn.Embedding(n_items, dim)
@@ -158,7 +178,9 @@ class MacridVAENet(nn.Module):
         self.enc_out = nn.Linear(hidden, 2 * dim)
         for p in (self.items.weight, self.cores.weight, self.enc_in.weight):
             nn.init.xavier_uniform_(p)
-        self.cond = ContentConditioning(content_dims, code_dim, n_items, hidden, dim) if content_dims else None
+        self.cond = (
+            ContentConditioning(content_dims, code_dim, n_items, hidden, dim) if content_dims else None
+        )
 
     def item_vectors(self, codes: torch.Tensor | None) -> torch.Tensor:
         h = self.items.weight
@@ -175,10 +197,16 @@ class MacridVAENet(nn.Module):
         items = self.item_vectors(codes)
         cores = F.normalize(self.cores.weight, dim=1)
         cat_logits = items @ cores.T / self.tau
-        cats = F.gumbel_softmax(cat_logits, tau=1.0, hard=False, dim=1) if self.training else \
-            torch.softmax(cat_logits, dim=1)
-        out_items, log_cats = (items, torch.log(cats.clamp_min(1e-12))) if out is None else \
-            (items[out.items], torch.log(cats[out.items].clamp_min(1e-12)))
+        cats = (
+            F.gumbel_softmax(cat_logits, tau=1.0, hard=False, dim=1)
+            if self.training
+            else torch.softmax(cat_logits, dim=1)
+        )
+        out_items, log_cats = (
+            (items, torch.log(cats.clamp_min(1e-12)))
+            if out is None
+            else (items[out.items], torch.log(cats[out.items].clamp_min(1e-12)))
+        )
         w = bag.normalised(self.dropout, self.training)
         per_k, kl = [], torch.zeros((), device=w.device)
         for j in range(self.k):
@@ -187,8 +215,8 @@ class MacridVAENet(nn.Module):
             if self.cond is not None and codes is not None:
                 h = h + self.cond.summary(bag, wk, codes)
             enc = self.enc_out(torch.tanh(h))
-            mu = F.normalize(enc[:, :self.dim], dim=1)
-            logvar = -enc[:, self.dim:]
+            mu = F.normalize(enc[:, : self.dim], dim=1)
+            logvar = -enc[:, self.dim :]
             z = mu
             if self.training:
                 z = mu + torch.randn_like(mu) * self.std * torch.exp(0.5 * logvar)

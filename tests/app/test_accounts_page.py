@@ -55,8 +55,10 @@ def test_unreadable_file_is_a_readable_banner(make_app, store_url, tmp_path, qtb
     drain(app)
     messages = [m for k, m in app.window.banners.messages() if k == "error"]
     assert messages and "notes.csv" in messages[0] and "Traceback" not in messages[0]
-    assert account_by_name(app.ctx.store.engine, "oops") is None or \
-        account_by_name(app.ctx.store.engine, "oops").plays == 0
+    assert (
+        account_by_name(app.ctx.store.engine, "oops") is None
+        or account_by_name(app.ctx.store.engine, "oops").plays == 0
+    )
 
 
 def test_drag_and_drop_imports(make_app, store_url, qtbot):
@@ -67,11 +69,18 @@ def test_drag_and_drop_imports(make_app, store_url, qtbot):
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(KRISH))])
     pos = QPointF(zone.rect().center())
-    enter = QDragEnterEvent(QPoint(int(pos.x()), int(pos.y())), Qt.DropAction.CopyAction, mime,
-                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(
+        QPoint(int(pos.x()), int(pos.y())),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(zone, enter)
     assert enter.isAccepted()
-    drop = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     with qtbot.waitSignal(app.ctx.dataChanged, timeout=20000):
         QApplication.sendEvent(zone, drop)
     assert account_by_name(app.ctx.store.engine, "dropped").plays > 5000
@@ -123,15 +132,19 @@ def test_add_a_lastfm_profile_and_sync_with_progress(make_app, store_url, qtbot,
     assert handle.state == "ok", handle.error
     assert handle.result.added == len(plays) - sum(1 for p in plays if not p.track.strip())
     assert progress and progress[-1].total
-    qtbot.waitUntil(lambda: app.ctx.account is not None and app.ctx.account.name == "spacedlevo", timeout=5000)
+    qtbot.waitUntil(
+        lambda: app.ctx.account is not None and app.ctx.account.name == "spacedlevo", timeout=5000
+    )
     assert app.ctx.account.kind == "lastfm"
 
 
 def test_connect_and_disconnect_spotify(make_app, store_url, qtbot):
     with FakeSpotify(catalogue=[("Muse", "Starlight")]) as fake:
         app = make_app(store_url, account="felhag")
-        app.ctx.update_settings(spotify_client_id=CLIENT_ID, extra={
-            "spotify_accounts_root": fake.accounts_root, "spotify_api_root": fake.api_root})
+        app.ctx.update_settings(
+            spotify_client_id=CLIENT_ID,
+            extra={"spotify_accounts_root": fake.accounts_root, "spotify_api_root": fake.api_root},
+        )
         page = accounts_page(app, qtbot)
         panel = page.connections
         panel.refresh()
@@ -146,6 +159,7 @@ def test_connect_and_disconnect_spotify(make_app, store_url, qtbot):
         import json
 
         from core.settings import Settings
+
         assert "access_token" not in json.dumps(Settings.load().__dict__)
         panel.disconnect_spotify()
         qtbot.waitUntil(lambda: "Not connected" in panel.spotify_status.text(), timeout=5000)
@@ -161,8 +175,13 @@ def test_service_buttons_wait_for_the_first_connection_check(make_app, store_url
     app = make_app(store_url, account="felhag")
     page = accounts_page(app, qtbot)
     panel = ConnectionsPanel(app.ctx, page)
-    buttons = (panel.lastfm_add, panel.lastfm_login, panel.lastfm_logout, panel.spotify_connect,
-               panel.spotify_disconnect)
+    buttons = (
+        panel.lastfm_add,
+        panel.lastfm_login,
+        panel.lastfm_logout,
+        panel.spotify_connect,
+        panel.spotify_disconnect,
+    )
     assert not any(b.isEnabled() for b in buttons) and "Checking" in panel.lastfm_status.text()
     panel.refresh()
     qtbot.waitUntil(lambda: panel.lastfm_cfg is not None, timeout=5000)

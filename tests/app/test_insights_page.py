@@ -55,7 +55,9 @@ def test_turn_on_stores_consent_and_charts_weeks_then_turn_off_deletes(make_app,
     assert page.cards["session_minutes"].chart.points > 20
     # this Last.fm export has no tags and no audio features: honest empty states that say where to get them
     mood, audio = page.cards["mood"], page.cards["audio"]
-    assert mood.empty.isVisible() and not mood.chart.isVisible() and "segue features import" in mood.empty.text()
+    assert (
+        mood.empty.isVisible() and not mood.chart.isVisible() and "segue features import" in mood.empty.text()
+    )
     assert audio.empty.isVisible() and "audio features" in audio.empty.text()
     assert "Week of" in page.headline.text()
 

@@ -20,6 +20,7 @@ def counting_job(n: int, delay: float = 0.0):
                 time.sleep(delay)
             yield Progress(i + 1, n, f"step {i + 1}")
         return f"done {n}"
+
     return job
 
 
@@ -90,6 +91,7 @@ def test_one_resource_runs_one_job_at_a_time_in_order(qtbot):
                 active[0] -= 1
                 order.append(i)
             return i
+
         return run
 
     handles = [runner.submit(f"sync {i}", job(i), resource="sync:alice") for i in range(4)]

@@ -17,9 +17,20 @@ def test_models_page_lists_models_and_trained_runs(make_app, store_url, qtbot):
     app = make_app(store_url, account="felhag")
     acc = app.ctx.account
     with app.ctx.store.engine.begin() as conn:
-        conn.execute(ModelRun.__table__.insert(), [{
-            "account_id": acc.id, "model": "default", "kind": "train", "status": "ok", "started_at": 1_700_000_000,
-            "finished_at": 1_700_000_100, "plays_at_train": 1891}])
+        conn.execute(
+            ModelRun.__table__.insert(),
+            [
+                {
+                    "account_id": acc.id,
+                    "model": "default",
+                    "kind": "train",
+                    "status": "ok",
+                    "started_at": 1_700_000_000,
+                    "finished_at": 1_700_000_100,
+                    "plays_at_train": 1891,
+                }
+            ],
+        )
     app.window.show_page("models")
     page = app.window.pages["models"]
     wait_loaded(qtbot, page)
@@ -43,15 +54,23 @@ def test_settings_secrets_never_land_in_settings_json(make_app, store_url, qtbot
     page._save_secret("lastfm_secret", page.lastfm_secret)
     page.genius.setText("genius-token-123")
     page._save_secret("genius_token", page.genius)
-    qtbot.waitUntil(lambda: secrets.get_secret("genius:token") == "genius-token-123"
-                    and secrets.get_secret("lastfm:api_secret") == "s3cret-shared", timeout=5000)
+    qtbot.waitUntil(
+        lambda: (
+            secrets.get_secret("genius:token") == "genius-token-123"
+            and secrets.get_secret("lastfm:api_secret") == "s3cret-shared"
+        ),
+        timeout=5000,
+    )
     page.lastfm_key.setText("abc123")
     page.lastfm_key.editingFinished.emit()
     page.spotify_id.setText("my-client")
     page.spotify_id.editingFinished.emit()
     text = Settings.path().read_text(encoding="utf-8")
     assert "s3cret-shared" not in text and "genius-token-123" not in text
-    assert json.loads(text)["lastfm_api_key"] == "abc123" and json.loads(text)["spotify_client_id"] == "my-client"
+    assert (
+        json.loads(text)["lastfm_api_key"] == "abc123"
+        and json.loads(text)["spotify_client_id"] == "my-client"
+    )
     page.db.setText("not a url at all")
     page._save_db()
     assert "not a database URL" in page.db_note.text()
@@ -75,8 +94,9 @@ def test_screenshots_command_renders_every_page(store_url, tmp_path):
     out = tmp_path / "shots"
     assert main(["--db", store_url, "gui", "--screenshots", str(out)]) == 0
     pngs = sorted(p.stem for p in out.glob("*.png"))
-    assert pngs == sorted(["suggestions", "sessions", "stats", "models", "accounts", "settings"]) or \
-        set(pngs) >= {"suggestions", "sessions", "stats", "models", "accounts", "settings"}
+    assert pngs == sorted(["suggestions", "sessions", "stats", "models", "accounts", "settings"]) or set(
+        pngs
+    ) >= {"suggestions", "sessions", "stats", "models", "accounts", "settings"}
     assert all((out / f"{p}.png").stat().st_size > 10_000 for p in pngs)
 
 

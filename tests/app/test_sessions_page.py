@@ -56,6 +56,8 @@ def test_gap_threshold_is_a_saved_setting_and_resessionizes(make_app, store_url,
     before = len(page.index)
     page.gap.setValue(30)
     page._gap_changed()
-    qtbot.waitUntil(lambda: page.index is not None and page.index.gap_s == 1800 and not page.loading, timeout=5000)
+    qtbot.waitUntil(
+        lambda: page.index is not None and page.index.gap_s == 1800 and not page.loading, timeout=5000
+    )
     assert len(page.index) > before
     assert Settings.load().session_gap_minutes == 30

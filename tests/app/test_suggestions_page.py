@@ -30,7 +30,9 @@ def counting_recommender(store, account_id, k=20, exclude=(), explore=0.0):
     ids, counts = np.unique(other.track_id, return_counts=True)
     for i in np.argsort(-counts):
         if int(ids[i]) not in heard and len(out) < 2 * k:
-            out.append(Recommendation(int(ids[i]), float(counts[i]) / 10, "new to you: loved by felhag", True))
+            out.append(
+                Recommendation(int(ids[i]), float(counts[i]) / 10, "new to you: loved by felhag", True)
+            )
     return [r for r in out if r.track_id not in set(exclude)]
 
 
@@ -98,7 +100,7 @@ def test_familiar_explore_control_and_links(make_app, store_url, qtbot, monkeypa
     # in the middle the model's own order stands: nothing changes unless the user moves the control
     page.explore.setValue(50)
     page._explore_changed()
-    assert [s.track_id for s in page.shown] == [s.track_id for s in page.state.candidates[:len(page.shown)]]
+    assert [s.track_id for s in page.shown] == [s.track_id for s in page.state.candidates[: len(page.shown)]]
     page.copy_link(page.shown[0])
     assert QGuiApplication.clipboard().text().startswith("https://www.last.fm/music/")
 
@@ -109,12 +111,22 @@ def test_send_to_spotify_when_connected(make_app, store_url, qtbot, monkeypatch)
     with FakeSpotify(catalogue=[]) as fake:
         from core.sources.spotify import auth
 
-        run_job(auth.login(CLIENT_ID, open_browser=lambda u: httpx.get(u, follow_redirects=True, timeout=10),
-                           accounts_root=fake.accounts_root, api_root=fake.api_root))
+        run_job(
+            auth.login(
+                CLIENT_ID,
+                open_browser=lambda u: httpx.get(u, follow_redirects=True, timeout=10),
+                accounts_root=fake.accounts_root,
+                api_root=fake.api_root,
+            )
+        )
         app, page = open_page(make_app, store_url, qtbot)
-        app.ctx.update_settings(spotify_client_id=CLIENT_ID, extra={
-            "spotify_accounts_root": fake.accounts_root, "spotify_api_root": fake.api_root})
-        qtbot.waitUntil(lambda: page.spotify_button.isVisible() and page.spotify_button.isEnabled(), timeout=5000)
+        app.ctx.update_settings(
+            spotify_client_id=CLIENT_ID,
+            extra={"spotify_accounts_root": fake.accounts_root, "spotify_api_root": fake.api_root},
+        )
+        qtbot.waitUntil(
+            lambda: page.spotify_button.isVisible() and page.spotify_button.isEnabled(), timeout=5000
+        )
         fake.catalogue.extend((s.artist, s.track) for s in page.shown[:5])
         handle = page.send_to_spotify()
         with qtbot.waitSignal(handle.done, timeout=20000):
@@ -137,8 +149,9 @@ def test_train_now_then_real_suggestions_from_default(make_app, store_url, qtbot
     with qtbot.waitSignal(handle.done, timeout=120000):
         pass
     assert handle.state == "ok", handle.error
-    qtbot.waitUntil(lambda: page.state is not None and not page.state.needs_training and not page.loading,
-                    timeout=60000)
+    qtbot.waitUntil(
+        lambda: page.state is not None and not page.state.needs_training and not page.loading, timeout=60000
+    )
     assert page.shown and all(s.reason for s in page.shown)
     assert not any(s.track_id in {p.track_id for p in page.state.plays[-1:]} for s in page.shown)
 

@@ -41,10 +41,16 @@ def test_theme_switching_light_dark_and_following_the_system(make_app, store_url
     mgr = ThemeManager.instance()
     dark, light = load_theme("dark"), load_theme("light")
     mgr.set_mode("dark")
-    assert QGuiApplication.palette().color(QPalette.ColorRole.Window).name().upper() == dark.colors["window"].upper()
+    assert (
+        QGuiApplication.palette().color(QPalette.ColorRole.Window).name().upper()
+        == dark.colors["window"].upper()
+    )
     assert dark.colors["accent"] in app.qapp.styleSheet()
     mgr.set_mode("light")
-    assert QGuiApplication.palette().color(QPalette.ColorRole.Window).name().upper() == light.colors["window"].upper()
+    assert (
+        QGuiApplication.palette().color(QPalette.ColorRole.Window).name().upper()
+        == light.colors["window"].upper()
+    )
     # following the system: the offscreen platform cannot change its scheme, so play the platform's part
     import app.theme as theme_module
 

@@ -15,8 +15,14 @@ ALEEX = LISTENING / "lastfm-exports" / "aleex-cs__aleex_cs.csv"
 
 def segue(tmp_path, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, SEGUE_HOME=str(tmp_path / "home"))
-    return subprocess.run([sys.executable, "-m", "app", "--db", f"sqlite:///{tmp_path / 'cli.sqlite'}", *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "app", "--db", f"sqlite:///{tmp_path / 'cli.sqlite'}", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_import_json_summary_contract(tmp_path, shared):
@@ -42,12 +48,22 @@ def test_bad_file_exits_2_with_one_clear_message_and_no_traceback(tmp_path, shar
     assert "broken.csv" in out.stderr and "line 11" in out.stderr
     assert "Traceback" not in out.stderr + out.stdout
     stats = json.loads(segue(tmp_path, "stats", "--account", "a", "--json").stdout)
-    assert stats["plays"] == json.loads(segue(tmp_path, "import", str(ALEEX), "--account", "a", "--json").stdout)[
-        "files"][0]["duplicates"], "the bad file added nothing"
+    assert (
+        stats["plays"]
+        == json.loads(segue(tmp_path, "import", str(ALEEX), "--account", "a", "--json").stdout)["files"][0][
+            "duplicates"
+        ]
+    ), "the bad file added nothing"
 
 
-@pytest.mark.parametrize("content,name", [(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "cover.png"),
-                                          (b"", "empty.csv"), (b"hello there\nthis is not a history\n", "notes.txt")])
+@pytest.mark.parametrize(
+    "content,name",
+    [
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "cover.png"),
+        (b"", "empty.csv"),
+        (b"hello there\nthis is not a history\n", "notes.txt"),
+    ],
+)
 def test_unrecognised_files_exit_2(tmp_path, content, name):
     path = tmp_path / name
     path.write_bytes(content)
@@ -88,7 +104,14 @@ def test_output_into_a_closed_pipe_ends_quietly(tmp_path, shared):
     read_end, write_end = os.pipe()
     os.close(read_end)
     env = dict(os.environ, SEGUE_HOME=str(tmp_path / "home"))
-    out = subprocess.run([sys.executable, "-m", "app", "--db", f"sqlite:///{tmp_path / 'cli.sqlite'}", "accounts"],
-                         cwd=ROOT, env=env, stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "app", "--db", f"sqlite:///{tmp_path / 'cli.sqlite'}", "accounts"],
+        cwd=ROOT,
+        env=env,
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+    )
     os.close(write_end)
     assert (out.returncode, out.stderr) == (141, "")

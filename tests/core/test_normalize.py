@@ -7,9 +7,21 @@ import pytest
 from core.normalize import album_key, artist_key, track_key
 
 
-@pytest.mark.parametrize("variant", ["Song - Remastered 2011", "Song (2011 Remaster)", "Song (feat. X)", "SONG",
-                                     "Song - 2009 Remastered Version", "Song ft. Y", "Ｓｏｎｇ", "Song [Remastered]",
-                                     "\u200bSong", "Song  "])
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "Song - Remastered 2011",
+        "Song (2011 Remaster)",
+        "Song (feat. X)",
+        "SONG",
+        "Song - 2009 Remastered Version",
+        "Song ft. Y",
+        "Ｓｏｎｇ",
+        "Song [Remastered]",
+        "\u200bSong",
+        "Song  ",
+    ],
+)
 def test_variants_share_a_key(variant):
     assert track_key(variant) == track_key("Song") == "song"
 

@@ -19,8 +19,9 @@ def frame(starts, tracks, durations_s=None, ms_played=None, artists=None) -> Pla
     dur = np.full(n, np.nan) if durations_s is None else np.array(durations_s, float) * 1000
     ms = np.full(n, np.nan) if ms_played is None else np.array(ms_played, float)
     art = np.array(artists if artists is not None else tracks, np.int64)
-    return PlayFrame(np.array(starts, np.int64), np.array(tracks, np.int64), art,
-                     np.full(n, -1, np.int64), ms, dur)
+    return PlayFrame(
+        np.array(starts, np.int64), np.array(tracks, np.int64), art, np.full(n, -1, np.int64), ms, dur
+    )
 
 
 def test_gap_rule_uses_previous_end_when_length_known():
@@ -62,7 +63,9 @@ def test_sessions_on_a_real_history(store, shared):
 
 
 def test_top_by_plays_and_by_time_differ_when_lengths_differ():
-    f = frame([0, 100, 200, 300], [1, 1, 1, 2], ms_played=[30_000, 30_000, 30_000, 600_000], artists=[1, 1, 1, 2])
+    f = frame(
+        [0, 100, 200, 300], [1, 1, 1, 2], ms_played=[30_000, 30_000, 30_000, 600_000], artists=[1, 1, 1, 2]
+    )
     by_plays = stats.top(f, "artist", "plays")
     by_time = stats.top(f, "artist", "time")
     assert [r.id for r in by_plays] == [1, 2] and [r.id for r in by_time] == [2, 1]

@@ -38,8 +38,14 @@ class FakeCoverArt(FakeService):
     name = "coverartarchive"
     limited_prefix = "/release/"  # the image downloads are archive.org's, not the CAA's, in real life
 
-    def __init__(self, releases: Mapping[str, bytes | None] | None = None, *, rate_limit: float | None = None,
-                 rate_window: float = 1.0, port: int = 0) -> None:
+    def __init__(
+        self,
+        releases: Mapping[str, bytes | None] | None = None,
+        *,
+        rate_limit: float | None = None,
+        rate_window: float = 1.0,
+        port: int = 0,
+    ) -> None:
         super().__init__(rate_limit=rate_limit, rate_window=rate_window, port=port)
         self._releases: dict[str, bytes | None] = dict(releases or {})
 
@@ -48,8 +54,12 @@ class FakeCoverArt(FakeService):
             self._releases[mbid] = image
 
     def rate_limited(self, req: Request) -> Reply:
-        return Reply(503, b"Service Temporarily Unavailable: rate limit exceeded\n", "text/plain; charset=utf-8",
-                     {"Retry-After": "1"})
+        return Reply(
+            503,
+            b"Service Temporarily Unavailable: rate limit exceeded\n",
+            "text/plain; charset=utf-8",
+            {"Retry-After": "1"},
+        )
 
     def default_error(self, status: int, req: Request) -> Reply:
         if status == 404:
@@ -91,11 +101,24 @@ class FakeCoverArt(FakeService):
             if image is not None:
                 iid = self._image_id(mbid)
                 base = f"http://coverartarchive.org/release/{mbid}/{iid}"
-                images.append({"approved": True, "back": False, "comment": "", "edit": 12345678, "front": True,
-                               "id": iid, "image": f"{base}.jpg",
-                               "thumbnails": {"250": f"{base}-250.jpg", "500": f"{base}-500.jpg",
-                                              "1200": f"{base}-1200.jpg", "large": f"{base}-500.jpg",
-                                              "small": f"{base}-250.jpg"},
-                               "types": ["Front"]})
+                images.append(
+                    {
+                        "approved": True,
+                        "back": False,
+                        "comment": "",
+                        "edit": 12345678,
+                        "front": True,
+                        "id": iid,
+                        "image": f"{base}.jpg",
+                        "thumbnails": {
+                            "250": f"{base}-250.jpg",
+                            "500": f"{base}-500.jpg",
+                            "1200": f"{base}-1200.jpg",
+                            "large": f"{base}-500.jpg",
+                            "small": f"{base}-250.jpg",
+                        },
+                        "types": ["Front"],
+                    }
+                )
             return json_reply(200, {"images": images, "release": f"https://musicbrainz.org/release/{mbid}"})
         return self.default_error(404, req)

@@ -32,15 +32,23 @@ CLOUDFLARE_PAGE = (
     '<meta name="robots" content="noindex,nofollow"></head><body><div class="main-wrapper" role="main">'
     '<div class="main-content"><h1 class="zone-name-title h1">genius.com</h1>'
     '<h2 class="h2" id="challenge-running">Checking if the site connection is secure</h2>'
-    "<noscript><div class=\"h2\">Enable JavaScript and cookies to continue</div></noscript></div></div>"
+    '<noscript><div class="h2">Enable JavaScript and cookies to continue</div></noscript></div></div>'
     "</body></html>"
 )
 
 
 def cloudflare_reply() -> Reply:
-    return Reply(403, CLOUDFLARE_PAGE.encode(), "text/html; charset=UTF-8",
-                 {"Server": "cloudflare", "cf-ray": "8a1b2c3d4e5f6a7b-FRA", "cf-mitigated": "challenge",
-                  "Cache-Control": "private, max-age=0, no-store, no-cache, must-revalidate"})
+    return Reply(
+        403,
+        CLOUDFLARE_PAGE.encode(),
+        "text/html; charset=UTF-8",
+        {
+            "Server": "cloudflare",
+            "cf-ray": "8a1b2c3d4e5f6a7b-FRA",
+            "cf-mitigated": "challenge",
+            "Cache-Control": "private, max-age=0, no-store, no-cache, must-revalidate",
+        },
+    )
 
 
 def _slug(text: str) -> str:
@@ -63,44 +71,80 @@ class GeniusSong:
 
     def as_json(self) -> dict:
         aid = self.artist_id or (abs(hash(self.artist)) % 900000 + 1000)
-        artist = {"api_path": f"/artists/{aid}", "header_image_url": "https://images.genius.com/a.jpg",
-                  "id": aid, "image_url": "https://images.genius.com/a.jpg", "is_meme_verified": False,
-                  "is_verified": False, "name": self.artist, "url": f"https://genius.com/artists/{_slug(self.artist)}"}
+        artist = {
+            "api_path": f"/artists/{aid}",
+            "header_image_url": "https://images.genius.com/a.jpg",
+            "id": aid,
+            "image_url": "https://images.genius.com/a.jpg",
+            "is_meme_verified": False,
+            "is_verified": False,
+            "name": self.artist,
+            "url": f"https://genius.com/artists/{_slug(self.artist)}",
+        }
         return {
-            "annotation_count": 1, "api_path": f"/songs/{self.id}", "artist_names": self.artist,
+            "annotation_count": 1,
+            "api_path": f"/songs/{self.id}",
+            "artist_names": self.artist,
             "full_title": f"{self.title} by {self.artist}",
             "header_image_thumbnail_url": "https://images.genius.com/t.300x300x1.jpg",
-            "header_image_url": "https://images.genius.com/t.1000x1000x1.jpg", "id": self.id,
-            "instrumental": self.instrumental, "lyrics_owner_id": 1, "lyrics_state": self.lyrics_state,
-            "lyrics_updated_at": 1600000000, "path": self.path, "primary_artist_names": self.artist,
-            "pyongs_count": None, "relationships_index_url": f"https://genius.com{self.path}/sample",
+            "header_image_url": "https://images.genius.com/t.1000x1000x1.jpg",
+            "id": self.id,
+            "instrumental": self.instrumental,
+            "lyrics_owner_id": 1,
+            "lyrics_state": self.lyrics_state,
+            "lyrics_updated_at": 1600000000,
+            "path": self.path,
+            "primary_artist_names": self.artist,
+            "pyongs_count": None,
+            "relationships_index_url": f"https://genius.com{self.path}/sample",
             "release_date_components": {"year": 2014, "month": 3, "day": 17},
             "release_date_for_display": "March 17, 2014",
             "release_date_with_abbreviated_month_for_display": "Mar. 17, 2014",
             "song_art_image_thumbnail_url": "https://images.genius.com/s.300x300x1.jpg",
             "song_art_image_url": "https://images.genius.com/s.1000x1000x1.jpg",
             "stats": {"unreviewed_annotations": 0, "hot": False, "pageviews": 1234},
-            "title": self.title, "title_with_featured": self.title, "url": f"https://genius.com{self.path}",
-            "featured_artists": [], "primary_artist": artist, "primary_artists": [artist],
+            "title": self.title,
+            "title_with_featured": self.title,
+            "url": f"https://genius.com{self.path}",
+            "featured_artists": [],
+            "primary_artist": artist,
+            "primary_artists": [artist],
         }
 
     def page(self) -> str:
         blocks = []
         for stanza in self.lyrics.split("\n\n"):
             lines = "<br/>".join(html.escape(line) for line in stanza.split("\n"))
-            blocks.append(f'<div data-lyrics-container="true" class="Lyrics__Container-sc-1ynbvzw-1 kUgSbL">'
-                          f"{lines}</div>")
-        header = '<div class="LyricsHeader__Container-sc-1"><h2>' + html.escape(self.title) + " Lyrics</h2></div>"
-        return ("<!DOCTYPE html><html><head><title>" + html.escape(f"{self.artist} – {self.title} Lyrics | Genius")
-                + '</title></head><body><div id="lyrics-root">' + header + "".join(blocks) + "</div></body></html>")
+            blocks.append(
+                f'<div data-lyrics-container="true" class="Lyrics__Container-sc-1ynbvzw-1 kUgSbL">'
+                f"{lines}</div>"
+            )
+        header = (
+            '<div class="LyricsHeader__Container-sc-1"><h2>' + html.escape(self.title) + " Lyrics</h2></div>"
+        )
+        return (
+            "<!DOCTYPE html><html><head><title>"
+            + html.escape(f"{self.artist} – {self.title} Lyrics | Genius")
+            + '</title></head><body><div id="lyrics-root">'
+            + header
+            + "".join(blocks)
+            + "</div></body></html>"
+        )
 
 
 class FakeGenius(FakeService):
     name = "genius"
 
-    def __init__(self, songs: Iterable[GeniusSong] = (), *, token: str = "test-genius-token",
-                 cloudflare: bool = False, rate_limit: float | None = None, rate_window: float = 1.0,
-                 port: int = 0) -> None:
+    def __init__(
+        self,
+        songs: Iterable[GeniusSong] = (),
+        *,
+        token: str = "test-genius-token",
+        cloudflare: bool = False,
+        rate_limit: float | None = None,
+        rate_window: float = 1.0,
+        port: int = 0,
+    ) -> None:
         super().__init__(rate_limit=rate_limit, rate_window=rate_window, port=port)
         self.token = token
         self.cloudflare = cloudflare
@@ -119,7 +163,9 @@ class FakeGenius(FakeService):
             self._songs[song.id] = song
 
     def rate_limited(self, req: Request) -> Reply:
-        return json_reply(429, {"meta": {"status": 429, "message": "Too many requests"}}, {"Retry-After": "1"})
+        return json_reply(
+            429, {"meta": {"status": 429, "message": "Too many requests"}}, {"Retry-After": "1"}
+        )
 
     def default_error(self, status: int, req: Request) -> Reply:
         if status == 403:
@@ -132,12 +178,25 @@ class FakeGenius(FakeService):
         if req.path == "/search" or re.fullmatch(r"/songs/\d+", req.path):
             auth = req.header("Authorization")
             if not auth:
-                return json_reply(401, {"meta": {"status": 401, "message": "This call requires an access_token. "
-                                                 "Please see: https://genius.com/developers"}})
+                return json_reply(
+                    401,
+                    {
+                        "meta": {
+                            "status": 401,
+                            "message": "This call requires an access_token. "
+                            "Please see: https://genius.com/developers",
+                        }
+                    },
+                )
             if auth != f"Bearer {self.token}":
-                return json_reply(401, {"error": "invalid_token", "error_description":
-                                        "The access token provided is expired, revoked, malformed or invalid "
-                                        "for other reasons."})
+                return json_reply(
+                    401,
+                    {
+                        "error": "invalid_token",
+                        "error_description": "The access token provided is expired, revoked, malformed or invalid "
+                        "for other reasons.",
+                    },
+                )
             if req.path == "/search":
                 return self._search(req.query.get("q", ""))
             with self._lock:
@@ -148,8 +207,12 @@ class FakeGenius(FakeService):
         with self._lock:
             song = next((s for s in self._songs.values() if s.path == req.path), None)
         if song is None:
-            return Reply(404, b"<html><head><title>Page not found | Genius</title></head><body>Oops! Page not "
-                              b"found</body></html>", "text/html; charset=utf-8")
+            return Reply(
+                404,
+                b"<html><head><title>Page not found | Genius</title></head><body>Oops! Page not "
+                b"found</body></html>",
+                "text/html; charset=utf-8",
+            )
         return Reply(200, song.page().encode("utf-8"), "text/html; charset=utf-8")
 
     def _search(self, q: str) -> Reply:

@@ -107,32 +107,46 @@ def _tls_server_context(tmp: Path, name: str) -> tuple[ssl.SSLContext, str]:
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{name} test CA")])
 
     def builder(subject: x509.Name, public_key: Any) -> x509.CertificateBuilder:
-        return (x509.CertificateBuilder().subject_name(subject).issuer_name(ca_name).public_key(public_key)
-                .serial_number(x509.random_serial_number())
-                .not_valid_before(now - datetime.timedelta(days=1))
-                .not_valid_after(now + datetime.timedelta(days=2)))
+        return (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(ca_name)
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=2))
+        )
 
     ca_cert = (
         builder(ca_name, ca_key.public_key())
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     cert = (
         builder(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]), key.public_key())
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                                                    x509.DNSName("localhost")]), critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
         .sign(ca_key, hashes.SHA256())
     )
     pem = serialization.Encoding.PEM
     (tmp / "ca.pem").write_bytes(ca_cert.public_bytes(pem))
     (tmp / "cert.pem").write_bytes(cert.public_bytes(pem))
-    (tmp / "key.pem").write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
-                                                    serialization.NoEncryption()))
+    (tmp / "key.pem").write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(tmp / "cert.pem", tmp / "key.pem")
     return context, str(tmp / "ca.pem")
@@ -157,8 +171,14 @@ class Fault:
     fired: int = 0
 
     @classmethod
-    def status(cls, status: int, body: bytes | str | Mapping | list | None = None, *,
-               content_type: str | None = None, headers: Mapping[str, str] | None = None) -> Fault:
+    def status(
+        cls,
+        status: int,
+        body: bytes | str | Mapping | list | None = None,
+        *,
+        content_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Fault:
         """Answer ``status`` with ``body`` (dict/list → JSON; None → the service's own error body)."""
         if body is None:
             return cls("status", Reply(status, headers=dict(headers or {})), variant="default")
@@ -313,8 +333,9 @@ class FakeService:
     #: Headers sent with every answer (a reply's own headers win).
     headers: Mapping[str, str] = {}
 
-    def __init__(self, *, rate_limit: float | None = None, rate_window: float = 1.0,
-                 port: int = 0, tls: bool = False) -> None:
+    def __init__(
+        self, *, rate_limit: float | None = None, rate_window: float = 1.0, port: int = 0, tls: bool = False
+    ) -> None:
         self.rate_limit = rate_limit
         self.rate_window = rate_window
         self.tls = tls
@@ -342,14 +363,20 @@ class FakeService:
     def default_error(self, status: int, req: Request) -> Reply:
         """The service's own body for a bare HTTP error (used by ``Fault.status(code)``)."""
         try:
-            phrase = "Gateway Time-out" if status == 504 else http.HTTPStatus(status).phrase  # nginx's wording
+            phrase = (
+                "Gateway Time-out" if status == 504 else http.HTTPStatus(status).phrase
+            )  # nginx's wording
         except ValueError:
             phrase = "Error"
-        return html_page(status, f"{status} {phrase}",
-                         f"<center><h1>{status} {phrase}</h1></center><hr><center>nginx</center>")
+        return html_page(
+            status,
+            f"{status} {phrase}",
+            f"<center><h1>{status} {phrase}</h1></center><hr><center>nginx</center>",
+        )
 
-    def make_request(self, verb: str, path: str, query: dict[str, str], params: dict[str, str],
-                     headers: dict[str, str]) -> Request:
+    def make_request(
+        self, verb: str, path: str, query: dict[str, str], params: dict[str, str], headers: dict[str, str]
+    ) -> Request:
         """The record of one incoming request (a service may log a :class:`Request` subclass)."""
         return Request(time.time(), time.monotonic(), verb, path, query, headers, params=params)
 
@@ -371,8 +398,12 @@ class FakeService:
             context, self.cafile = _tls_server_context(Path(self._tmpdir.name), self.name)
             httpd.socket = context.wrap_socket(httpd.socket, server_side=True, do_handshake_on_connect=False)
         self._httpd = httpd
-        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True, name=f"{self.name}-server")
+        self._thread = threading.Thread(
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
+            name=f"{self.name}-server",
+        )
         self._thread.start()
         return self
 
@@ -416,8 +447,14 @@ class FakeService:
 
     # ------------------------------------------------------------------ faults and log
 
-    def inject(self, fault: Fault, *, path: str | None = None, times: int | None = 1,
-               when: Callable[[Request], bool] | None = None) -> Fault:
+    def inject(
+        self,
+        fault: Fault,
+        *,
+        path: str | None = None,
+        times: int | None = 1,
+        when: Callable[[Request], bool] | None = None,
+    ) -> Fault:
         """Serve ``fault`` for the next ``times`` requests whose path starts with ``path``
         (``times=None``: until cleared).  Returns the armed fault (``fired`` counts uses)."""
         armed = replace(fault, path=path, times=times, when=when, fired=0)

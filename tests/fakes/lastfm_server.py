@@ -213,7 +213,9 @@ class Fault(_BaseFault):
         """A Last.fm error body ``{"error": code, "message": ...}`` (real message unless given),
         with :data:`ERROR_STATUS` as HTTP status unless ``status`` is given (200 is realistic too)."""
         status = ERROR_STATUS.get(code, 400) if status is None else status
-        return cls("error", Reply(status, headers=dict(headers or {})), code=code, message=message, links=links)
+        return cls(
+            "error", Reply(status, headers=dict(headers or {})), code=code, message=message, links=links
+        )
 
     @classmethod
     def http(cls, status: int, body: bytes | str | None = None, *, content_type: str = "text/html") -> Fault:

@@ -67,8 +67,15 @@ class FakeLrclib(FakeService):
 
     name = "lrclib"
 
-    def __init__(self, records: Iterable[LrcRecord] = (), *, require_user_agent: bool = True,
-                 rate_limit: float | None = None, rate_window: float = 1.0, port: int = 0) -> None:
+    def __init__(
+        self,
+        records: Iterable[LrcRecord] = (),
+        *,
+        require_user_agent: bool = True,
+        rate_limit: float | None = None,
+        rate_window: float = 1.0,
+        port: int = 0,
+    ) -> None:
         super().__init__(rate_limit=rate_limit, rate_window=rate_window, port=port)
         self.require_user_agent = require_user_agent
         self._records: list[LrcRecord] = []
@@ -82,7 +89,11 @@ class FakeLrclib(FakeService):
         """Add records (indexed like the real server's name_lower columns and FTS table)."""
         with self._lock:
             for rec in records:
-                norm = (prepare_input(rec.trackName), prepare_input(rec.artistName), prepare_input(rec.albumName))
+                norm = (
+                    prepare_input(rec.trackName),
+                    prepare_input(rec.artistName),
+                    prepare_input(rec.albumName),
+                )
                 self._records.append(rec)
                 self._by_id[rec.id] = rec
                 self._norm[rec.id] = norm
@@ -165,5 +176,9 @@ class FakeLrclib(FakeService):
         album = prepare_input(q.get("album_name", "")).split()
         for rec in self._candidates(track + artist + album):
             name, art, alb = (x.split() for x in self._norm[rec.id])
-            if all(w in name for w in track) and all(w in art for w in artist) and all(w in alb for w in album):
+            if (
+                all(w in name for w in track)
+                and all(w in art for w in artist)
+                and all(w in alb for w in album)
+            ):
                 yield rec

@@ -29,10 +29,14 @@ __all__ = ["FakeMusicBrainz", "MbRecording", "MbRelease", "lucene_terms"]
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _HELP = "For usage, please see: https://musicbrainz.org/development/mmd"
-_RATE = ("Your requests are exceeding the allowable rate limit. Please see "
-         "https://wiki.musicbrainz.org/MusicBrainz_API/Rate_Limiting for more information.")
-_BAD_UA = ("Your requests are being blocked: please send a meaningful User-Agent "
-           "(https://wiki.musicbrainz.org/MusicBrainz_API/Rate_Limiting#Provide_meaningful_User-Agent_strings)")
+_RATE = (
+    "Your requests are exceeding the allowable rate limit. Please see "
+    "https://wiki.musicbrainz.org/MusicBrainz_API/Rate_Limiting for more information."
+)
+_BAD_UA = (
+    "Your requests are being blocked: please send a meaningful User-Agent "
+    "(https://wiki.musicbrainz.org/MusicBrainz_API/Rate_Limiting#Provide_meaningful_User-Agent_strings)"
+)
 _TERM = re.compile(r'(?:(\w+):)?("(?:[^"\\]|\\.)*"|[^\s()]+)')
 
 
@@ -81,20 +85,36 @@ class MbRelease:
                 "primary-type": self.group_type,
             },
             "track-count": self.track_count,
-            "media": [{
-                "position": 1,
-                "format": "Digital Media",
-                "track": [{"id": str(uuid.uuid5(uuid.NAMESPACE_URL, self.id + rec.id)),
-                           "number": str(self.track_number), "title": rec.title, "length": rec.length}],
-                "track-count": self.track_count,
-                "track-offset": self.track_number - 1,
-            }],
+            "media": [
+                {
+                    "position": 1,
+                    "format": "Digital Media",
+                    "track": [
+                        {
+                            "id": str(uuid.uuid5(uuid.NAMESPACE_URL, self.id + rec.id)),
+                            "number": str(self.track_number),
+                            "title": rec.title,
+                            "length": rec.length,
+                        }
+                    ],
+                    "track-count": self.track_count,
+                    "track-offset": self.track_number - 1,
+                }
+            ],
         }
         if self.date:
             out["date"] = self.date
-            out["release-events"] = [{"date": self.date, "area": {"id": "525d4e18-3d00-31b9-a58b-a146a916de8f",
-                                                                 "name": "[Worldwide]", "sort-name": "[Worldwide]",
-                                                                 "iso-3166-1-codes": ["XW"]}}]
+            out["release-events"] = [
+                {
+                    "date": self.date,
+                    "area": {
+                        "id": "525d4e18-3d00-31b9-a58b-a146a916de8f",
+                        "name": "[Worldwide]",
+                        "sort-name": "[Worldwide]",
+                        "iso-3166-1-codes": ["XW"],
+                    },
+                }
+            ]
         if self.country:
             out["country"] = self.country
         return out
@@ -113,22 +133,37 @@ class MbRecording:
     disambiguation: str = ""
 
     def credit(self) -> list[dict]:
-        out = [{"name": self.artist, "joinphrase": " feat. " if self.featured else "",
-                "artist": {"id": self.artist_id, "name": self.artist, "sort-name": self.artist}}]
+        out = [
+            {
+                "name": self.artist,
+                "joinphrase": " feat. " if self.featured else "",
+                "artist": {"id": self.artist_id, "name": self.artist, "sort-name": self.artist},
+            }
+        ]
         if self.featured:
             fid = str(uuid.uuid5(uuid.NAMESPACE_URL, self.featured))
-            out.append({"name": self.featured, "artist": {"id": fid, "name": self.featured,
-                                                         "sort-name": self.featured}})
+            out.append(
+                {
+                    "name": self.featured,
+                    "artist": {"id": fid, "name": self.featured, "sort-name": self.featured},
+                }
+            )
         return out
 
     def credit_text(self) -> str:
         return "".join(c["name"] + c.get("joinphrase", "") for c in self.credit())
 
     def search_json(self, score: int, with_isrcs: bool) -> dict:
-        out = {"id": self.id, "score": score, "title": self.title, "length": self.length, "video": None,
-               "artist-credit": self.credit(),
-               "first-release-date": min((r.date for r in self.releases if r.date), default=""),
-               "releases": [r.as_json(self) for r in self.releases]}
+        out = {
+            "id": self.id,
+            "score": score,
+            "title": self.title,
+            "length": self.length,
+            "video": None,
+            "artist-credit": self.credit(),
+            "first-release-date": min((r.date for r in self.releases if r.date), default=""),
+            "releases": [r.as_json(self) for r in self.releases],
+        }
         if self.disambiguation:
             out["disambiguation"] = self.disambiguation
         if with_isrcs and self.isrcs:
@@ -138,16 +173,23 @@ class MbRecording:
         return out
 
     def lookup_json(self, inc: set[str]) -> dict:
-        out: dict = {"id": self.id, "title": self.title, "length": self.length, "video": False,
-                     "disambiguation": self.disambiguation,
-                     "first-release-date": min((r.date for r in self.releases if r.date), default="")}
+        out: dict = {
+            "id": self.id,
+            "title": self.title,
+            "length": self.length,
+            "video": False,
+            "disambiguation": self.disambiguation,
+            "first-release-date": min((r.date for r in self.releases if r.date), default=""),
+        }
         if "isrcs" in inc:
             out["isrcs"] = list(self.isrcs)
         if "artist-credits" in inc or "artists" in inc:
             out["artist-credit"] = self.credit()
         if "releases" in inc:
-            out["releases"] = [{k: v for k, v in r.as_json(self).items() if k not in ("media", "count")}
-                               for r in self.releases]
+            out["releases"] = [
+                {k: v for k, v in r.as_json(self).items() if k not in ("media", "count")}
+                for r in self.releases
+            ]
         return out
 
 
@@ -156,14 +198,23 @@ class FakeMusicBrainz(FakeService):
 
     name = "musicbrainz"
 
-    def __init__(self, recordings: Iterable[MbRecording] = (), *, rate_limit: float | None = None,
-                 rate_window: float = 1.0, min_score: int = 40, search_includes_isrcs: bool = True,
-                 port: int = 0) -> None:
+    def __init__(
+        self,
+        recordings: Iterable[MbRecording] = (),
+        *,
+        rate_limit: float | None = None,
+        rate_window: float = 1.0,
+        min_score: int = 40,
+        search_includes_isrcs: bool = True,
+        port: int = 0,
+    ) -> None:
         super().__init__(rate_limit=rate_limit, rate_window=rate_window, port=port)
         self.min_score = min_score
         self.search_includes_isrcs = search_includes_isrcs
         self._recordings: dict[str, MbRecording] = {}
-        self._by_word: dict[str, set[str]] = {}  # normalised title word -> recording ids (a tiny search index)
+        self._by_word: dict[
+            str, set[str]
+        ] = {}  # normalised title word -> recording ids (a tiny search index)
         self.add(recordings)
 
     @property
@@ -193,8 +244,10 @@ class FakeMusicBrainz(FakeService):
         if not ua or ua.startswith(("python-httpx", "python-requests", "python-urllib")):
             return json_reply(403, {"error": _BAD_UA})
         if req.query.get("fmt", "xml") != "json":
-            body = (b'<?xml version="1.0" encoding="UTF-8"?><metadata xmlns="http://musicbrainz.org/ns/mmd-2.0#">'
-                    b"</metadata>")
+            body = (
+                b'<?xml version="1.0" encoding="UTF-8"?><metadata xmlns="http://musicbrainz.org/ns/mmd-2.0#">'
+                b"</metadata>"
+            )
             return Reply(200, body, "application/xml; charset=utf-8")
         if req.path.rstrip("/") == "/ws/2/recording":
             return self._search(req)
@@ -232,9 +285,16 @@ class FakeMusicBrainz(FakeService):
                 recs = list(self._recordings.values())
         scored = [(self._score(r, terms), r) for r in recs]
         hits = sorted(((s, r) for s, r in scored if s >= self.min_score), key=lambda x: (-x[0], x[1].id))
-        page = hits[offset:offset + limit]
-        return json_reply(200, {"created": "2026-05-01T00:00:00.000Z", "count": len(hits), "offset": offset,
-                                "recordings": [r.search_json(s, self.search_includes_isrcs) for s, r in page]})
+        page = hits[offset : offset + limit]
+        return json_reply(
+            200,
+            {
+                "created": "2026-05-01T00:00:00.000Z",
+                "count": len(hits),
+                "offset": offset,
+                "recordings": [r.search_json(s, self.search_includes_isrcs) for s, r in page],
+            },
+        )
 
     @staticmethod
     def _score(rec: MbRecording, terms: list[tuple[str, str]]) -> int:
@@ -246,7 +306,9 @@ class FakeMusicBrainz(FakeService):
             if fieldname in ("recording", "recordingaccent"):
                 have = [_norm(rec.title)]
             elif fieldname in ("artist", "artistname", "creditname"):
-                have = [_norm(rec.artist), _norm(rec.credit_text())] + ([_norm(rec.featured)] if rec.featured else [])
+                have = [_norm(rec.artist), _norm(rec.credit_text())] + (
+                    [_norm(rec.featured)] if rec.featured else []
+                )
             elif fieldname == "release":
                 have = [_norm(r.title) for r in rec.releases]
             elif fieldname == "isrc":

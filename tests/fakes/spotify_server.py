@@ -87,8 +87,15 @@ class Request:
 class FakeSpotify:
     """``with FakeSpotify(catalogue=[("Muse", "Starlight")]) as sp: ...`` — see the module docstring."""
 
-    def __init__(self, catalogue: Iterable[tuple[str, str]] = (), *, client_id: str = CLIENT_ID,
-                 token_ttl: float = 3600.0, approve: bool = True, rotate_refresh: bool = True):
+    def __init__(
+        self,
+        catalogue: Iterable[tuple[str, str]] = (),
+        *,
+        client_id: str = CLIENT_ID,
+        token_ttl: float = 3600.0,
+        approve: bool = True,
+        rotate_refresh: bool = True,
+    ):
         self.client_id = client_id
         self.token_ttl = token_ttl
         self.approve = approve
@@ -101,11 +108,15 @@ class FakeSpotify:
         self._refresh: set[str] = set()
         self._faults: list[_Fault] = []
         self._lock = threading.RLock()
-        self._track_template = _fixture("data/search/simplified/SearchTracksRequest.json")["tracks"]["items"][0]
+        self._track_template = _fixture("data/search/simplified/SearchTracksRequest.json")["tracks"]["items"][
+            0
+        ]
         self._profile = _fixture("data/users_profile/GetCurrentUsersProfileRequest.json")
         self._playlist_template = _fixture("data/playlists/CreatePlaylistRequest.json")
         self._token_template = _fixture("authorization/authorization_code/AuthorizationCode.json")
-        self._refresh_template = _fixture("authorization/authorization_code/pkce/AuthorizationCodePKCERefresh.json")
+        self._refresh_template = _fixture(
+            "authorization/authorization_code/pkce/AuthorizationCodePKCERefresh.json"
+        )
         self._server: ThreadingHTTPServer | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -155,8 +166,14 @@ class FakeSpotify:
         return f"{self.root}/v1"
 
     # -- test controls ----------------------------------------------------------------------
-    def fail(self, prefix: str, status: int, times: int = 1, retry_after: float | None = None,
-             message: str = "injected failure") -> None:
+    def fail(
+        self,
+        prefix: str,
+        status: int,
+        times: int = 1,
+        retry_after: float | None = None,
+        message: str = "injected failure",
+    ) -> None:
         """The next ``times`` requests whose path starts with ``prefix`` answer ``status``."""
         with self._lock:
             self._faults.append(_Fault(prefix, status, times, retry_after, message))
@@ -170,8 +187,14 @@ class FakeSpotify:
         return [f"{r.method} {r.path}" for r in self.requests]
 
     # -- plumbing ---------------------------------------------------------------------------
-    def _send(self, h: BaseHTTPRequestHandler, status: int, body: Any = None, headers: dict | None = None,
-              content_type: str = "application/json") -> None:
+    def _send(
+        self,
+        h: BaseHTTPRequestHandler,
+        status: int,
+        body: Any = None,
+        headers: dict | None = None,
+        content_type: str = "application/json",
+    ) -> None:
         raw = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
         h.send_response(status)
         for k, v in (headers or {}).items():
@@ -225,7 +248,11 @@ class FakeSpotify:
         redirect = q.get("redirect_uri", "")
         if not self._redirect_ok(redirect):
             return self._send(h, 400, b"INVALID_CLIENT: Invalid redirect URI", content_type="text/plain")
-        if q.get("response_type") != "code" or q.get("code_challenge_method") != "S256" or not q.get("code_challenge"):
+        if (
+            q.get("response_type") != "code"
+            or q.get("code_challenge_method") != "S256"
+            or not q.get("code_challenge")
+        ):
             return self._send(h, 400, b"INVALID_REQUEST: PKCE parameters missing", content_type="text/plain")
         if not self.approve:
             target = f"{redirect}?{urlencode({'error': 'access_denied', 'state': q.get('state', '')})}"
@@ -274,7 +301,9 @@ class FakeSpotify:
             if not self.rotate_refresh:
                 body.pop("refresh_token")
             return self._send(h, 200, body)
-        self._token_error(h, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
+        self._token_error(
+            h, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token"
+        )
 
     # -- Web API ----------------------------------------------------------------------------
     def _authorised(self, h) -> str | None:
@@ -296,12 +325,25 @@ class FakeSpotify:
     def _track(self, n: int, artist: str, title: str) -> dict:
         item = copy.deepcopy(self._track_template)
         tid = hashlib.sha1(f"{artist}\0{title}".encode()).hexdigest()[:22]
-        item.update(id=tid, name=title, uri=f"spotify:track:{tid}", href=f"https://api.spotify.com/v1/tracks/{tid}",
-                    external_urls={"spotify": f"https://open.spotify.com/track/{tid}"}, popularity=50 - n % 50)
+        item.update(
+            id=tid,
+            name=title,
+            uri=f"spotify:track:{tid}",
+            href=f"https://api.spotify.com/v1/tracks/{tid}",
+            external_urls={"spotify": f"https://open.spotify.com/track/{tid}"},
+            popularity=50 - n % 50,
+        )
         aid = hashlib.sha1(artist.encode()).hexdigest()[:22]
-        item["artists"] = [{"external_urls": {"spotify": f"https://open.spotify.com/artist/{aid}"},
-                            "href": f"https://api.spotify.com/v1/artists/{aid}", "id": aid, "name": artist,
-                            "type": "artist", "uri": f"spotify:artist:{aid}"}]
+        item["artists"] = [
+            {
+                "external_urls": {"spotify": f"https://open.spotify.com/artist/{aid}"},
+                "href": f"https://api.spotify.com/v1/artists/{aid}",
+                "id": aid,
+                "name": artist,
+                "type": "artist",
+                "uri": f"spotify:artist:{aid}",
+            }
+        ]
         return item
 
     def _search(self, h, q: dict[str, str]) -> None:
@@ -315,13 +357,28 @@ class FakeSpotify:
         if q.get("type") != "track":
             return self._api_error(h, 400, "Bad search type field")
         words = re.sub(r"\b(?:track|artist|album):", " ", q.get("q", "")).replace('"', " ").casefold().split()
-        hits = [(i, a, t) for i, (a, t) in enumerate(self.catalogue)
-                if words and all(w in f"{a} {t}".casefold() for w in words)]
-        items = [self._track(i, a, t) for i, a, t in hits[offset:offset + limit]]
+        hits = [
+            (i, a, t)
+            for i, (a, t) in enumerate(self.catalogue)
+            if words and all(w in f"{a} {t}".casefold() for w in words)
+        ]
+        items = [self._track(i, a, t) for i, a, t in hits[offset : offset + limit]]
         base = f"https://api.spotify.com/v1/search?{urlencode({'query': q.get('q', ''), 'type': 'track'})}"
-        self._send(h, 200, {"tracks": {"href": f"{base}&offset={offset}&limit={limit}", "items": items,
-                                       "limit": limit, "next": None, "offset": offset, "previous": None,
-                                       "total": len(hits)}})
+        self._send(
+            h,
+            200,
+            {
+                "tracks": {
+                    "href": f"{base}&offset={offset}&limit={limit}",
+                    "items": items,
+                    "limit": limit,
+                    "next": None,
+                    "offset": offset,
+                    "previous": None,
+                    "total": len(hits),
+                }
+            },
+        )
 
     def _api(self, h, method: str, path: str, q: dict[str, str], body: Any) -> None:
         if self._authorised(h) is None:
@@ -335,10 +392,15 @@ class FakeSpotify:
                 return self._api_error(h, 400, "Missing required field: name")
             pl = copy.deepcopy(self._playlist_template)
             pid = _sid()
-            pl.update(id=pid, name=body["name"], description=body.get("description") or None,
-                      public=bool(body.get("public", False)), uri=f"spotify:playlist:{pid}",
-                      href=f"https://api.spotify.com/v1/playlists/{pid}",
-                      external_urls={"spotify": f"https://open.spotify.com/playlist/{pid}"})
+            pl.update(
+                id=pid,
+                name=body["name"],
+                description=body.get("description") or None,
+                public=bool(body.get("public", False)),
+                uri=f"spotify:playlist:{pid}",
+                href=f"https://api.spotify.com/v1/playlists/{pid}",
+                external_urls={"spotify": f"https://open.spotify.com/playlist/{pid}"},
+            )
             pl["owner"]["id"] = USER_ID
             pl["items"] = []
             with self._lock:
@@ -369,6 +431,12 @@ class FakeSpotify:
 
 @pytest.fixture
 def fake_spotify() -> Iterator[FakeSpotify]:
-    with FakeSpotify(catalogue=[("Muse", "Starlight"), ("Arctic Monkeys", "505"), ("Кино", "Группа крови"),
-                                ("宇多田ヒカル", "First Love")]) as server:
+    with FakeSpotify(
+        catalogue=[
+            ("Muse", "Starlight"),
+            ("Arctic Monkeys", "505"),
+            ("Кино", "Группа крови"),
+            ("宇多田ヒカル", "First Love"),
+        ]
+    ) as server:
         yield server

@@ -14,7 +14,13 @@ from models.registry import create
 
 # keep a torch model's fit to a few seconds (a budget far above that, so the epoch count — not the
 # machine's load — decides the result); models then only need to beat random.
-FAST = {"max_epochs": 6, "time_budget_s": 60.0, "min_updates": 0, "rows_per_epoch": 1024, "max_val_targets": 200}
+FAST = {
+    "max_epochs": 6,
+    "time_budget_s": 60.0,
+    "min_updates": 0,
+    "rows_per_epoch": 1024,
+    "max_val_targets": 200,
+}
 
 
 def fit(name: str, cut: Cut, features=None, **params) -> Recommender:
@@ -41,8 +47,9 @@ def check_scoring(model: Recommender, cut: Cut) -> np.ndarray:
     np.testing.assert_allclose(batch[0], single, rtol=1e-5, atol=1e-5)
     # the state after observing equals a state started from the longer history
     n = data.items.size
-    fresh = model.start(np.concatenate([data.items, cut.test_items[:5]]),
-                        np.concatenate([data.played_at, cut.test_times[:5]]))
+    fresh = model.start(
+        np.concatenate([data.items, cut.test_items[:5]]), np.concatenate([data.played_at, cut.test_times[:5]])
+    )
     np.testing.assert_allclose(model.scores(fresh), batch[-1], rtol=1e-5, atol=1e-5)
     assert n == data.items.size
     recs = model.recommend(state, k=5)

@@ -71,11 +71,11 @@ class Cut:
 
     @property
     def test_items(self) -> np.ndarray:
-        return self.sequence.items[self.split.start:]
+        return self.sequence.items[self.split.start :]
 
     @property
     def test_times(self) -> np.ndarray:
-        return self.sequence.played_at[self.split.start:]
+        return self.sequence.played_at[self.split.start :]
 
 
 def history_cut(engine, account: str, upto: float | None = None, seed: int = 0) -> Cut:
@@ -106,5 +106,6 @@ def all_missing(n_items: int, modalities, dim: int = 8):
     """Features naming ``modalities`` with every mask False (and the data zeroed, which must not matter)."""
     from models.features import StaticItemFeatures
 
-    return StaticItemFeatures(n_items, {m: (np.zeros((n_items, dim), np.float32), np.zeros(n_items, bool))
-                                        for m in modalities})
+    return StaticItemFeatures(
+        n_items, {m: (np.zeros((n_items, dim), np.float32), np.zeros(n_items, bool)) for m in modalities}
+    )

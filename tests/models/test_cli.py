@@ -11,8 +11,22 @@ import pytest
 from model_cuts import ALEEX, write_cut
 from testpaths import ROOT
 
-CONTRACT = {"model", "seed", "n_test", "hr@10", "ndcg@10", "mrr@20", "hr@10_repeat", "hr@10_explore",
-            "ndcg@10_repeat", "ndcg@10_explore", "coverage@20", "train_seconds", "peak_rss_mb", "account"}
+CONTRACT = {
+    "model",
+    "seed",
+    "n_test",
+    "hr@10",
+    "ndcg@10",
+    "mrr@20",
+    "hr@10_repeat",
+    "hr@10_explore",
+    "ndcg@10_repeat",
+    "ndcg@10_explore",
+    "coverage@20",
+    "train_seconds",
+    "peak_rss_mb",
+    "account",
+}
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +37,14 @@ def cli(tmp_path_factory):
     env = dict(os.environ, SEGUE_HOME=str(tmp / "home"))
 
     def segue(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "app", "--db", f"sqlite:///{tmp / 'cli.sqlite'}", *args],
-                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "app", "--db", f"sqlite:///{tmp / 'cli.sqlite'}", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     out = segue("import", str(write_cut(ALEEX, tmp / "aleex.csv", 1500)), "--account", "aleex")
     assert out.returncode == 0, out.stderr
@@ -34,15 +54,33 @@ def cli(tmp_path_factory):
 
 def test_eval_writes_the_json_contract_and_a_table(cli):
     target = cli.tmp / "out.json"
-    out = cli("eval", "--account", "aleex", "--models", "pop,markov_recency", "--seeds", "1,2", "--json", str(target))
+    out = cli(
+        "eval",
+        "--account",
+        "aleex",
+        "--models",
+        "pop,markov_recency",
+        "--seeds",
+        "1,2",
+        "--json",
+        str(target),
+    )
     assert out.returncode == 0, out.stderr
     doc = json.loads(target.read_text())
     assert set(doc) >= {"protocol", "results"} and doc["protocol"]["test"].startswith("last 10%")
     assert len(doc["results"]) == 4 and {(r["model"], r["seed"]) for r in doc["results"]} == {
-        ("pop", 1), ("pop", 2), ("markov_recency", 1), ("markov_recency", 2)}
+        ("pop", 1),
+        ("pop", 2),
+        ("markov_recency", 1),
+        ("markov_recency", 2),
+    }
     for row in doc["results"]:
         assert CONTRACT <= set(row), CONTRACT - set(row)
-        assert row["account"] == "aleex" and 130 <= row["n_test"] <= 150 and 0 <= row["ndcg@10"] <= row["hr@10"] <= 1
+        assert (
+            row["account"] == "aleex"
+            and 130 <= row["n_test"] <= 150
+            and 0 <= row["ndcg@10"] <= row["hr@10"] <= 1
+        )
     assert "markov_recency" in out.stdout and "ndcg@10" in out.stdout
 
 

@@ -53,18 +53,24 @@ def built(tmp_path_factory):
     folder = tmp_path_factory.mktemp("features-store")
     store = open_store(f"sqlite:///{folder / 'store.sqlite'}")
     assert run_job(import_files(store, [EDELGRACE / "erzadel_cleaned.csv"], "erzadel")).ok
-    for path, kind in ((FEATURES / "audio" / "spotify-hit-predictor" / "dataset-of-00s.csv", "audio"),
-                       (FEATURES / "audio" / "spotify-kaggle-160k-aggregates" / "data_by_artist.csv", "audio"),
-                       (EDELGRACE / "lyrics.csv", "lyrics"), (EDELGRACE / "artists.csv", "tags")):
+    for path, kind in (
+        (FEATURES / "audio" / "spotify-hit-predictor" / "dataset-of-00s.csv", "audio"),
+        (FEATURES / "audio" / "spotify-kaggle-160k-aggregates" / "data_by_artist.csv", "audio"),
+        (EDELGRACE / "lyrics.csv", "lyrics"),
+        (EDELGRACE / "artists.csv", "tags"),
+    ):
         run_job(import_table(store, path, kind, account="erzadel"))
     run_job(build_text_embeddings(store, "lyrics", encoder=_HashEncoder()))
     run_job(build_tag_embeddings(store, epochs=1))
     run_job(build_audio_vae(store, epochs=2, min_steps=100))
     run_job(build_w2v(store, 1, gap_s=7200, epochs=2))
     with store.engine.connect() as conn:
-        rows = conn.execute(select(Track.id, Track.artist_id).where(
-            Track.id.in_(select(Scrobble.track_id).distinct())).order_by(Track.id)).all()
-    tracks = np.array([r[0] for r in rows] + [10 ** 9], np.int64)  # + one id the store does not know
+        rows = conn.execute(
+            select(Track.id, Track.artist_id)
+            .where(Track.id.in_(select(Scrobble.track_id).distinct()))
+            .order_by(Track.id)
+        ).all()
+    tracks = np.array([r[0] for r in rows] + [10**9], np.int64)  # + one id the store does not know
     _, artist_of = np.unique(np.array([r[1] for r in rows] + [-1]), return_inverse=True)
     space = ItemSpace(tracks, artist_of.astype(np.int64))
     yield store, space

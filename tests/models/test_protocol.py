@@ -15,7 +15,9 @@ def test_holdout_sizes_and_validation_inside_training_span():
         test = splits.test_split(n)
         assert 1 <= test.start < n and test.n_targets == max(1, round(n * 0.1))
         val = splits.validation_split(test.start)
-        assert val.n == test.start and all(val.positions < test.start), "validation never reaches the test span"
+        assert val.n == test.start and all(val.positions < test.start), (
+            "validation never reaches the test span"
+        )
         assert val.start >= 1 or val.n_targets == 0
     assert splits.test_split(1).n_targets == 0 and splits.test_split(0).n_targets == 0
     assert splits.validation_split(1000, 0.5).start == 500
@@ -92,7 +94,12 @@ def test_rank_and_metrics_on_hand_made_cases():
     top = np.array([[0, 1, -1], [1, 2, -1]])
     assert metrics.coverage(top, 10) == pytest.approx(0.3)
     out = metrics.summarise(ranks, np.array([1, 1, 1, 0, 0, 0], bool), top, 10)
-    assert out["n_test"] == 6 and out["n_repeat"] == 3 and out["hr@10_repeat"] == 1.0 and out["hr@10_explore"] == 0.0
+    assert (
+        out["n_test"] == 6
+        and out["n_repeat"] == 3
+        and out["hr@10_repeat"] == 1.0
+        and out["hr@10_explore"] == 0.0
+    )
     assert out["ndcg@10_explore"] == 0.0 and out["mrr@20_explore"] == pytest.approx((1 / 11 + 1 / 20) / 3)
     empty = metrics.summarise(ranks[:2], np.array([True, True]), top, 10)
     assert empty["hr@10_explore"] is None

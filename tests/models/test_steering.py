@@ -22,7 +22,9 @@ NAN = float("nan")
 def _tiered(n_known: int = 50, n_new: int = 50, seed: int = 0):
     """A ``default``-like list: known tracks first (with play counts), new-to-user ones after them."""
     rng = np.random.default_rng(seed)
-    scores = np.concatenate([np.sort(rng.normal(5, 1, n_known))[::-1], -1e6 + np.sort(rng.random(n_new))[::-1]])
+    scores = np.concatenate(
+        [np.sort(rng.normal(5, 1, n_known))[::-1], -1e6 + np.sort(rng.random(n_new))[::-1]]
+    )
     plays = np.concatenate([rng.integers(1, 200, n_known), np.zeros(n_new, int)])
     return scores, plays
 
@@ -44,8 +46,10 @@ def test_neutral_is_the_identity():
 
 def test_explore_raises_new_share_monotonically_and_familiar_lowers_it():
     scores, plays = _tiered()
-    shares = [_new_share(steer(scores, plays, steering=Steering(explore=e)).order, plays)
-              for e in (-1.0, 0.0, 0.25, 0.5, 1.0)]
+    shares = [
+        _new_share(steer(scores, plays, steering=Steering(explore=e)).order, plays)
+        for e in (-1.0, 0.0, 0.25, 0.5, 1.0)
+    ]
     assert shares[1] == 0.0  # the model ranks new tracks last
     assert shares == sorted(shares) and shares[-1] == 1.0 and shares[3] > 0.0
     # familiar: among known tracks the most played rise over ones heard once
@@ -129,18 +133,46 @@ def test_loaders_read_track_values_with_artist_fallback(store):
 
     with store.engine.begin() as conn:
         conn.execute(Account.__table__.insert(), [{"id": 1, "name": "me", "created_at": 0}])
-        conn.execute(Artist.__table__.insert(), [{"id": 1, "name": "A", "name_key": "a"},
-                                                 {"id": 2, "name": "B", "name_key": "b"}])
-        conn.execute(Track.__table__.insert(), [
-            {"id": 1, "artist_id": 1, "name": "t1", "name_key": "t1"},
-            {"id": 2, "artist_id": 1, "name": "t2", "name_key": "t2"},
-            {"id": 3, "artist_id": 2, "name": "t3", "name_key": "t3"}])
-        conn.execute(AudioFeatures.__table__.insert(), [
-            {"item_kind": "track", "item_id": 1, "valence": 0.9, "energy": None, "provider": "t", "fetched_at": 0},
-            {"item_kind": "artist", "item_id": 1, "valence": 0.2, "energy": 0.4, "provider": "t", "fetched_at": 0}])
-        conn.execute(Scrobble.__table__.insert(), [
-            {"account_id": 1, "track_id": t, "played_at": 1_600_000_000 + i * 300, "source": "t"}
-            for i, t in enumerate([1, 1, 3, 1])])
+        conn.execute(
+            Artist.__table__.insert(),
+            [{"id": 1, "name": "A", "name_key": "a"}, {"id": 2, "name": "B", "name_key": "b"}],
+        )
+        conn.execute(
+            Track.__table__.insert(),
+            [
+                {"id": 1, "artist_id": 1, "name": "t1", "name_key": "t1"},
+                {"id": 2, "artist_id": 1, "name": "t2", "name_key": "t2"},
+                {"id": 3, "artist_id": 2, "name": "t3", "name_key": "t3"},
+            ],
+        )
+        conn.execute(
+            AudioFeatures.__table__.insert(),
+            [
+                {
+                    "item_kind": "track",
+                    "item_id": 1,
+                    "valence": 0.9,
+                    "energy": None,
+                    "provider": "t",
+                    "fetched_at": 0,
+                },
+                {
+                    "item_kind": "artist",
+                    "item_id": 1,
+                    "valence": 0.2,
+                    "energy": 0.4,
+                    "provider": "t",
+                    "fetched_at": 0,
+                },
+            ],
+        )
+        conn.execute(
+            Scrobble.__table__.insert(),
+            [
+                {"account_id": 1, "track_id": t, "played_at": 1_600_000_000 + i * 300, "source": "t"}
+                for i, t in enumerate([1, 1, 3, 1])
+            ],
+        )
     valence, energy = load_valence_energy(store.engine, [1, 2, 3])
     assert valence[0] == 0.9 and energy[0] == 0.4  # own valence, artist's energy
     assert valence[1] == 0.2 and energy[1] == 0.4  # artist fallback

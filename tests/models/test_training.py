@@ -102,8 +102,12 @@ def test_recommend_for_gives_reasons_in_plain_words(cut_store):
     assert all(not r.new_to_user for r in recs)
     assert recs == sorted(recs, key=lambda r: -r.score)
     with cut_store.engine.connect() as conn:
-        last = conn.execute(select(Scrobble.track_id).where(Scrobble.account_id == account_by_name(
-            cut_store.engine, "aleex").id).order_by(Scrobble.played_at.desc()).limit(1)).scalar_one()
+        last = conn.execute(
+            select(Scrobble.track_id)
+            .where(Scrobble.account_id == account_by_name(cut_store.engine, "aleex").id)
+            .order_by(Scrobble.played_at.desc())
+            .limit(1)
+        ).scalar_one()
     assert last not in {r.track_id for r in recs}, "the track playing now is not suggested"
     excluded = recommend_for(cut_store, "aleex", k=10, exclude=[recs[0].track_id])
     assert recs[0].track_id not in {r.track_id for r in excluded}
@@ -114,9 +118,14 @@ def test_recommend_for_catches_up_with_new_plays(cut_store):
     first = recommend_for(cut_store, "twenty", k=5)
     acc = account_by_name(cut_store.engine, "twenty")
     with cut_store.engine.begin() as conn:
-        last_t = max(r[0] for r in conn.execute(select(Scrobble.played_at).where(Scrobble.account_id == acc.id)))
-        conn.execute(Scrobble.__table__.insert().values(account_id=acc.id, track_id=first[0].track_id,
-                                                        played_at=last_t + 300, source="test"))
+        last_t = max(
+            r[0] for r in conn.execute(select(Scrobble.played_at).where(Scrobble.account_id == acc.id))
+        )
+        conn.execute(
+            Scrobble.__table__.insert().values(
+                account_id=acc.id, track_id=first[0].track_id, played_at=last_t + 300, source="test"
+            )
+        )
     after = recommend_for(cut_store, "twenty", k=5)
     assert first[0].track_id not in {r.track_id for r in after}, "the new play is now the one playing"
 
@@ -138,6 +147,13 @@ def test_explore_ranks_tracks_new_to_the_listener(cut_store):
     recs = recommend_for(cut_store, "twenty", k=5, explore=True)
     own = set()
     with cut_store.engine.connect() as conn:
-        own = set(conn.execute(select(Scrobble.track_id).where(
-            Scrobble.account_id == account_by_name(cut_store.engine, "twenty").id)).scalars())
-    assert recs and all(r.new_to_user and r.track_id not in own and r.reason.startswith("new to you") for r in recs)
+        own = set(
+            conn.execute(
+                select(Scrobble.track_id).where(
+                    Scrobble.account_id == account_by_name(cut_store.engine, "twenty").id
+                )
+            ).scalars()
+        )
+    assert recs and all(
+        r.new_to_user and r.track_id not in own and r.reason.startswith("new to you") for r in recs
+    )

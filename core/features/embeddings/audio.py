@@ -15,18 +15,31 @@ from sqlalchemy import Connection, Engine, select
 
 from core.store.schema import AudioFeatures
 
-AUDIO_FEATURES = ("acousticness", "danceability", "duration_ms", "energy", "instrumentalness", "liveness",
-                  "loudness", "speechiness", "tempo", "valence", "mode")
+AUDIO_FEATURES = (
+    "acousticness",
+    "danceability",
+    "duration_ms",
+    "energy",
+    "instrumentalness",
+    "liveness",
+    "loudness",
+    "speechiness",
+    "tempo",
+    "valence",
+    "mode",
+)
 _LOG = AUDIO_FEATURES.index("duration_ms")
 CLIP = 5.0
 
 
-def load_audio_rows(bind: Connection | Engine, item_kind: str | None = None
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def load_audio_rows(
+    bind: Connection | Engine, item_kind: str | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(item_kind str [n], item_id int64 [n], raw float64 [n, 11] with NaN for unknown)."""
     cols = [getattr(AudioFeatures, c) for c in AUDIO_FEATURES]
     stmt = select(AudioFeatures.item_kind, AudioFeatures.item_id, *cols).order_by(
-        AudioFeatures.item_kind, AudioFeatures.item_id)
+        AudioFeatures.item_kind, AudioFeatures.item_id
+    )
     if item_kind is not None:
         stmt = stmt.where(AudioFeatures.item_kind == item_kind)
     if isinstance(bind, Engine):

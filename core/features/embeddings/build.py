@@ -17,9 +17,15 @@ from core.store.schema import Account
 KINDS = ("lyrics", "bio", "tags", "audio", "w2v")
 
 
-def build_embeddings(store, *, account: str | int | None = None, kinds: Sequence[str] | None = None,
-                     force: bool = False, vae_epochs: int = 30, cancel: CancelToken | None = None
-                     ) -> Generator[Progress, None, dict]:
+def build_embeddings(
+    store,
+    *,
+    account: str | int | None = None,
+    kinds: Sequence[str] | None = None,
+    force: bool = False,
+    vae_epochs: int = 30,
+    cancel: CancelToken | None = None,
+) -> Generator[Progress, None, dict]:
     """Build ``kinds`` (default all); returns {kind: summary} (w2v: {account name: summary})."""
     from core.features.embeddings.tagvec import build_tag_embeddings
     from core.features.embeddings.text import build_text_embeddings

@@ -84,7 +84,10 @@ class Encoder:
                 self.model = _load(self.source)
             except Exception as exc:  # noqa: BLE001 - a bad setting must say which model failed
                 raise RuntimeError(f"cannot load sentence model {self.source!r}: {exc}") from exc
-        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        get_dim = (
+            getattr(self.model, "get_embedding_dimension", None)
+            or self.model.get_sentence_embedding_dimension
+        )
         self.dim = int(get_dim())
 
     @property
@@ -97,5 +100,7 @@ class Encoder:
         from core.features.embeddings.threads import torch_threads
 
         with torch_threads(self.threads):
-            vecs = self.model.encode(texts, batch_size=batch_size, convert_to_numpy=True, show_progress_bar=False)
+            vecs = self.model.encode(
+                texts, batch_size=batch_size, convert_to_numpy=True, show_progress_bar=False
+            )
         return np.asarray(vecs, dtype=np.float32)

@@ -14,8 +14,9 @@ REFIT_CHANGE = 0.10
 SMALL = 1000
 
 
-def needs_refit(stored: StoredModel | None, *, fit_hash: str, n_items: int, upstream: str,
-                force: bool = False) -> bool:
+def needs_refit(
+    stored: StoredModel | None, *, fit_hash: str, n_items: int, upstream: str, force: bool = False
+) -> bool:
     if force or stored is None:
         return True
     if stored.params.get("upstream") != upstream:

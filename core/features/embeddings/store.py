@@ -57,7 +57,7 @@ def upsert_rows(conn: Connection, table, rows: list[dict], key: Sequence[str]) -
     else:
         stmt = stmt.on_conflict_do_nothing()
     for i in range(0, len(rows), 5000):
-        conn.execute(stmt, rows[i:i + 5000])  # executemany: compiled once
+        conn.execute(stmt, rows[i : i + 5000])  # executemany: compiled once
 
 
 def _conn(bind: Connection | Engine):
@@ -76,24 +76,46 @@ def _conn(bind: Connection | Engine):
 
 # -- vectors -------------------------------------------------------------------------------------
 
-def save_vectors(conn: Connection, kind: str, scope: str, item_kind: str, ids: Sequence[int],
-                 matrix: np.ndarray, model_version: str, input_hashes: Sequence[str | None]) -> int:
+
+def save_vectors(
+    conn: Connection,
+    kind: str,
+    scope: str,
+    item_kind: str,
+    ids: Sequence[int],
+    matrix: np.ndarray,
+    model_version: str,
+    input_hashes: Sequence[str | None],
+) -> int:
     """Store one vector per id (replacing what was there); returns how many rows were written."""
     matrix = np.asarray(matrix, dtype="<f4")
     now = int(time.time())
     model_version = model_version[:100]
-    rows = [{"item_kind": item_kind, "item_id": int(i), "kind": kind, "scope": scope, "dim": int(matrix.shape[1]),
-             "vector": matrix[n].tobytes(), "model_version": model_version, "input_hash": h, "created_at": now}
-            for n, (i, h) in enumerate(zip(ids, input_hashes, strict=True))]
+    rows = [
+        {
+            "item_kind": item_kind,
+            "item_id": int(i),
+            "kind": kind,
+            "scope": scope,
+            "dim": int(matrix.shape[1]),
+            "vector": matrix[n].tobytes(),
+            "model_version": model_version,
+            "input_hash": h,
+            "created_at": now,
+        }
+        for n, (i, h) in enumerate(zip(ids, input_hashes, strict=True))
+    ]
     upsert_rows(conn, Embedding.__table__, rows, ("item_kind", "item_id", "kind", "scope"))
     return len(rows)
 
 
-def stored_versions(bind: Connection | Engine, kind: str, scope: str = GLOBAL
-                    ) -> dict[tuple[str, int], tuple[str, str | None]]:
+def stored_versions(
+    bind: Connection | Engine, kind: str, scope: str = GLOBAL
+) -> dict[tuple[str, int], tuple[str, str | None]]:
     """(item_kind, item_id) → (model_version, input_hash) of the stored vectors of ``kind``."""
-    stmt = (select(Embedding.item_kind, Embedding.item_id, Embedding.model_version, Embedding.input_hash)
-            .where(Embedding.kind == kind, Embedding.scope == scope))
+    stmt = select(
+        Embedding.item_kind, Embedding.item_id, Embedding.model_version, Embedding.input_hash
+    ).where(Embedding.kind == kind, Embedding.scope == scope)
     with _conn(bind) as conn:
         return {(k, i): (v, h) for k, i, v, h in conn.execute(stmt)}
 
@@ -101,22 +123,29 @@ def stored_versions(bind: Connection | Engine, kind: str, scope: str = GLOBAL
 def delete_vectors(conn: Connection, kind: str, scope: str, keys: Iterable[tuple[str, int]]) -> int:
     keys = list(keys)
     for i in range(0, len(keys), _CHUNK):
-        conn.execute(delete(Embedding).where(
-            Embedding.kind == kind, Embedding.scope == scope,
-            tuple_(Embedding.item_kind, Embedding.item_id).in_(keys[i:i + _CHUNK])))
+        conn.execute(
+            delete(Embedding).where(
+                Embedding.kind == kind,
+                Embedding.scope == scope,
+                tuple_(Embedding.item_kind, Embedding.item_id).in_(keys[i : i + _CHUNK]),
+            )
+        )
     return len(keys)
 
 
-def load_vectors(bind: Connection | Engine, kind: str, scope: str = GLOBAL, item_kind: str = "track"
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def load_vectors(
+    bind: Connection | Engine, kind: str, scope: str = GLOBAL, item_kind: str = "track"
+) -> tuple[np.ndarray, np.ndarray]:
     """(ids int64 [n], float32 [n, dim]) of every stored vector of ``kind`` for ``item_kind``.
 
     Rows of another dimension than the most common one (a model change half-way through a rebuild)
     are left out rather than mixed in.
     """
-    stmt = (select(Embedding.item_id, Embedding.dim, Embedding.vector)
-            .where(Embedding.kind == kind, Embedding.scope == scope, Embedding.item_kind == item_kind)
-            .order_by(Embedding.item_id))
+    stmt = (
+        select(Embedding.item_id, Embedding.dim, Embedding.vector)
+        .where(Embedding.kind == kind, Embedding.scope == scope, Embedding.item_kind == item_kind)
+        .order_by(Embedding.item_id)
+    )
     with _conn(bind) as conn:
         rows = conn.execute(stmt).all()
     if not rows:
@@ -133,13 +162,15 @@ def vector_counts(bind: Connection | Engine) -> dict[tuple[str, str, str], int]:
     """(kind, scope, item_kind) → number of stored vectors (for status output)."""
     from sqlalchemy import func
 
-    stmt = (select(Embedding.kind, Embedding.scope, Embedding.item_kind, func.count())
-            .group_by(Embedding.kind, Embedding.scope, Embedding.item_kind))
+    stmt = select(Embedding.kind, Embedding.scope, Embedding.item_kind, func.count()).group_by(
+        Embedding.kind, Embedding.scope, Embedding.item_kind
+    )
     with _conn(bind) as conn:
         return {(k, s, i): n for k, s, i, n in conn.execute(stmt)}
 
 
 # -- fitted models -------------------------------------------------------------------------------
+
 
 @dataclass
 class StoredModel:
@@ -153,14 +184,37 @@ class StoredModel:
     fitted_at: int
 
 
-def save_model(conn: Connection, name: str, scope: str, *, version: str, fit_hash: str, fit_items: int,
-               params: dict, arrays: dict[str, np.ndarray]) -> None:
+def save_model(
+    conn: Connection,
+    name: str,
+    scope: str,
+    *,
+    version: str,
+    fit_hash: str,
+    fit_items: int,
+    params: dict,
+    arrays: dict[str, np.ndarray],
+) -> None:
     from safetensors.numpy import save
 
     blob = save({k: np.ascontiguousarray(v) for k, v in arrays.items()})
-    upsert_rows(conn, FeatureModel.__table__, [{
-        "name": name, "scope": scope, "version": version, "fit_hash": fit_hash, "fit_items": int(fit_items),
-        "params": params, "blob": blob, "fitted_at": int(time.time())}], ("name", "scope"))
+    upsert_rows(
+        conn,
+        FeatureModel.__table__,
+        [
+            {
+                "name": name,
+                "scope": scope,
+                "version": version,
+                "fit_hash": fit_hash,
+                "fit_items": int(fit_items),
+                "params": params,
+                "blob": blob,
+                "fitted_at": int(time.time()),
+            }
+        ],
+        ("name", "scope"),
+    )
 
 
 def load_model(bind: Connection | Engine, name: str, scope: str = GLOBAL) -> StoredModel | None:
@@ -172,5 +226,6 @@ def load_model(bind: Connection | Engine, name: str, scope: str = GLOBAL) -> Sto
         m = conn.execute(stmt).first()
     if m is None:
         return None
-    return StoredModel(m.name, m.scope, m.version, m.fit_hash, m.fit_items, m.params or {}, load(m.blob),
-                       m.fitted_at)
+    return StoredModel(
+        m.name, m.scope, m.version, m.fit_hash, m.fit_items, m.params or {}, load(m.blob), m.fitted_at
+    )

@@ -25,8 +25,9 @@ def tag_key(tag: str) -> str:
     return _FOLD.sub("", basic_key(tag))
 
 
-def load_item_tags(bind: Connection | Engine, item_kind: str | None = None
-                   ) -> dict[tuple[str, int], dict[str, float]]:
+def load_item_tags(
+    bind: Connection | Engine, item_kind: str | None = None
+) -> dict[tuple[str, int], dict[str, float]]:
     """(item_kind, item_id) → {tag key: weight scaled so the item's top tag is 1.0}."""
     stmt = select(ItemTag.item_kind, ItemTag.item_id, ItemTag.tag, ItemTag.weight)
     if item_kind is not None:

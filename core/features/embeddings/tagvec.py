@@ -40,16 +40,25 @@ def _sentence(tags: dict[str, float]) -> list[str]:
     return [t for t, _ in sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_TAGS]]
 
 
-def train_tag_vectors(item_tags: dict, *, epochs: int = EPOCHS, seed: int = 0, workers: int = 2
-                      ) -> tuple[list[str], np.ndarray]:
+def train_tag_vectors(
+    item_tags: dict, *, epochs: int = EPOCHS, seed: int = 0, workers: int = 2
+) -> tuple[list[str], np.ndarray]:
     """(vocabulary, float32 [n_tags, DIM]) from {item: {tag: weight}}."""
     from gensim.models import Word2Vec
 
     corpus = [_sentence(d) for _, d in sorted(item_tags.items()) if len(d) >= 2]
     if not corpus:
         return [], np.empty((0, DIM), np.float32)
-    model = Word2Vec(corpus, vector_size=DIM, window=MAX_TAGS, min_count=MIN_COUNT, sg=1, epochs=epochs,
-                     seed=seed, workers=workers)
+    model = Word2Vec(
+        corpus,
+        vector_size=DIM,
+        window=MAX_TAGS,
+        min_count=MIN_COUNT,
+        sg=1,
+        epochs=epochs,
+        seed=seed,
+        workers=workers,
+    )
     return list(model.wv.index_to_key), model.wv.vectors.astype(np.float32)
 
 
@@ -75,8 +84,9 @@ def item_vector(tags: dict[str, float], index: dict[str, int], vectors: np.ndarr
     return (w[:, None] * vectors[idx]).sum(0) / w.sum()
 
 
-def build_tag_embeddings(store, *, epochs: int = EPOCHS, seed: int = 0, force: bool = False,
-                         cancel: CancelToken | None = None) -> Generator[Progress, None, dict]:
+def build_tag_embeddings(
+    store, *, epochs: int = EPOCHS, seed: int = 0, force: bool = False, cancel: CancelToken | None = None
+) -> Generator[Progress, None, dict]:
     cancel = cancel or CancelToken()
     item_tags = load_item_tags(store.engine)
     yield Progress(0, None, f"tags: {len(item_tags):,} tagged items")
@@ -84,16 +94,28 @@ def build_tag_embeddings(store, *, epochs: int = EPOCHS, seed: int = 0, force: b
     gone = set(old) - set(item_tags)
     fit_hash = digest(*[(k, sorted(d.items())) for k, d in sorted(item_tags.items())])
     model = load_model(store.engine, MODEL)
-    refit = bool(item_tags) and needs_refit(model, fit_hash=fit_hash, n_items=len(item_tags),
-                                            upstream=f"{UPSTREAM}:e{epochs}:s{seed}", force=force)
+    refit = bool(item_tags) and needs_refit(
+        model,
+        fit_hash=fit_hash,
+        n_items=len(item_tags),
+        upstream=f"{UPSTREAM}:e{epochs}:s{seed}",
+        force=force,
+    )
     if refit:
         yield Progress(0, None, "tags: training tag Word2Vec")
         vocab, vectors = train_tag_vectors(item_tags, epochs=epochs, seed=seed)
         version = f"tagw2v{DIM}:{digest(_vocab_array(vocab), vectors)}"
         with store.engine.begin() as conn:
-            save_model(conn, MODEL, GLOBAL, version=version, fit_hash=fit_hash, fit_items=len(item_tags),
-                       params={"upstream": f"{UPSTREAM}:e{epochs}:s{seed}", "tags": len(vocab)},
-                       arrays={"vocab": _vocab_array(vocab), "vectors": vectors})
+            save_model(
+                conn,
+                MODEL,
+                GLOBAL,
+                version=version,
+                fit_hash=fit_hash,
+                fit_items=len(item_tags),
+                params={"upstream": f"{UPSTREAM}:e{epochs}:s{seed}", "tags": len(vocab)},
+                arrays={"vocab": _vocab_array(vocab), "vectors": vectors},
+            )
     elif model is not None:
         vocab, vectors = tag_vectors(store.engine)
         version = model.version
@@ -122,5 +144,11 @@ def build_tag_embeddings(store, *, epochs: int = EPOCHS, seed: int = 0, force: b
         delete_vectors(conn, KIND, GLOBAL, gone | (set(no_vector) & set(old)))
     n = sum(len(v[0]) for v in computed.values())
     yield Progress(1, 1, f"tags: {n:,} item vectors computed")
-    return {"kind": KIND, "items": len(item_tags), "refit": refit, "computed": n,
-            "without_vector": len(no_vector), "deleted": len(gone)}
+    return {
+        "kind": KIND,
+        "items": len(item_tags),
+        "refit": refit,
+        "computed": n,
+        "without_vector": len(no_vector),
+        "deleted": len(gone),
+    }

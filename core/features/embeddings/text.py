@@ -42,8 +42,12 @@ def read_texts(engine, source: str) -> dict[int, str]:
             rows = conn.execute(select(Lyrics.track_id, Lyrics.text)).all()
             clean = clean_lyrics
         else:
-            rows = [(a, c or s) for a, s, c in conn.execute(
-                select(ArtistInfo.artist_id, ArtistInfo.summary, ArtistInfo.content))]
+            rows = [
+                (a, c or s)
+                for a, s, c in conn.execute(
+                    select(ArtistInfo.artist_id, ArtistInfo.summary, ArtistInfo.content)
+                )
+            ]
             clean = clean_bio
     out = {}
     for item, text in rows:
@@ -53,9 +57,15 @@ def read_texts(engine, source: str) -> dict[int, str]:
     return out
 
 
-def build_text_embeddings(store, source: str, *, encoder: Encoder | None = None, batch: int = 64,
-                          force: bool = False, cancel: CancelToken | None = None
-                          ) -> Generator[Progress, None, dict]:
+def build_text_embeddings(
+    store,
+    source: str,
+    *,
+    encoder: Encoder | None = None,
+    batch: int = 64,
+    force: bool = False,
+    cancel: CancelToken | None = None,
+) -> Generator[Progress, None, dict]:
     """Encode new/changed ``source`` texts ("lyrics" | "bio"), then (re)project them to PCA-150."""
     if source not in SOURCES:
         raise ValueError(f"unknown text source {source!r}")
@@ -77,14 +87,19 @@ def build_text_embeddings(store, source: str, *, encoder: Encoder | None = None,
             delete_vectors(conn, source, GLOBAL, gone)
     for start in range(0, len(todo), batch):
         cancel.raise_if_cancelled()
-        part = todo[start:start + batch]
+        part = todo[start : start + batch]
         vecs = encoder.encode([texts[i] for i in part])
         with store.engine.begin() as conn:
             save_vectors(conn, st_kind, GLOBAL, item_kind, part, vecs, enc_version, [hashes[i] for i in part])
         yield Progress(start + len(part), len(todo), f"{source}: encoded {start + len(part):,}/{len(todo):,}")
     projected = yield from _project(store, source, item_kind, force=force, cancel=cancel)
-    return {"kind": source, "encoded": len(todo), "unchanged": len(texts) - len(todo), "deleted": len(gone),
-            **projected}
+    return {
+        "kind": source,
+        "encoded": len(todo),
+        "unchanged": len(texts) - len(todo),
+        "deleted": len(gone),
+        **projected,
+    }
 
 
 def fit_pca(x: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray, float]:
@@ -97,13 +112,14 @@ def fit_pca(x: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray, float]:
     comps = vt[:k]
     signs = np.sign(comps[np.arange(k), np.abs(comps).argmax(1)])
     comps = comps * np.where(signs == 0, 1, signs)[:, None]
-    total = float((sv ** 2).sum())
+    total = float((sv**2).sum())
     explained = float((sv[:k] ** 2).sum() / total) if total > 0 else 0.0
     return mean.astype(np.float32), comps.astype(np.float32), explained
 
 
-def _project(store, source: str, item_kind: str, *, force: bool, cancel: CancelToken
-             ) -> Generator[Progress, None, dict]:
+def _project(
+    store, source: str, item_kind: str, *, force: bool, cancel: CancelToken
+) -> Generator[Progress, None, dict]:
     st_kind = f"{source}_st"
     ids, x = load_vectors(store.engine, st_kind, GLOBAL, item_kind)
     st_versions = stored_versions(store.engine, st_kind, GLOBAL)
@@ -124,20 +140,35 @@ def _project(store, source: str, item_kind: str, *, force: bool, cancel: CancelT
         k = comps.shape[0]
         version = f"pca{PCA_DIM}:{digest(mean, comps)}"
         with store.engine.begin() as conn:
-            save_model(conn, name, GLOBAL, version=version, fit_hash=fit_hash, fit_items=len(ids),
-                       params={"upstream": upstream, "components": k,
-                               "explained_variance": explained},
-                       arrays={"mean": mean, "components": comps})
+            save_model(
+                conn,
+                name,
+                GLOBAL,
+                version=version,
+                fit_hash=fit_hash,
+                fit_items=len(ids),
+                params={"upstream": upstream, "components": k, "explained_variance": explained},
+                arrays={"mean": mean, "components": comps},
+            )
     else:
         mean, comps, version = model.arrays["mean"], model.arrays["components"], model.version
     cancel.raise_if_cancelled()
     old = stored_versions(store.engine, source, GLOBAL)
-    stale = np.array([old.get((item_kind, int(i))) != (version, h) for i, h in zip(ids.tolist(), in_hash,
-                                                                                    strict=True)])
+    stale = np.array(
+        [old.get((item_kind, int(i))) != (version, h) for i, h in zip(ids.tolist(), in_hash, strict=True)]
+    )
     if stale.any():
         proj = np.zeros((int(stale.sum()), PCA_DIM), np.float32)
-        proj[:, :comps.shape[0]] = (x[stale] - mean) @ comps.T
+        proj[:, : comps.shape[0]] = (x[stale] - mean) @ comps.T
         with store.engine.begin() as conn:
-            save_vectors(conn, source, GLOBAL, item_kind, ids[stale].tolist(), proj, version,
-                         [h for h, s in zip(in_hash, stale, strict=True) if s])
+            save_vectors(
+                conn,
+                source,
+                GLOBAL,
+                item_kind,
+                ids[stale].tolist(),
+                proj,
+                version,
+                [h for h, s in zip(in_hash, stale, strict=True) if s],
+            )
     return {"pca_refit": refit, "projected": int(stale.sum())}

@@ -48,7 +48,9 @@ def _net(latent: int = LATENT, hidden: int = HIDDEN):
     class VAE(nn.Module):
         def __init__(self):
             super().__init__()
-            self.enc = nn.Sequential(nn.Linear(2 * N_IN, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU())
+            self.enc = nn.Sequential(
+                nn.Linear(2 * N_IN, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU()
+            )
             self.mu = nn.Linear(hidden, latent)
             self.logvar = nn.Linear(hidden, latent)
             self.dec = nn.Sequential(nn.Linear(latent, hidden), nn.ReLU(), nn.Linear(hidden, N_IN))
@@ -70,10 +72,19 @@ def _one_thread():
     return torch_threads(1)
 
 
-def train_vae(z: np.ndarray, known: np.ndarray, *, epochs: int = 30, batch: int = 256, lr: float = 2e-3,
-              beta: float = BETA, hide: float = 0.2, min_steps: int = 1500, seed: int = 0,
-              cancel: CancelToken | None = None
-              ) -> Generator[Progress, None, tuple[dict[str, np.ndarray], list[float]]]:
+def train_vae(
+    z: np.ndarray,
+    known: np.ndarray,
+    *,
+    epochs: int = 30,
+    batch: int = 256,
+    lr: float = 2e-3,
+    beta: float = BETA,
+    hide: float = 0.2,
+    min_steps: int = 1500,
+    seed: int = 0,
+    cancel: CancelToken | None = None,
+) -> Generator[Progress, None, tuple[dict[str, np.ndarray], list[float]]]:
     """Train on standardised ``z`` [n, 11] with mask ``known``; returns (state arrays, loss per epoch).
 
     Small fit sets get smaller batches and more epochs so training always takes ≥ ``min_steps``
@@ -109,7 +120,7 @@ def _epochs(net, opt, x_all, m_all, epochs, batch, beta, hide, rng, cancel, loss
         total = 0.0
         net.train()
         for s in range(0, n, batch):
-            idx = order[s:s + batch]
+            idx = order[s : s + batch]
             x, m = x_all[idx], m_all[idx]
             keep = (torch.rand_like(m) >= hide).float() * m
             keep = torch.where(keep.sum(1, keepdim=True) > 0, keep, m)  # never hide everything
@@ -135,14 +146,23 @@ def encode(state: dict[str, np.ndarray], z: np.ndarray, known: np.ndarray) -> np
     out = []
     with torch.no_grad(), _one_thread():
         for s in range(0, len(z), 4096):
-            mu, _ = net.encode(torch.from_numpy(np.asarray(z[s:s + 4096], np.float32)),
-                               torch.from_numpy(np.asarray(known[s:s + 4096], np.float32)))
+            mu, _ = net.encode(
+                torch.from_numpy(np.asarray(z[s : s + 4096], np.float32)),
+                torch.from_numpy(np.asarray(known[s : s + 4096], np.float32)),
+            )
             out.append(mu.numpy())
     return np.concatenate(out).astype(np.float32) if out else np.empty((0, LATENT), np.float32)
 
 
-def build_audio_vae(store, *, epochs: int = 30, min_steps: int = 1500, seed: int = 0, force: bool = False,
-                    cancel: CancelToken | None = None) -> Generator[Progress, None, dict]:
+def build_audio_vae(
+    store,
+    *,
+    epochs: int = 30,
+    min_steps: int = 1500,
+    seed: int = 0,
+    force: bool = False,
+    cancel: CancelToken | None = None,
+) -> Generator[Progress, None, dict]:
     """(Re)train the VAE when its fit set changed enough; store latents for new/changed rows."""
     cancel = cancel or CancelToken()
     kinds, ids, raw = load_audio_rows(store.engine)
@@ -164,14 +184,25 @@ def build_audio_vae(store, *, epochs: int = 30, min_steps: int = 1500, seed: int
     if refit:
         stats = AudioStats.fit(raw)
         z, known = stats.apply(raw)
-        state, losses = yield from train_vae(z, known, epochs=epochs, min_steps=min_steps, seed=seed,
-                                             cancel=cancel)
+        state, losses = yield from train_vae(
+            z, known, epochs=epochs, min_steps=min_steps, seed=seed, cancel=cancel
+        )
         version = f"vae{LATENT}:{digest(*[state[k] for k in sorted(state)])}"
-        arrays = {f"net.{k}": v for k, v in state.items()} | {"stats.mean": stats.mean, "stats.std": stats.std}
+        arrays = {f"net.{k}": v for k, v in state.items()} | {
+            "stats.mean": stats.mean,
+            "stats.std": stats.std,
+        }
         with store.engine.begin() as conn:
-            save_model(conn, MODEL, GLOBAL, version=version, fit_hash=fit_hash, fit_items=len(ids),
-                       params={"upstream": upstream, "epochs": epochs, "final_loss": losses[-1] if losses else None},
-                       arrays=arrays)
+            save_model(
+                conn,
+                MODEL,
+                GLOBAL,
+                version=version,
+                fit_hash=fit_hash,
+                fit_items=len(ids),
+                params={"upstream": upstream, "epochs": epochs, "final_loss": losses[-1] if losses else None},
+                arrays=arrays,
+            )
     else:
         version = model.version
         state = {k[4:]: v for k, v in model.arrays.items() if k.startswith("net.")}
@@ -186,12 +217,25 @@ def build_audio_vae(store, *, epochs: int = 30, min_steps: int = 1500, seed: int
             for kind in ("track", "artist"):
                 sel = kinds[stale] == kind
                 if sel.any():
-                    save_vectors(conn, KIND, GLOBAL, kind, ids[stale][sel].tolist(), lat[sel], version,
-                                 [h for h, s in zip(np.array(row_hash)[stale], sel, strict=True) if s])
+                    save_vectors(
+                        conn,
+                        KIND,
+                        GLOBAL,
+                        kind,
+                        ids[stale][sel].tolist(),
+                        lat[sel],
+                        version,
+                        [h for h, s in zip(np.array(row_hash)[stale], sel, strict=True) if s],
+                    )
             delete_vectors(conn, KIND, GLOBAL, gone)
     elif gone:
         with store.engine.begin() as conn:
             delete_vectors(conn, KIND, GLOBAL, gone)
     yield Progress(1, 1, f"audio VAE: {int(stale.sum()):,} latents computed")
-    return {"kind": KIND, "rows": int(len(ids)), "refit": refit, "computed": int(stale.sum()),
-            "deleted": len(gone)}
+    return {
+        "kind": KIND,
+        "rows": int(len(ids)),
+        "refit": refit,
+        "computed": int(stale.sum()),
+        "deleted": len(gone),
+    }

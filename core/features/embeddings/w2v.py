@@ -34,16 +34,32 @@ def model_version(dim: int = DIM, window: int = WINDOW, epochs: int = EPOCHS, se
     return f"gensim-w2v-cbow:d{dim}:w{window}:e{epochs}:s{seed}"
 
 
-def train_word2vec(sentences: Sequence[Sequence[int]], *, dim: int = DIM, window: int = WINDOW,
-                   epochs: int = EPOCHS, seed: int = 0, workers: int = 2) -> tuple[np.ndarray, np.ndarray]:
+def train_word2vec(
+    sentences: Sequence[Sequence[int]],
+    *,
+    dim: int = DIM,
+    window: int = WINDOW,
+    epochs: int = EPOCHS,
+    seed: int = 0,
+    workers: int = 2,
+) -> tuple[np.ndarray, np.ndarray]:
     """(item ids int64 [n], float32 [n, dim]) for every item in a sentence of ≥ 2 items."""
     from gensim.models import Word2Vec
 
     corpus = [[str(int(i)) for i in s] for s in sentences if len(s) >= 2]
     if not corpus:
         return np.empty(0, np.int64), np.empty((0, dim), np.float32)
-    model = Word2Vec(corpus, vector_size=dim, window=window, min_count=1, sg=0, epochs=epochs, seed=seed,
-                     workers=workers, sorted_vocab=False)
+    model = Word2Vec(
+        corpus,
+        vector_size=dim,
+        window=window,
+        min_count=1,
+        sg=0,
+        epochs=epochs,
+        seed=seed,
+        workers=workers,
+        sorted_vocab=False,
+    )
     keys = model.wv.index_to_key
     ids = np.fromiter((int(k) for k in keys), dtype=np.int64, count=len(keys))
     return ids, model.wv.vectors.astype(np.float32)
@@ -62,8 +78,17 @@ def account_sessions(engine, account_id: int, gap_s: int) -> list[np.ndarray]:
     return [tracks[a:b] for a, b in zip(s.start.tolist(), s.end.tolist(), strict=True)]
 
 
-def build_w2v(store, account_id: int, *, gap_s: int | None = None, dim: int = DIM, seed: int = 0,
-              epochs: int = EPOCHS, force: bool = False, cancel: CancelToken | None = None) -> Generator[Progress, None, dict]:
+def build_w2v(
+    store,
+    account_id: int,
+    *,
+    gap_s: int | None = None,
+    dim: int = DIM,
+    seed: int = 0,
+    epochs: int = EPOCHS,
+    force: bool = False,
+    cancel: CancelToken | None = None,
+) -> Generator[Progress, None, dict]:
     """Train and store the account's track vectors unless its sessions and the model are unchanged."""
     from core.settings import Settings
 

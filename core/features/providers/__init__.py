@@ -72,20 +72,29 @@ class ProviderConfig:
         rates = dict(DEFAULT_RATES)
         rates.update({k: float(v) for k, v in (extra.get("feature_rates") or {}).items()})
         folders = [f for f in str(settings.music_folder or "").split(os.pathsep) if f.strip()]
-        return cls(lastfm_api_key=lastfm.api_key, lastfm_root=lastfm.root,
-                   lrclib_root=root("lrclib", cls.lrclib_root), musicbrainz_root=root("musicbrainz", cls.musicbrainz_root),
-                   coverart_root=root("coverart", cls.coverart_root),
-                   genius_token=os.environ.get("SEGUE_GENIUS_TOKEN") or secrets.get_secret(GENIUS_SECRET) or "",
-                   genius_api_root=extra.get("genius_api_root"), genius_web_root=extra.get("genius_web_root"),
-                   music_folders=folders, lyrics_sources=list(settings.lyrics_providers or ["lrclib", "local"]),
-                   rates=rates)
+        return cls(
+            lastfm_api_key=lastfm.api_key,
+            lastfm_root=lastfm.root,
+            lrclib_root=root("lrclib", cls.lrclib_root),
+            musicbrainz_root=root("musicbrainz", cls.musicbrainz_root),
+            coverart_root=root("coverart", cls.coverart_root),
+            genius_token=os.environ.get("SEGUE_GENIUS_TOKEN") or secrets.get_secret(GENIUS_SECRET) or "",
+            genius_api_root=extra.get("genius_api_root"),
+            genius_web_root=extra.get("genius_web_root"),
+            music_folders=folders,
+            lyrics_sources=list(settings.lyrics_providers or ["lrclib", "local"]),
+            rates=rates,
+        )
 
     def rate(self, service: str) -> float:
         return float(self.rates.get(service, DEFAULT_RATES.get(service, 1.0)))
 
 
-def build_providers(config: ProviderConfig, modalities: list[str] | tuple[str, ...] | None = None,
-                    policy: FetchPolicy | None = None) -> tuple[list[Provider], dict[str, str]]:
+def build_providers(
+    config: ProviderConfig,
+    modalities: list[str] | tuple[str, ...] | None = None,
+    policy: FetchPolicy | None = None,
+) -> tuple[list[Provider], dict[str, str]]:
     """Providers for ``modalities`` (default all) in backlog order, plus {modality: why skipped}."""
     wanted = [m for m in (modalities or MODALITIES)]
     unknown = sorted(set(wanted) - set(MODALITIES))
@@ -100,7 +109,9 @@ def build_providers(config: ProviderConfig, modalities: list[str] | tuple[str, .
         if library is None and config.music_folders:
             from core.features.providers.library import MusicLibrary
 
-            library = MusicLibrary(config.music_folders, config.library_cache or paths.cache_dir() / "music_library.json")
+            library = MusicLibrary(
+                config.music_folders, config.library_cache or paths.cache_dir() / "music_library.json"
+            )
         return library
 
     lastfm_api = None
@@ -108,9 +119,15 @@ def build_providers(config: ProviderConfig, modalities: list[str] | tuple[str, .
         if config.lastfm_api_key:
             from core.sources.lastfm.api import LastfmApi
 
-            lastfm_api = LastfmApi(config.lastfm_api_key, root=config.lastfm_root, per_second=config.rate("lastfm"),
-                                   timeout=config.timeout, attempts=config.attempts, backoff_s=config.backoff_s,
-                                   rate_pause_s=config.lastfm_rate_pause_s)
+            lastfm_api = LastfmApi(
+                config.lastfm_api_key,
+                root=config.lastfm_root,
+                per_second=config.rate("lastfm"),
+                timeout=config.timeout,
+                attempts=config.attempts,
+                backoff_s=config.backoff_s,
+                rate_pause_s=config.lastfm_rate_pause_s,
+            )
             # tags and bios share it; so should any other Last.fm client running at the same time
             lastfm_api.http.limiter = shared_limiter("lastfm", config.rate("lastfm"))
         else:
@@ -131,7 +148,9 @@ def build_providers(config: ProviderConfig, modalities: list[str] | tuple[str, .
         elif modality == "lyrics":
             lyr = _lyrics_provider(config, music_library)
             if lyr is None:
-                skipped["lyrics"] = "no lyrics source available (LRCLIB disabled, no music folder, no Genius token)"
+                skipped["lyrics"] = (
+                    "no lyrics source available (LRCLIB disabled, no music folder, no Genius token)"
+                )
             else:
                 providers.append(lyr)
         elif modality == "audio":
@@ -145,16 +164,30 @@ def build_providers(config: ProviderConfig, modalities: list[str] | tuple[str, .
         elif modality == "ids":
             from core.features.providers.musicbrainz import MusicBrainzIds
 
-            providers.append(MusicBrainzIds(config.musicbrainz_root, per_second=config.rate("musicbrainz"),
-                                            timeout=config.timeout, attempts=config.attempts,
-                                            backoff_s=config.backoff_s, user_agent=config.user_agent))
+            providers.append(
+                MusicBrainzIds(
+                    config.musicbrainz_root,
+                    per_second=config.rate("musicbrainz"),
+                    timeout=config.timeout,
+                    attempts=config.attempts,
+                    backoff_s=config.backoff_s,
+                    user_agent=config.user_agent,
+                )
+            )
         elif modality == "art":
             from core.features.providers.coverart import CoverArt
 
-            providers.append(CoverArt(config.coverart_root, size=config.art_size,
-                                      per_second=config.rate("coverartarchive"), timeout=config.timeout,
-                                      attempts=config.attempts, backoff_s=config.backoff_s,
-                                      user_agent=config.user_agent))
+            providers.append(
+                CoverArt(
+                    config.coverart_root,
+                    size=config.art_size,
+                    per_second=config.rate("coverartarchive"),
+                    timeout=config.timeout,
+                    attempts=config.attempts,
+                    backoff_s=config.backoff_s,
+                    user_agent=config.user_agent,
+                )
+            )
     return providers, skipped
 
 
@@ -169,9 +202,16 @@ def _lyrics_provider(config: ProviderConfig, music_library):
         if name == "lrclib":
             from core.features.providers.lrclib import LrclibSource
 
-            sources.append(LrclibSource(config.lrclib_root, per_second=config.rate("lrclib"), timeout=config.timeout,
-                                        attempts=config.attempts, backoff_s=config.backoff_s,
-                                        user_agent=config.user_agent))
+            sources.append(
+                LrclibSource(
+                    config.lrclib_root,
+                    per_second=config.rate("lrclib"),
+                    timeout=config.timeout,
+                    attempts=config.attempts,
+                    backoff_s=config.backoff_s,
+                    user_agent=config.user_agent,
+                )
+            )
         elif name == "local" and music_library() is not None:
             from core.features.providers.local_lyrics import LocalLyricsSource
 
@@ -179,9 +219,16 @@ def _lyrics_provider(config: ProviderConfig, music_library):
         elif name == "genius" and config.genius_token:
             from core.features.providers.genius import GeniusSource
 
-            sources.append(GeniusSource(config.genius_token, api_root=config.genius_api_root,
-                                        web_root=config.genius_web_root, per_second=config.rate("genius"),
-                                        timeout=config.timeout, user_agent=config.user_agent,
-                                        attempts=config.attempts,
-                                        backoff_s=config.backoff_s))
+            sources.append(
+                GeniusSource(
+                    config.genius_token,
+                    api_root=config.genius_api_root,
+                    web_root=config.genius_web_root,
+                    per_second=config.rate("genius"),
+                    timeout=config.timeout,
+                    user_agent=config.user_agent,
+                    attempts=config.attempts,
+                    backoff_s=config.backoff_s,
+                )
+            )
     return LyricsProvider(sources) if sources else None

@@ -37,10 +37,34 @@ from core.jobs import CancelToken, Progress
 from core.store.schema import Scrobble, Track
 
 PROVIDER = "acousticbrainz"
-_MEMBER = re.compile(r"(?:^|/)(?:(lowlevel|highlevel)/(?:[0-9a-f]{1,2}/){2})?"
-                     r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:-(\d+))?\.json$", re.I)
-PITCH = {"C": 0, "C#": 1, "DB": 1, "D": 2, "D#": 3, "EB": 3, "E": 4, "FB": 4, "E#": 5, "F": 5, "F#": 6, "GB": 6,
-         "G": 7, "G#": 8, "AB": 8, "A": 9, "A#": 10, "BB": 10, "B": 11, "CB": 11, "B#": 0}
+_MEMBER = re.compile(
+    r"(?:^|/)(?:(lowlevel|highlevel)/(?:[0-9a-f]{1,2}/){2})?"
+    r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:-(\d+))?\.json$",
+    re.I,
+)
+PITCH = {
+    "C": 0,
+    "C#": 1,
+    "DB": 1,
+    "D": 2,
+    "D#": 3,
+    "EB": 3,
+    "E": 4,
+    "FB": 4,
+    "E#": 5,
+    "F": 5,
+    "F#": 6,
+    "GB": 6,
+    "G": 7,
+    "G#": 8,
+    "AB": 8,
+    "A": 9,
+    "A#": 10,
+    "BB": 10,
+    "B": 11,
+    "CB": 11,
+    "B#": 0,
+}
 
 
 def _get(doc: Any, *path: str) -> Any:
@@ -63,10 +87,16 @@ def parse_lowlevel(doc: dict) -> dict[str, float | None]:
     out: dict[str, float | None] = {}
     bpm = _num(_get(doc, "rhythm", "bpm"))
     out["tempo"] = bpm if bpm and bpm > 0 else None
-    key = _get(doc, "tonal", "key_key") or _get(doc, "tonal", "key_edma", "key") or _get(doc, "tonal", "key_krumhansl",
-                                                                                            "key")
-    scale = _get(doc, "tonal", "key_scale") or _get(doc, "tonal", "key_edma", "scale") or _get(
-        doc, "tonal", "key_krumhansl", "scale")
+    key = (
+        _get(doc, "tonal", "key_key")
+        or _get(doc, "tonal", "key_edma", "key")
+        or _get(doc, "tonal", "key_krumhansl", "key")
+    )
+    scale = (
+        _get(doc, "tonal", "key_scale")
+        or _get(doc, "tonal", "key_edma", "scale")
+        or _get(doc, "tonal", "key_krumhansl", "scale")
+    )
     pc = PITCH.get(str(key).strip().upper()) if key else None
     out["key"] = float(pc) if pc is not None else None
     out["mode"] = {"major": 1.0, "minor": 0.0}.get(str(scale).lower()) if pc is not None and scale else None
@@ -77,9 +107,11 @@ def parse_lowlevel(doc: dict) -> dict[str, float | None]:
 
 def parse_highlevel(doc: dict) -> dict[str, float | None]:
     hl = doc.get("highlevel") if isinstance(doc.get("highlevel"), dict) else {}
-    return {"danceability": _num(_get(hl, "danceability", "all", "danceable")),
-            "acousticness": _num(_get(hl, "mood_acoustic", "all", "acoustic")),
-            "instrumentalness": _num(_get(hl, "voice_instrumental", "all", "instrumental"))}
+    return {
+        "danceability": _num(_get(hl, "danceability", "all", "danceable")),
+        "acousticness": _num(_get(hl, "mood_acoustic", "all", "acoustic")),
+        "instrumentalness": _num(_get(hl, "voice_instrumental", "all", "instrumental")),
+    }
 
 
 def kind_of(doc: dict, hint: str | None) -> str | None:
@@ -98,14 +130,18 @@ def _open_tar(path: Path) -> tarfile.TarFile:
         try:
             import zstandard
         except ImportError as exc:
-            raise RuntimeError(f"{path.name} is zstd-compressed: install 'zstandard' or run "
-                               f"'zstd -d {path.name}' and import the .tar") from exc
+            raise RuntimeError(
+                f"{path.name} is zstd-compressed: install 'zstandard' or run "
+                f"'zstd -d {path.name}' and import the .tar"
+            ) from exc
         stream = zstandard.ZstdDecompressor().stream_reader(path.open("rb"))
         return tarfile.open(fileobj=stream, mode="r|")
     return tarfile.open(path, mode="r|*")
 
 
-def iter_documents(path: str | Path, wanted: set[str]) -> Iterator[tuple[str, str | None, int, IO[bytes] | Path]]:
+def iter_documents(
+    path: str | Path, wanted: set[str]
+) -> Iterator[tuple[str, str | None, int, IO[bytes] | Path]]:
     """(mbid, kind hint, submission, file object or path) for each dump member naming a wanted MBID."""
     path = Path(path)
     if path.is_dir():
@@ -141,15 +177,27 @@ def _wanted(conn, account_id: int | None) -> dict[str, list[int]]:
     return out
 
 
-def import_acousticbrainz(store, path: str | Path, *, account_id: int | None = None,
-                          cancel: CancelToken | None = None, now: int | None = None,
-                          batch: int = 200) -> Generator[Progress, None, dict]:
+def import_acousticbrainz(
+    store,
+    path: str | Path,
+    *,
+    account_id: int | None = None,
+    cancel: CancelToken | None = None,
+    now: int | None = None,
+    batch: int = 200,
+) -> Generator[Progress, None, dict]:
     """Read a dump and store the mapped features of every track whose ``mbid`` appears in it."""
     now = int(now if now is not None else time.time())
     with store.engine.connect() as conn:
         wanted = _wanted(conn, account_id)
-    counts = {"tracks_with_mbid": sum(len(v) for v in wanted.values()), "documents": 0, "lowlevel": 0,
-              "highlevel": 0, "unreadable": 0, "tracks_updated": 0}
+    counts = {
+        "tracks_with_mbid": sum(len(v) for v in wanted.values()),
+        "documents": 0,
+        "lowlevel": 0,
+        "highlevel": 0,
+        "unreadable": 0,
+        "tracks_updated": 0,
+    }
     best: dict[tuple[str, str], int] = {}
     updated: set[int] = set()
     pending = 0
@@ -182,7 +230,9 @@ def import_acousticbrainz(store, path: str | Path, *, account_id: int | None = N
                 trans.commit()
                 trans = conn.begin()
                 pending = 0
-                yield Progress(len(updated), counts["tracks_with_mbid"], f"AcousticBrainz: {len(updated)} tracks")
+                yield Progress(
+                    len(updated), counts["tracks_with_mbid"], f"AcousticBrainz: {len(updated)} tracks"
+                )
         trans.commit()
     except BaseException:
         trans.rollback()

@@ -45,8 +45,11 @@ class LocalAudio(BaseProvider):
         try:
             features = self.analyse(found.path)
         except Exception as exc:  # noqa: BLE001 - any decoder failure is this file's problem, not the job's
-            return Outcome.error(f"cannot analyse {Path(found.path).name}: {type(exc).__name__}: {exc}"[:300],
-                                 retry=False, source=PROVIDER)
+            return Outcome.error(
+                f"cannot analyse {Path(found.path).name}: {type(exc).__name__}: {exc}"[:300],
+                retry=False,
+                source=PROVIDER,
+            )
         self.analysed += 1
         return Outcome.ok({"features": features, "path": found.path}, source=PROVIDER)
 

@@ -77,7 +77,7 @@ def central_excerpt(mono: np.ndarray, sr: int, seconds: float = EXCERPT_S) -> np
     if mono.size <= n:
         return mono
     start = (mono.size - n) // 2
-    return mono[start:start + n]
+    return mono[start : start + n]
 
 
 def analyse_signal(y: np.ndarray, sr: int = SR, excerpt_s: float = EXCERPT_S) -> dict[str, float | None]:
@@ -85,9 +85,13 @@ def analyse_signal(y: np.ndarray, sr: int = SR, excerpt_s: float = EXCERPT_S) ->
     import librosa
 
     mono = y.mean(axis=0) if y.ndim == 2 else y
-    out: dict[str, float | None] = {"duration_ms": round(1000.0 * mono.shape[-1] / sr, 1),
-                                    "loudness": integrated_loudness(y, sr), "tempo": None, "key": None,
-                                    "mode": None}
+    out: dict[str, float | None] = {
+        "duration_ms": round(1000.0 * mono.shape[-1] / sr, 1),
+        "loudness": integrated_loudness(y, sr),
+        "tempo": None,
+        "key": None,
+        "mode": None,
+    }
     mono = np.ascontiguousarray(central_excerpt(mono, sr, excerpt_s), dtype=np.float32)
     if sr != SR:
         mono = librosa.resample(mono, orig_sr=sr, target_sr=SR, res_type="soxr_hq")

@@ -29,8 +29,14 @@ from core.net import AuthRequired, Fatal, NotFound, Offline, ServiceError
 MODALITIES: tuple[str, ...] = ("tags", "lyrics", "audio", "ids", "art", "bio")
 ITEM_KINDS: tuple[str, ...] = ("track", "artist", "album")
 #: The item kind each modality is stored for (tags fall back to artist level inside the provider).
-MODALITY_KIND: dict[str, str] = {"tags": "track", "lyrics": "track", "audio": "track", "ids": "track",
-                                 "art": "album", "bio": "artist"}
+MODALITY_KIND: dict[str, str] = {
+    "tags": "track",
+    "lyrics": "track",
+    "audio": "track",
+    "ids": "track",
+    "art": "album",
+    "bio": "artist",
+}
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,9 @@ class Outcome:
         return cls("missing", data, reason, source=source)
 
     @classmethod
-    def error(cls, reason: str, retry: bool = True, *, stop: bool = False, source: str | None = None) -> Outcome:
+    def error(
+        cls, reason: str, retry: bool = True, *, stop: bool = False, source: str | None = None
+    ) -> Outcome:
         return cls("error", None, reason, retry=retry, stop=stop, source=source)
 
     @classmethod

@@ -53,8 +53,9 @@ class LastfmBio(BaseProvider):
 
     def fetch(self, item: Item, cancel: CancelToken | None = None) -> Outcome:
         try:
-            body = self.api.call("artist.getInfo", artist=item.artist, autocorrect="1", lang=self.lang,
-                                 cancel=cancel)
+            body = self.api.call(
+                "artist.getInfo", artist=item.artist, autocorrect="1", lang=self.lang, cancel=cancel
+            )
         except ServiceError as exc:
             return outcome_from_error(exc, "Last.fm")
         artist = body.get("artist") if isinstance(body, dict) else None
@@ -72,5 +73,6 @@ class LastfmBio(BaseProvider):
         if outcome.kind != "ok":
             return
         d = outcome.data
-        save_artist_info(conn, item.id, summary=d["summary"], content=d["content"], url=d["url"], license=LICENSE,
-                         now=now)
+        save_artist_info(
+            conn, item.id, summary=d["summary"], content=d["content"], url=d["url"], license=LICENSE, now=now
+        )

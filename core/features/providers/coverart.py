@@ -40,7 +40,9 @@ _MAGIC = {b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png", b"GIF8": ".gif"
 def classify(resp: httpx.Response):
     if resp.status_code == 503:
         retry = resp.headers.get("Retry-After", "")
-        return RateLimited("Cover Art Archive is busy (HTTP 503)", float(retry) if retry.isdigit() else 5.0, 503)
+        return RateLimited(
+            "Cover Art Archive is busy (HTTP 503)", float(retry) if retry.isdigit() else 5.0, 503
+        )
     return default_classify(resp)
 
 
@@ -58,17 +60,33 @@ class CoverArt(BaseProvider):
     service = "coverartarchive"
     depends_on = ("ids",)  # release MBIDs come from the IDs provider: run after it in the same run
 
-    def __init__(self, root: str = DEFAULT_ROOT, *, size: str = "250", per_second: float = DEFAULT_RPS,
-                 timeout: float = 30.0, attempts: int = 3, backoff_s: float = 2.0, user_agent: str = USER_AGENT,
-                 folder: Path | None = None):
+    def __init__(
+        self,
+        root: str = DEFAULT_ROOT,
+        *,
+        size: str = "250",
+        per_second: float = DEFAULT_RPS,
+        timeout: float = 30.0,
+        attempts: int = 3,
+        backoff_s: float = 2.0,
+        user_agent: str = USER_AGENT,
+        folder: Path | None = None,
+    ):
         if size not in ("250", "500", "1200", ""):
             raise ValueError("size must be 250, 500, 1200 or '' (original)")
         self.size = size
         self.per_second = per_second
         self.folder = folder
-        self.http = HttpClient(root if root.endswith("/") else root + "/", per_second=per_second, timeout=timeout,
-                               attempts=attempts, backoff_s=backoff_s, user_agent=user_agent, classify=classify,
-                               headers={"Accept": "image/*"})
+        self.http = HttpClient(
+            root if root.endswith("/") else root + "/",
+            per_second=per_second,
+            timeout=timeout,
+            attempts=attempts,
+            backoff_s=backoff_s,
+            user_agent=user_agent,
+            classify=classify,
+            headers={"Accept": "image/*"},
+        )
         self.http.limiter = shared_limiter("coverartarchive", per_second)
 
     @property
@@ -90,8 +108,9 @@ class CoverArt(BaseProvider):
             return Outcome.error(f"not a valid release MBID: {item.mbid!r}", retry=False)
         suffix = f"-{self.size}" if self.size else ""
         try:
-            resp: httpx.Response = self.http.request("GET", f"release/{item.mbid.lower()}/front{suffix}",
-                                                     cancel=cancel)
+            resp: httpx.Response = self.http.request(
+                "GET", f"release/{item.mbid.lower()}/front{suffix}", cancel=cancel
+            )
         except ServiceError as exc:
             out = outcome_from_error(exc, "Cover Art Archive")
             if out.kind == "missing":

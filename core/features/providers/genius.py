@@ -38,8 +38,12 @@ DEFAULT_RPS = 1.0
 def is_cloudflare(resp: requests.Response) -> bool:
     server = resp.headers.get("Server", "").lower()
     head = resp.text[:2000].lower() if resp.content else ""
-    return ("cloudflare" in server or "cf-ray" in {k.lower() for k in resp.headers}
-            or "just a moment" in head or "attention required" in head)
+    return (
+        "cloudflare" in server
+        or "cf-ray" in {k.lower() for k in resp.headers}
+        or "just a moment" in head
+        or "attention required" in head
+    )
 
 
 def classify(resp: requests.Response) -> ServiceError | None:
@@ -100,7 +104,7 @@ class _CheckedSession(requests.Session):
             except ServiceError as exc:
                 if not exc.retry or exc.status == 403 or attempt == self.attempts - 1:
                     raise
-                wait = exc.wait_s if isinstance(exc, RateLimited) else self.backoff_s * 2 ** attempt
+                wait = exc.wait_s if isinstance(exc, RateLimited) else self.backoff_s * 2**attempt
                 if self.cancel is not None:
                     if self.cancel.wait(wait):
                         self.cancel.raise_if_cancelled()
@@ -115,16 +119,33 @@ class GeniusSource:
     name = "genius"
     network = True
 
-    def __init__(self, token: str, *, api_root: str | None = None, web_root: str | None = None,
-                 per_second: float = DEFAULT_RPS, timeout: float = 15.0, user_agent: str = USER_AGENT,
-                 limiter: RateLimiter | None = None, attempts: int = 3, backoff_s: float = 1.0):
+    def __init__(
+        self,
+        token: str,
+        *,
+        api_root: str | None = None,
+        web_root: str | None = None,
+        per_second: float = DEFAULT_RPS,
+        timeout: float = 15.0,
+        user_agent: str = USER_AGENT,
+        limiter: RateLimiter | None = None,
+        attempts: int = 3,
+        backoff_s: float = 1.0,
+    ):
         if not token:
             raise ValueError("Genius needs the user's API token")
         from lyricsgenius import Genius
 
         self.per_second = per_second
-        self.genius = Genius(token, timeout=timeout, sleep_time=0, retries=0, user_agent=user_agent,
-                             remove_section_headers=True, skip_non_songs=True)
+        self.genius = Genius(
+            token,
+            timeout=timeout,
+            sleep_time=0,
+            retries=0,
+            user_agent=user_agent,
+            remove_section_headers=True,
+            skip_non_songs=True,
+        )
         if api_root:
             self.genius.API_ROOT = api_root if api_root.endswith("/") else api_root + "/"
         if web_root:
@@ -133,7 +154,9 @@ class GeniusSource:
             self.genius.PUBLIC_API_ROOT = root + "api/"
         headers = dict(self.genius._session.headers)
         headers["User-Agent"] = user_agent
-        self.session = _CheckedSession(limiter or shared_limiter("genius", per_second), headers, attempts, backoff_s)
+        self.session = _CheckedSession(
+            limiter or shared_limiter("genius", per_second), headers, attempts, backoff_s
+        )
         self.genius._session = self.session
 
     @property
@@ -151,8 +174,11 @@ class GeniusSource:
             if song is None:
                 return Outcome.missing("genius: not found", source=self.name)
             if song.get("instrumental"):
-                return Outcome.ok({"text": "", "instrumental": True, "genius_id": song.get("id")},
-                                  source=self.name, reason="instrumental")
+                return Outcome.ok(
+                    {"text": "", "instrumental": True, "genius_id": song.get("id")},
+                    source=self.name,
+                    reason="instrumental",
+                )
             if song.get("lyrics_state") not in (None, "complete") or not song.get("url"):
                 return Outcome.missing("genius: the song has no complete lyrics", source=self.name)
             text = self.genius.lyrics(song_url=song["url"])
@@ -160,15 +186,22 @@ class GeniusSource:
             if exc.status == 403 and exc.retry:  # Cloudflare: retry the item later, stop asking for this run
                 return Outcome.error(f"genius: {exc}", retry=True, stop=True, source=self.name)
             return outcome_from_error(exc, "genius", source=self.name)
-        except (ValueError, KeyError, TypeError, AssertionError) as exc:  # malformed JSON / lyricsgenius surprises
-            return Outcome.error(f"genius: unexpected answer ({type(exc).__name__}: {exc})"[:300], retry=True,
-                                 source=self.name)
+        except (
+            ValueError,
+            KeyError,
+            TypeError,
+            AssertionError,
+        ) as exc:  # malformed JSON / lyricsgenius surprises
+            return Outcome.error(
+                f"genius: unexpected answer ({type(exc).__name__}: {exc})"[:300], retry=True, source=self.name
+            )
         finally:
             self.session.cancel = None
         if not text or not text.strip():
             return Outcome.missing("genius: the song page has no lyrics", source=self.name)
-        return Outcome.ok({"text": text.strip(), "instrumental": False, "genius_id": song.get("id")},
-                          source=self.name)
+        return Outcome.ok(
+            {"text": text.strip(), "instrumental": False, "genius_id": song.get("id")}, source=self.name
+        )
 
     @staticmethod
     def _match(found: dict, item: Item) -> dict | None:

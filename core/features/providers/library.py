@@ -22,8 +22,25 @@ from core.jobs import CancelToken
 from core.normalize import artist_key, track_key
 
 log = logging.getLogger(__name__)
-AUDIO_EXTENSIONS = frozenset({".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".mp4", ".aac", ".wav", ".aif",
-                              ".aiff", ".wma", ".ape", ".wv", ".mpc"})
+AUDIO_EXTENSIONS = frozenset(
+    {
+        ".mp3",
+        ".flac",
+        ".ogg",
+        ".oga",
+        ".opus",
+        ".m4a",
+        ".mp4",
+        ".aac",
+        ".wav",
+        ".aif",
+        ".aiff",
+        ".wma",
+        ".ape",
+        ".wv",
+        ".mpc",
+    }
+)
 _NAME = re.compile(r"^(?:\d{1,3}[\s.\-_]+)?(?P<artist>.+?)\s+-\s+(?P<title>.+)$")
 
 
@@ -80,8 +97,17 @@ def read_file(path: Path) -> LocalFile | None:
             artist = artist or m.group("artist").strip()
             title = title or m.group("title").strip()
     length = getattr(getattr(audio, "info", None), "length", None)
-    return LocalFile(str(path), artist, title, album, album_artist, float(length) if length else None,
-                     st.st_size, st.st_mtime, mbid)
+    return LocalFile(
+        str(path),
+        artist,
+        title,
+        album,
+        album_artist,
+        float(length) if length else None,
+        st.st_size,
+        st.st_mtime,
+        mbid,
+    )
 
 
 class MusicLibrary:

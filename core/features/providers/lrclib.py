@@ -60,8 +60,9 @@ def record_outcome(rec: Any, source: str = "lrclib") -> Outcome:
     if not isinstance(rec, dict) or "id" not in rec:
         return Outcome.error("LRCLIB: unexpected response shape", retry=True, source=source)
     if rec.get("instrumental"):
-        return Outcome.ok({"text": "", "instrumental": True, "lrclib_id": rec["id"]}, source=source,
-                          reason="instrumental")
+        return Outcome.ok(
+            {"text": "", "instrumental": True, "lrclib_id": rec["id"]}, source=source, reason="instrumental"
+        )
     plain = (rec.get("plainLyrics") or "").strip()
     if not plain and rec.get("syncedLyrics"):
         plain = lrc_to_plain(rec["syncedLyrics"])
@@ -76,12 +77,27 @@ class LrclibSource:
     name = "lrclib"
     network = True
 
-    def __init__(self, root: str = DEFAULT_ROOT, *, per_second: float = DEFAULT_RPS, timeout: float = 15.0,
-                 attempts: int = 3, backoff_s: float = 1.0, user_agent: str = USER_AGENT,
-                 limiter: RateLimiter | None = None):
+    def __init__(
+        self,
+        root: str = DEFAULT_ROOT,
+        *,
+        per_second: float = DEFAULT_RPS,
+        timeout: float = 15.0,
+        attempts: int = 3,
+        backoff_s: float = 1.0,
+        user_agent: str = USER_AGENT,
+        limiter: RateLimiter | None = None,
+    ):
         self.per_second = per_second
-        self.http = HttpClient(root if root.endswith("/") else root + "/", per_second=per_second, timeout=timeout,
-                               attempts=attempts, backoff_s=backoff_s, user_agent=user_agent, classify=classify)
+        self.http = HttpClient(
+            root if root.endswith("/") else root + "/",
+            per_second=per_second,
+            timeout=timeout,
+            attempts=attempts,
+            backoff_s=backoff_s,
+            user_agent=user_agent,
+            classify=classify,
+        )
         self.http.limiter = limiter or shared_limiter("lrclib", per_second)
 
     @property
@@ -98,13 +114,22 @@ class LrclibSource:
         try:
             if item.album.strip() and duration:
                 try:
-                    rec = self.http.get_json("get", {"track_name": item.title, "artist_name": item.artist,
-                                                     "album_name": item.album, "duration": duration}, cancel=cancel)
+                    rec = self.http.get_json(
+                        "get",
+                        {
+                            "track_name": item.title,
+                            "artist_name": item.artist,
+                            "album_name": item.album,
+                            "duration": duration,
+                        },
+                        cancel=cancel,
+                    )
                     return record_outcome(rec, self.name)
                 except NotFound:
                     pass
-            results = self.http.get_json("search", {"track_name": item.title, "artist_name": item.artist},
-                                         cancel=cancel)
+            results = self.http.get_json(
+                "search", {"track_name": item.title, "artist_name": item.artist}, cancel=cancel
+            )
         except ServiceError as exc:
             return outcome_from_error(exc, "LRCLIB", source=self.name)
         if not isinstance(results, list):
@@ -130,5 +155,7 @@ def pick_search_result(results: list, item: Item, duration: float | None) -> dic
         if duration is not None and isinstance(d, (int, float)) and abs(d - duration) > DURATION_TOLERANCE_S:
             continue
         candidates.append(rec)
-    with_text = [r for r in candidates if r.get("plainLyrics") or r.get("syncedLyrics") or r.get("instrumental")]
+    with_text = [
+        r for r in candidates if r.get("plainLyrics") or r.get("syncedLyrics") or r.get("instrumental")
+    ]
     return (with_text or candidates or [None])[0]

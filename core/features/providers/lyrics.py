@@ -35,6 +35,7 @@ class LyricsSource(Protocol):
 
 def combine(results: list[Outcome]) -> Outcome:
     """The chain's verdict when no source found lyrics (see the module docstring)."""
+
     def join(outs: list[Outcome]) -> str:
         return "; ".join(o.reason for o in outs if o.reason)[:500]
 
@@ -87,5 +88,11 @@ class LyricsProvider(BaseProvider):
     def save(self, conn: Connection, item: Item, outcome: Outcome, now: int) -> None:
         if outcome.kind != "ok":
             return
-        save_lyrics(conn, item.id, outcome.data.get("text", ""), synced=False,
-                    provider=outcome.source or self.name, now=now)
+        save_lyrics(
+            conn,
+            item.id,
+            outcome.data.get("text", ""),
+            synced=False,
+            provider=outcome.source or self.name,
+            now=now,
+        )

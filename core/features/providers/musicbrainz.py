@@ -53,7 +53,9 @@ def classify(resp: httpx.Response):
         return None
     if code == 503:
         retry = resp.headers.get("Retry-After", "")
-        return RateLimited("MusicBrainz rate limit (HTTP 503)", float(retry) if retry.isdigit() else 2.0, code)
+        return RateLimited(
+            "MusicBrainz rate limit (HTTP 503)", float(retry) if retry.isdigit() else 2.0, code
+        )
     if code == 404:
         return NotFound("not in MusicBrainz (HTTP 404)", code)
     if code == 429:
@@ -69,8 +71,12 @@ def classify(resp: httpx.Response):
 
 def credit_names(rec: dict) -> list[str]:
     credits = rec.get("artist-credit") or []
-    names = [c.get("name") or (c.get("artist") or {}).get("name") or "" for c in credits if isinstance(c, dict)]
-    joined = "".join((c.get("name") or "") + (c.get("joinphrase") or "") for c in credits if isinstance(c, dict))
+    names = [
+        c.get("name") or (c.get("artist") or {}).get("name") or "" for c in credits if isinstance(c, dict)
+    ]
+    joined = "".join(
+        (c.get("name") or "") + (c.get("joinphrase") or "") for c in credits if isinstance(c, dict)
+    )
     return [n for n in names + [joined] if n]
 
 
@@ -102,7 +108,11 @@ def choose_release(rec: dict, album: str) -> dict | None:
     if not album.strip():
         return None
     want = album_key(album)
-    named = [r for r in rec.get("releases") or [] if isinstance(r, dict) and album_key(r.get("title") or "") == want]
+    named = [
+        r
+        for r in rec.get("releases") or []
+        if isinstance(r, dict) and album_key(r.get("title") or "") == want
+    ]
     named.sort(key=lambda r: (r.get("status") != "Official", r.get("date") or "9999"))
     return named[0] if named else None
 
@@ -113,12 +123,28 @@ class MusicBrainzIds(BaseProvider):
     item_kind = "track"
     service = "musicbrainz"
 
-    def __init__(self, root: str = DEFAULT_ROOT, *, per_second: float = DEFAULT_RPS, timeout: float = 20.0,
-                 attempts: int = 4, backoff_s: float = 2.0, user_agent: str = USER_AGENT, min_score: int = 80):
+    def __init__(
+        self,
+        root: str = DEFAULT_ROOT,
+        *,
+        per_second: float = DEFAULT_RPS,
+        timeout: float = 20.0,
+        attempts: int = 4,
+        backoff_s: float = 2.0,
+        user_agent: str = USER_AGENT,
+        min_score: int = 80,
+    ):
         self.per_second = per_second
         self.min_score = min_score
-        self.http = HttpClient(root if root.endswith("/") else root + "/", per_second=per_second, timeout=timeout,
-                               attempts=attempts, backoff_s=backoff_s, user_agent=user_agent, classify=classify)
+        self.http = HttpClient(
+            root if root.endswith("/") else root + "/",
+            per_second=per_second,
+            timeout=timeout,
+            attempts=attempts,
+            backoff_s=backoff_s,
+            user_agent=user_agent,
+            classify=classify,
+        )
         self.http.limiter = shared_limiter("musicbrainz", per_second)  # shared by every MusicBrainz client
 
     @property
@@ -133,35 +159,56 @@ class MusicBrainzIds(BaseProvider):
             rec = None
             if item.mbid and _UUID.match(item.mbid):
                 try:
-                    rec = self.http.get_json(f"recording/{item.mbid.lower()}",
-                                             {"inc": "isrcs+releases+artist-credits", "fmt": "json"}, cancel=cancel)
+                    rec = self.http.get_json(
+                        f"recording/{item.mbid.lower()}",
+                        {"inc": "isrcs+releases+artist-credits", "fmt": "json"},
+                        cancel=cancel,
+                    )
                 except NotFound:
                     rec = None  # a stale Last.fm MBID: search instead
             if rec is None:
                 if not (item.artist.strip() and item.title.strip()):
                     return Outcome.missing("no artist or title to search MusicBrainz with")
                 query = f'recording:"{lucene_escape(item.title)}" AND artist:"{lucene_escape(item.artist)}"'
-                body = self.http.get_json("recording", {"query": query, "fmt": "json", "limit": 10}, cancel=cancel)
+                body = self.http.get_json(
+                    "recording", {"query": query, "fmt": "json", "limit": 10}, cancel=cancel
+                )
                 if not isinstance(body, dict) or not isinstance(body.get("recordings"), list):
                     raise Transient("search answer without recordings")
                 rec = choose_recording(body["recordings"], item, self.min_score)
                 if rec is None:
                     return Outcome.missing("MusicBrainz: no recording with this artist and title")
                 if "isrcs" not in rec:  # some search answers leave ISRCs out: one lookup fills them in
-                    rec = self.http.get_json(f"recording/{rec['id']}", {"inc": "isrcs+releases", "fmt": "json"},
-                                             cancel=cancel) or rec
+                    rec = (
+                        self.http.get_json(
+                            f"recording/{rec['id']}", {"inc": "isrcs+releases", "fmt": "json"}, cancel=cancel
+                        )
+                        or rec
+                    )
         except ServiceError as exc:
             return outcome_from_error(exc, "MusicBrainz")
         if not isinstance(rec, dict) or not _UUID.match(str(rec.get("id", ""))):
             return Outcome.error("MusicBrainz: unexpected answer", retry=True)
         release = choose_release(rec, item.album)
         credits = rec.get("artist-credit") or []
-        artist_mbid = next((c.get("artist", {}).get("id") for c in credits
-                            if isinstance(c, dict) and artist_key(c.get("name") or "") == artist_key(item.artist)),
-                           None)
+        artist_mbid = next(
+            (
+                c.get("artist", {}).get("id")
+                for c in credits
+                if isinstance(c, dict) and artist_key(c.get("name") or "") == artist_key(item.artist)
+            ),
+            None,
+        )
         isrcs = [i for i in rec.get("isrcs") or [] if isinstance(i, str)]
-        return Outcome.ok({"mbid": rec["id"], "isrcs": isrcs, "release_mbid": (release or {}).get("id"),
-                           "artist_mbid": artist_mbid}, source=self.name)
+        return Outcome.ok(
+            {
+                "mbid": rec["id"],
+                "isrcs": isrcs,
+                "release_mbid": (release or {}).get("id"),
+                "artist_mbid": artist_mbid,
+            },
+            source=self.name,
+        )
 
     def save(self, conn: Connection, item: Item, outcome: Outcome, now: int) -> None:
         if outcome.kind != "ok":

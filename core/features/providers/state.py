@@ -25,10 +25,22 @@ from core.store.schema import FeatureStatus
 DAY = 86_400
 RETRY_PREFIX = "retry later: "
 
-DEFAULT_MAX_AGE_DAYS: dict[str, float] = {"tags": 180, "lyrics": 365, "audio": 3650, "ids": 365, "art": 365,
-                                          "bio": 180}
-DEFAULT_MISSING_AGE_DAYS: dict[str, float] = {"tags": 30, "lyrics": 30, "audio": 1, "ids": 30, "art": 30,
-                                              "bio": 30}
+DEFAULT_MAX_AGE_DAYS: dict[str, float] = {
+    "tags": 180,
+    "lyrics": 365,
+    "audio": 3650,
+    "ids": 365,
+    "art": 365,
+    "bio": 180,
+}
+DEFAULT_MISSING_AGE_DAYS: dict[str, float] = {
+    "tags": 30,
+    "lyrics": 30,
+    "audio": 1,
+    "ids": 30,
+    "art": 30,
+    "bio": 30,
+}
 
 
 @dataclass(frozen=True)
@@ -48,16 +60,19 @@ class StatusRow:
 class FetchPolicy:
     """When a stored result is stale. Ages in seconds per modality; see the module docstring."""
 
-    max_age_s: dict[str, int] = field(default_factory=lambda: {k: int(v * DAY) for k, v in
-                                                               DEFAULT_MAX_AGE_DAYS.items()})
-    missing_age_s: dict[str, int] = field(default_factory=lambda: {k: int(v * DAY) for k, v in
-                                                                   DEFAULT_MISSING_AGE_DAYS.items()})
+    max_age_s: dict[str, int] = field(
+        default_factory=lambda: {k: int(v * DAY) for k, v in DEFAULT_MAX_AGE_DAYS.items()}
+    )
+    missing_age_s: dict[str, int] = field(
+        default_factory=lambda: {k: int(v * DAY) for k, v in DEFAULT_MISSING_AGE_DAYS.items()}
+    )
     retry_base_s: int = 600
     retry_max_s: int = 7 * DAY
 
     @classmethod
-    def from_days(cls, max_age: Mapping[str, float] | None = None,
-                  missing_age: Mapping[str, float] | None = None, **kw) -> FetchPolicy:
+    def from_days(
+        cls, max_age: Mapping[str, float] | None = None, missing_age: Mapping[str, float] | None = None, **kw
+    ) -> FetchPolicy:
         policy = cls(**kw)
         for k, v in (max_age or {}).items():
             policy.max_age_s[k] = int(float(v) * DAY)
@@ -94,11 +109,17 @@ def _insert(conn: Connection):
     return dialect.insert(FeatureStatus)
 
 
-def load_statuses(conn: Connection, kind: str, modality: str,
-                  ids: Iterable[int] | None = None) -> dict[int, StatusRow]:
-    stmt = (select(FeatureStatus.item_id, FeatureStatus.status, FeatureStatus.fetched_at, FeatureStatus.attempts,
-                   FeatureStatus.reason, FeatureStatus.provider)
-            .where(FeatureStatus.item_kind == kind, FeatureStatus.modality == modality))
+def load_statuses(
+    conn: Connection, kind: str, modality: str, ids: Iterable[int] | None = None
+) -> dict[int, StatusRow]:
+    stmt = select(
+        FeatureStatus.item_id,
+        FeatureStatus.status,
+        FeatureStatus.fetched_at,
+        FeatureStatus.attempts,
+        FeatureStatus.reason,
+        FeatureStatus.provider,
+    ).where(FeatureStatus.item_kind == kind, FeatureStatus.modality == modality)
     out: dict[int, StatusRow] = {}
     if ids is None:
         for row in conn.execute(stmt):
@@ -106,7 +127,7 @@ def load_statuses(conn: Connection, kind: str, modality: str,
         return out
     id_list = list(ids)
     for i in range(0, len(id_list), 500):
-        for row in conn.execute(stmt.where(FeatureStatus.item_id.in_(id_list[i:i + 500]))):
+        for row in conn.execute(stmt.where(FeatureStatus.item_id.in_(id_list[i : i + 500]))):
             out[row[0]] = StatusRow(row[1], row[2], row[3] or 0, row[4], row[5])
     return out
 
@@ -115,15 +136,32 @@ def get_status(conn: Connection, kind: str, item_id: int, modality: str) -> Stat
     return load_statuses(conn, kind, modality, [item_id]).get(item_id)
 
 
-def set_status(conn: Connection, kind: str, item_id: int, modality: str, status: str, *, now: int,
-               provider: str | None = None, reason: str | None = None, retry: bool = False) -> None:
+def set_status(
+    conn: Connection,
+    kind: str,
+    item_id: int,
+    modality: str,
+    status: str,
+    *,
+    now: int,
+    provider: str | None = None,
+    reason: str | None = None,
+    retry: bool = False,
+) -> None:
     """Upsert one status row. ``error`` rows count attempts (and carry :data:`RETRY_PREFIX` when
     ``retry``); ``ok``/``missing`` reset them."""
     if status == "error" and retry and not (reason or "").startswith(RETRY_PREFIX):
         reason = RETRY_PREFIX + (reason or "temporary failure")
-    values = {"item_kind": kind, "item_id": int(item_id), "modality": modality, "provider": (provider or None),
-              "status": status, "reason": reason, "fetched_at": int(now),
-              "attempts": 1 if status == "error" else 0}
+    values = {
+        "item_kind": kind,
+        "item_id": int(item_id),
+        "modality": modality,
+        "provider": (provider or None),
+        "status": status,
+        "reason": reason,
+        "fetched_at": int(now),
+        "attempts": 1 if status == "error" else 0,
+    }
     if values["provider"]:
         values["provider"] = values["provider"][:40]
     stmt = _insert(conn).values(**values)
@@ -134,19 +172,38 @@ def set_status(conn: Connection, kind: str, item_id: int, modality: str, status:
 
 def mark_pending(conn: Connection, kind: str, item_id: int, modality: str, reason: str, now: int) -> None:
     """Record 'tried, nothing concluded' without overwriting an existing result (e.g. a stale ok)."""
-    stmt = _insert(conn).values(item_kind=kind, item_id=int(item_id), modality=modality, provider=None,
-                                status="pending", reason=reason, fetched_at=None, attempts=0)
+    stmt = _insert(conn).values(
+        item_kind=kind,
+        item_id=int(item_id),
+        modality=modality,
+        provider=None,
+        status="pending",
+        reason=reason,
+        fetched_at=None,
+        attempts=0,
+    )
     conn.execute(stmt.on_conflict_do_nothing(index_elements=["item_kind", "item_id", "modality"]))
-    conn.execute(FeatureStatus.__table__.update()
-                 .where(FeatureStatus.item_kind == kind, FeatureStatus.item_id == int(item_id),
-                        FeatureStatus.modality == modality, FeatureStatus.status == "pending")
-                 .values(reason=reason))
+    conn.execute(
+        FeatureStatus.__table__.update()
+        .where(
+            FeatureStatus.item_kind == kind,
+            FeatureStatus.item_id == int(item_id),
+            FeatureStatus.modality == modality,
+            FeatureStatus.status == "pending",
+        )
+        .values(reason=reason)
+    )
 
 
-def clear_status(conn: Connection, kind: str, item_id: int, modality: str, *, only: str | None = None) -> None:
+def clear_status(
+    conn: Connection, kind: str, item_id: int, modality: str, *, only: str | None = None
+) -> None:
     """Forget a status so the item is pending again (``only``: just when its status is that)."""
-    stmt = delete(FeatureStatus).where(FeatureStatus.item_kind == kind, FeatureStatus.item_id == int(item_id),
-                                       FeatureStatus.modality == modality)
+    stmt = delete(FeatureStatus).where(
+        FeatureStatus.item_kind == kind,
+        FeatureStatus.item_id == int(item_id),
+        FeatureStatus.modality == modality,
+    )
     if only is not None:
         stmt = stmt.where(FeatureStatus.status == only)
     conn.execute(stmt)

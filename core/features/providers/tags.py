@@ -58,8 +58,15 @@ class LastfmTags(BaseProvider):
     item_kind = "track"
     service = "lastfm"
 
-    def __init__(self, api: LastfmApi, *, policy: FetchPolicy | None = None, min_count: int = 1,
-                 max_tags: int = 50, autocorrect: bool = True):
+    def __init__(
+        self,
+        api: LastfmApi,
+        *,
+        policy: FetchPolicy | None = None,
+        min_count: int = 1,
+        max_tags: int = 50,
+        autocorrect: bool = True,
+    ):
         self.api = api
         self.policy = policy or FetchPolicy()
         self.min_count = min_count
@@ -81,7 +88,9 @@ class LastfmTags(BaseProvider):
                 self._artists[artist_id] = row.status
 
     def _tags(self, method: str, item: Item, cancel: CancelToken | None, **params) -> list[tuple[str, int]]:
-        body = self.api.call(method, artist=item.artist, autocorrect=self.autocorrect, cancel=cancel, **params)
+        body = self.api.call(
+            method, artist=item.artist, autocorrect=self.autocorrect, cancel=cancel, **params
+        )
         return parse_top_tags(body, min_count=self.min_count, max_tags=self.max_tags)
 
     def fetch(self, item: Item, cancel: CancelToken | None = None) -> Outcome:
@@ -98,9 +107,13 @@ class LastfmTags(BaseProvider):
     def _artist_level(self, item: Item, cancel: CancelToken | None) -> Outcome:
         known = self._artists.get(item.artist_id) if item.artist_id is not None else None
         if known == "ok":
-            return Outcome.ok({"level": "artist", "tags": None}, source=ARTIST_LEVEL, reason="artist-level tags")
+            return Outcome.ok(
+                {"level": "artist", "tags": None}, source=ARTIST_LEVEL, reason="artist-level tags"
+            )
         if known == "missing":
-            return Outcome.missing("Last.fm has no tags for this track or its artist", {"artist_checked": False})
+            return Outcome.missing(
+                "Last.fm has no tags for this track or its artist", {"artist_checked": False}
+            )
         try:
             tags = self._tags("artist.getTopTags", item, cancel)
         except NotFound:
@@ -108,7 +121,9 @@ class LastfmTags(BaseProvider):
         except ServiceError as exc:
             return outcome_from_error(exc, "Last.fm")
         if tags:
-            return Outcome.ok({"level": "artist", "tags": tags}, source=ARTIST_LEVEL, reason="artist-level tags")
+            return Outcome.ok(
+                {"level": "artist", "tags": tags}, source=ARTIST_LEVEL, reason="artist-level tags"
+            )
         return Outcome.missing("Last.fm has no tags for this track or its artist", {"artist_checked": True})
 
     def save(self, conn: Connection, item: Item, outcome: Outcome, now: int) -> None:
@@ -126,6 +141,14 @@ class LastfmTags(BaseProvider):
             set_status(conn, "artist", item.artist_id, self.modality, "ok", now=now, provider=PROVIDER)
             self._artists[item.artist_id] = "ok"
         elif outcome.kind == "missing" and data.get("artist_checked"):
-            set_status(conn, "artist", item.artist_id, self.modality, "missing", now=now, provider=PROVIDER,
-                       reason="Last.fm has no tags for this artist")
+            set_status(
+                conn,
+                "artist",
+                item.artist_id,
+                self.modality,
+                "missing",
+                now=now,
+                provider=PROVIDER,
+                reason="Last.fm has no tags for this artist",
+            )
             self._artists[item.artist_id] = "missing"

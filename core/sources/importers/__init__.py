@@ -39,13 +39,29 @@ from core.sources.importers.text import looks_binary
 from core.sources.records import ImportFailure
 
 __all__ = [
-    "ImportOptions", "Source", "Scan", "Ignored", "ImportFailure",
-    "formats", "get", "detect", "expand", "scan", "iter_records",
+    "ImportOptions",
+    "Source",
+    "Scan",
+    "Ignored",
+    "ImportFailure",
+    "formats",
+    "get",
+    "detect",
+    "expand",
+    "scan",
+    "iter_records",
 ]
 
 _FORMATS: list[FormatModule] = [
-    lastfm_sqlite, spotify_extended, spotify_basic, lastfmstats_json, listenbrainz,
-    lastfm_ghan, lastfm_1k, lastfm_benjaminbenben, generic_csv,
+    lastfm_sqlite,
+    spotify_extended,
+    spotify_basic,
+    lastfmstats_json,
+    listenbrainz,
+    lastfm_ghan,
+    lastfm_1k,
+    lastfm_benjaminbenben,
+    generic_csv,
 ]  # type: ignore[list-item]
 _DELIMITED = {lastfm_ghan.FORMAT, lastfm_1k.FORMAT, lastfm_benjaminbenben.FORMAT, generic_csv.FORMAT}
 THRESHOLD = 0.5

@@ -109,6 +109,8 @@ def _scan_zip(path: Path, judge: Judge) -> Scan:
         if parts[-1].lower().endswith(".zip"):
             out.ignored.append(Ignored(display, "zip inside a zip: extract the outer one first"))
             continue
-        src = Source(display, _member_opener(path, info.filename, display), member=parts[-1], size=info.file_size)
+        src = Source(
+            display, _member_opener(path, info.filename, display), member=parts[-1], size=info.file_size
+        )
         _judge_into(out, src, judge)
     return out

@@ -38,8 +38,15 @@ SKIP_THRESHOLD_MS = 30_000
 """Spotify plays shorter than this are stored as skips (``kind="skip"``), never as plays."""
 
 FIELDS = (
-    "artist", "track", "album", "timestamp", "ms_played",
-    "artist_mbid", "album_mbid", "track_mbid", "duration_ms",
+    "artist",
+    "track",
+    "album",
+    "timestamp",
+    "ms_played",
+    "artist_mbid",
+    "album_mbid",
+    "track_mbid",
+    "duration_ms",
 )
 """Target fields for ``--map col=field``."""
 
@@ -166,8 +173,18 @@ def make_play(
     if not artist or not track:
         return SkippedRow("empty_name", line)
     return PlayRecord(
-        artist, track, played_at, album or None, ms_played, duration_ms,
-        artist_mbid or None, album_mbid or None, track_mbid or None, precision_s, kind, line,
+        artist,
+        track,
+        played_at,
+        album or None,
+        ms_played,
+        duration_ms,
+        artist_mbid or None,
+        album_mbid or None,
+        track_mbid or None,
+        precision_s,
+        kind,
+        line,
     )
 
 

@@ -26,12 +26,42 @@ from core.sources.importers.text import guess_delimiter, head_lines, quoting_for
 from core.sources.importers.timeparse import kind_of, parse_number
 
 _NAMES: dict[str, tuple[str, ...]] = {
-    "artist": ("artist", "artistname", "mastermetadataalbumartistname", "trackartist", "performer", "artists"),
-    "track": ("track", "trackname", "title", "song", "songname", "songtitle", "tracktitle",
-              "mastermetadatatrackname", "recordingname"),
+    "artist": (
+        "artist",
+        "artistname",
+        "mastermetadataalbumartistname",
+        "trackartist",
+        "performer",
+        "artists",
+    ),
+    "track": (
+        "track",
+        "trackname",
+        "title",
+        "song",
+        "songname",
+        "songtitle",
+        "tracktitle",
+        "mastermetadatatrackname",
+        "recordingname",
+    ),
     "album": ("album", "albumname", "mastermetadataalbumalbumname", "release", "releasename", "albumtitle"),
-    "timestamp": ("uts", "timestamp", "ts", "playedat", "listenedat", "scrobbledat", "utctime", "datetime",
-                  "date", "endtime", "time", "unixtimestamp", "dateuts", "starttime"),
+    "timestamp": (
+        "uts",
+        "timestamp",
+        "ts",
+        "playedat",
+        "listenedat",
+        "scrobbledat",
+        "utctime",
+        "datetime",
+        "date",
+        "endtime",
+        "time",
+        "unixtimestamp",
+        "dateuts",
+        "starttime",
+    ),
     "ms_played": ("msplayed", "playedms"),
     "duration_ms": ("durationms", "tracklengthms"),
     "artist_mbid": ("artistmbid", "musicbrainzartistid"),
@@ -144,7 +174,11 @@ def _mapping(mapping: dict[str, str], names: list[str], has_header: bool) -> dic
         elif key.lower() in lowered:
             idx = lowered[key.lower()]
         else:
-            shown = ", ".join(n or f"column {i}" for i, n in enumerate(names)) if has_header else f"0..{len(names) - 1}"
+            shown = (
+                ", ".join(n or f"column {i}" for i, n in enumerate(names))
+                if has_header
+                else f"0..{len(names) - 1}"
+            )
             raise LayoutError(f"--map: no column {col!r} (columns: {shown})")
         if fld in out and out[fld] != idx:
             raise LayoutError(f"--map: two columns mapped to {fld!r}")
@@ -183,8 +217,10 @@ def infer(head: bytes, mapping: dict[str, str] | None = None) -> Layout:
         if not free:
             continue
         if fld == "timestamp":  # best kind of value first, then the better name
-            ranked = [(_KIND_RANK.get(_time_kind(_column(data, i), False) or "", 0), -pos, i)
-                      for pos, i in enumerate(free)]
+            ranked = [
+                (_KIND_RANK.get(_time_kind(_column(data, i), False) or "", 0), -pos, i)
+                for pos, i in enumerate(free)
+            ]
             best = max(ranked)
             if best[0] == 0:
                 continue
@@ -307,4 +343,3 @@ def _content_mbids(data: list[list[str]], width: int, cols: dict[str, int], take
         if scores and scores[0][0] >= 0.9 and (len(scores) == 1 or scores[1][0] < 0.8):
             cols[scores[0][1]] = u
             taken.add(u)
-

@@ -36,8 +36,17 @@ from core.sources.records import PlayRecord, SkippedRow
 FORMAT = "generic-csv"
 DESCRIPTION = "Any CSV/TSV with recognisable columns (artist, track, timestamp, ...) or --map col=field"
 
-_ORDER = ("artist", "track", "timestamp", "album", "ms_played", "duration_ms",
-          "artist_mbid", "album_mbid", "track_mbid")
+_ORDER = (
+    "artist",
+    "track",
+    "timestamp",
+    "album",
+    "ms_played",
+    "duration_ms",
+    "artist_mbid",
+    "album_mbid",
+    "track_mbid",
+)
 
 
 def sniff(path: PurePath, head: bytes) -> float:
@@ -147,11 +156,23 @@ def _rows(src: Source, layout: Layout, options: ImportOptions) -> Iterator[Item]
                     played_at -= (ms_played + 500) // 1000
                 if ms_played < SKIP_THRESHOLD_MS:
                     kind = "skip"
-            yield new(PlayRecord, (
-                artist, track, played_at, album.strip() or None, ms_played,
-                _int(src, dur, line, "duration_ms") if dur else None,
-                amb.strip() or None, almb.strip() or None, tmb.strip() or None, precision, kind, line,
-            ))
+            yield new(
+                PlayRecord,
+                (
+                    artist,
+                    track,
+                    played_at,
+                    album.strip() or None,
+                    ms_played,
+                    _int(src, dur, line, "duration_ms") if dur else None,
+                    amb.strip() or None,
+                    almb.strip() or None,
+                    tmb.strip() or None,
+                    precision,
+                    kind,
+                    line,
+                ),
+            )
 
 
 def _slow_time(src: Source, text: str, tz, line: int, label: str) -> tuple[int, int]:

@@ -23,8 +23,9 @@ def _decode(src: Source, data: bytes) -> str:
     try:
         return data.decode(enc)
     except UnicodeDecodeError as exc:
-        raise failure(src, f"not UTF-8 text (byte offset {exc.start})",
-                      line=data.count(b"\n", 0, exc.start) + 1) from None
+        raise failure(
+            src, f"not UTF-8 text (byte offset {exc.start})", line=data.count(b"\n", 0, exc.start) + 1
+        ) from None
 
 
 def _json_failure(src: Source, exc: json.JSONDecodeError, line: int | None = None) -> ImportFailure:

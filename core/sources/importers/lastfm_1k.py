@@ -56,7 +56,20 @@ def read(path: Path | Source, options: ImportOptions) -> Iterator[Item]:
             if not artist or not track:
                 yield SkippedRow("empty_name", line)
                 continue
-            yield new(PlayRecord, (
-                artist, track, played_at, None, None, None, artist_mbid.strip() or None, None,
-                track_mbid.strip() or None, precision, "play", line,
-            ))
+            yield new(
+                PlayRecord,
+                (
+                    artist,
+                    track,
+                    played_at,
+                    None,
+                    None,
+                    None,
+                    artist_mbid.strip() or None,
+                    None,
+                    track_mbid.strip() or None,
+                    precision,
+                    "play",
+                    line,
+                ),
+            )

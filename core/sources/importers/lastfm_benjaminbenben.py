@@ -81,10 +81,23 @@ def read(path: Path | Source, options: ImportOptions) -> Iterator[Item]:
             if not artist or not track:
                 yield SkippedRow("empty_name", line)
                 continue
-            yield new(PlayRecord, (
-                artist, track, played_at, album.strip() or None, None, None, None, None, None,
-                precision, "play", line,
-            ))
+            yield new(
+                PlayRecord,
+                (
+                    artist,
+                    track,
+                    played_at,
+                    album.strip() or None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    precision,
+                    "play",
+                    line,
+                ),
+            )
 
 
 _CACHE: dict[str, tuple[int, int]] = {}

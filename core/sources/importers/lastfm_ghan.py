@@ -84,10 +84,23 @@ def read(path: Path | Source, options: ImportOptions) -> Iterator[Item]:
             if not artist or not track:
                 yield SkippedRow("empty_name", line)
                 continue
-            yield new(PlayRecord, (
-                artist, track, played_at, album.strip() or None, None, None,
-                amb.strip() or None, almb.strip() or None, tmb.strip() or None, precision, "play", line,
-            ))
+            yield new(
+                PlayRecord,
+                (
+                    artist,
+                    track,
+                    played_at,
+                    album.strip() or None,
+                    None,
+                    None,
+                    amb.strip() or None,
+                    almb.strip() or None,
+                    tmb.strip() or None,
+                    precision,
+                    "play",
+                    line,
+                ),
+            )
 
 
 def _fallback_time(src: Source, uts: str, utc_time: str, line: int) -> tuple[int, int]:

@@ -84,15 +84,29 @@ def read(path: Path | Source, options: ImportOptions) -> Stream:
                     continue
                 found = list(map(names.get, track_ids))
                 if None in found:
-                    yield from (SkippedRow("empty_name", lid) for lid, f in zip(lids, found, strict=True) if f is None)
+                    yield from (
+                        SkippedRow("empty_name", lid) for lid, f in zip(lids, found, strict=True) if f is None
+                    )
                     keep = [f is not None for f in found]
                     lids, stamps, found = (tuple(compress(col, keep)) for col in (lids, stamps, found))
                     if not found:
                         continue
                 artist, track, album, artist_mbid, album_mbid, track_mbid = zip(*found, strict=True)
                 n = len(lids)
-                yield PlayBlock(artist, track, stamps, album, (None,) * n, (None,) * n, artist_mbid, album_mbid,
-                                track_mbid, (1,) * n, ("play",) * n, lids)
+                yield PlayBlock(
+                    artist,
+                    track,
+                    stamps,
+                    album,
+                    (None,) * n,
+                    (None,) * n,
+                    artist_mbid,
+                    album_mbid,
+                    track_mbid,
+                    (1,) * n,
+                    ("play",) * n,
+                    lids,
+                )
         except sqlite3.Error as exc:
             raise failure(src, f"SQLite error while reading: {exc}") from None
 
@@ -106,7 +120,9 @@ def _row_by_row(src: Source, rows: list[tuple], names: dict[int, tuple]) -> Iter
         if type(ts) is not int:
             ts = _timestamp(src, ts, lid)
         artist, track, album, artist_mbid, album_mbid, track_mbid = found
-        yield PlayRecord(artist, track, ts, album, None, None, artist_mbid, album_mbid, track_mbid, 1, "play", lid)
+        yield PlayRecord(
+            artist, track, ts, album, None, None, artist_mbid, album_mbid, track_mbid, 1, "play", lid
+        )
 
 
 def _timestamp(src: Source, value: object, lid: int) -> int:
@@ -115,4 +131,6 @@ def _timestamp(src: Source, value: object, lid: int) -> int:
             return int(value)
         return parse_any(_text(value))[0]
     except ValueError:
-        raise failure(src, f"bad timestamp {value!r} in listens row {lid}", line=lid, field="timestamp") from None
+        raise failure(
+            src, f"bad timestamp {value!r} in listens row {lid}", line=lid, field="timestamp"
+        ) from None

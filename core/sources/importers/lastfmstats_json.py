@@ -34,7 +34,9 @@ def read(path: Path | Source, options: ImportOptions) -> Iterator[Item]:
                 raise ValueError
             played_at, _ = parse_number(str(date).strip())
         except ValueError:
-            raise failure(src, f"bad date {date!r} (expected Unix milliseconds)", line=i, field="date") from None
+            raise failure(
+                src, f"bad date {date!r} (expected Unix milliseconds)", line=i, field="date"
+            ) from None
         yield make_play(
             text(item.get("artist")), text(item.get("track")), played_at, i, album=text(item.get("album"))
         )

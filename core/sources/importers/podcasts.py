@@ -38,6 +38,5 @@ def podcast_shows(plays: Iterable[tuple[str, str, int]]) -> set[str]:
     return {
         artist
         for artist, n in count.items()
-        if SHOW_NAME.search(artist)
-        or (2 * numbered.get(artist, 0) >= n and longest[artist] >= LONG_PLAY_MS)
+        if SHOW_NAME.search(artist) or (2 * numbered.get(artist, 0) >= n and longest[artist] >= LONG_PLAY_MS)
     }

@@ -43,8 +43,11 @@ _PODCAST_FILE = re.compile(r"StreamingHistory_podcast", re.I)
 
 def sniff(path: PurePath, head: bytes) -> float:
     txt = head_text(head)
-    if txt.lstrip().startswith("[") and '"endTime"' in txt and '"msPlayed"' in txt and (
-        '"artistName"' in txt or '"podcastName"' in txt
+    if (
+        txt.lstrip().startswith("[")
+        and '"endTime"' in txt
+        and '"msPlayed"' in txt
+        and ('"artistName"' in txt or '"podcastName"' in txt)
     ):
         return 0.95
     return 0.6 if _NAME.fullmatch(path.name) else 0.0

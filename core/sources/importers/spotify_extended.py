@@ -41,8 +41,11 @@ _KEYS = ("master_metadata_track_name", "spotify_track_uri", "episode_name")
 
 def sniff(path: PurePath, head: bytes) -> float:
     txt = head_text(head)
-    if txt.lstrip().startswith("[") and '"ms_played"' in txt and '"ts"' in txt and any(
-        f'"{k}"' in txt for k in _KEYS
+    if (
+        txt.lstrip().startswith("[")
+        and '"ms_played"' in txt
+        and '"ts"' in txt
+        and any(f'"{k}"' in txt for k in _KEYS)
     ):
         return 0.95
     return 0.6 if _NAME.fullmatch(path.name) else 0.0

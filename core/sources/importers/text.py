@@ -105,8 +105,9 @@ def _fallback(src: Source, bad_offset: int, line: int) -> str:
                 break
         else:
             return "cp1252"
-    raise failure(src, f"not UTF-8 text (invalid byte at offset {bad_offset}) and not plausible cp1252 text",
-                  line=line)
+    raise failure(
+        src, f"not UTF-8 text (invalid byte at offset {bad_offset}) and not plausible cp1252 text", line=line
+    )
 
 
 @contextmanager
@@ -119,8 +120,12 @@ def open_text(src: Source, encoding: str | None = None) -> Iterator[io.TextIOWra
             yield fh
     except UnicodeDecodeError:
         offset, line = first_bad_utf8(src)
-        raise failure(src, f"not valid UTF-8 (byte offset {offset}); the start of the file was UTF-8, "
-                      "so this looks like a damaged or concatenated file", line=line) from None
+        raise failure(
+            src,
+            f"not valid UTF-8 (byte offset {offset}); the start of the file was UTF-8, "
+            "so this looks like a damaged or concatenated file",
+            line=line,
+        ) from None
     finally:
         raw.close()
 

@@ -48,7 +48,9 @@ def _error_for(code: int, message: str, status: int | None, rate_pause_s: float)
     if code in (14, 15):
         return TokenNotAuthorised(text + " — start the login again", status, code)
     if code == 17:
-        return PrivateProfile(text + " — this profile is private: connect the account to sync it", status, code)
+        return PrivateProfile(
+            text + " — this profile is private: connect the account to sync it", status, code
+        )
     if code == 6:
         return NotFound(text, status, code)
     if code == 26:
@@ -67,15 +69,31 @@ def sign(params: Mapping[str, Any], secret: str) -> str:
 class LastfmApi:
     """Calls ``method`` with the API key (and session signature when given); returns the JSON body."""
 
-    def __init__(self, api_key: str, *, api_secret: str | None = None, session_key: str | None = None,
-                 root: str = DEFAULT_ROOT, per_second: float = MAX_RPS, timeout: float = 20.0,
-                 attempts: int = 5, backoff_s: float = 2.0, rate_pause_s: float = 300.0):
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        api_secret: str | None = None,
+        session_key: str | None = None,
+        root: str = DEFAULT_ROOT,
+        per_second: float = MAX_RPS,
+        timeout: float = 20.0,
+        attempts: int = 5,
+        backoff_s: float = 2.0,
+        rate_pause_s: float = 300.0,
+    ):
         self.api_key = api_key
         self.api_secret = api_secret
         self.session_key = session_key
         self.rate_pause_s = rate_pause_s
-        self.http = HttpClient(root, per_second=per_second, timeout=timeout, attempts=attempts,
-                               backoff_s=backoff_s, classify=self._classify)
+        self.http = HttpClient(
+            root,
+            per_second=per_second,
+            timeout=timeout,
+            attempts=attempts,
+            backoff_s=backoff_s,
+            classify=self._classify,
+        )
         # One budget per process: a sync and the tag/bio backlog together stay under Last.fm's limit.
         self.http.limiter = shared_limiter("lastfm", per_second)
 
@@ -107,8 +125,9 @@ class LastfmApi:
             return Transient(f"Last.fm answered HTTP {resp.status_code}", resp.status_code)
         return None
 
-    def call(self, method: str, *, signed: bool = False, cancel: CancelToken | None = None,
-             **params: Any) -> dict:
+    def call(
+        self, method: str, *, signed: bool = False, cancel: CancelToken | None = None, **params: Any
+    ) -> dict:
         query: dict[str, Any] = {k: v for k, v in params.items() if v is not None}
         query.update(method=method, api_key=self.api_key)
         if signed:

@@ -46,8 +46,11 @@ def _translate(exc: Exception) -> ServiceError:
     if isinstance(exc, pylast.WSError):
         code = int(exc.status) if str(exc.status).isdigit() else 0
         if code in (14, 15):
-            return TokenNotAuthorised("Last.fm has not approved the login yet (or it expired) — "
-                                      "approve it in the browser, or start again", code=code)
+            return TokenNotAuthorised(
+                "Last.fm has not approved the login yet (or it expired) — "
+                "approve it in the browser, or start again",
+                code=code,
+            )
         if code in (4, 9):
             return AuthRequired(f"Last.fm refused the login: {exc.details}", code=code)
         if code in (10, 26):
@@ -63,7 +66,9 @@ def begin_login(api_key: str, api_secret: str, root: str = DEFAULT_ROOT) -> Pend
     import pylast
 
     if not api_key or not api_secret:
-        raise Fatal("set your Last.fm API key and secret in Settings first (https://www.last.fm/api/account/create)")
+        raise Fatal(
+            "set your Last.fm API key and secret in Settings first (https://www.last.fm/api/account/create)"
+        )
     generator = pylast.SessionKeyGenerator(_network(api_key, api_secret, root))
     try:
         url = generator.get_web_auth_url()

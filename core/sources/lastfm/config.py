@@ -27,8 +27,11 @@ class LastfmConfig:
 
 def load_config(account: str, settings: Settings | None = None) -> LastfmConfig:
     settings = settings or Settings.load()
-    key = (os.environ.get("SEGUE_LASTFM_API_KEY") or secrets.get_secret("lastfm:api_key")
-           or settings.lastfm_api_key)
+    key = (
+        os.environ.get("SEGUE_LASTFM_API_KEY")
+        or secrets.get_secret("lastfm:api_key")
+        or settings.lastfm_api_key
+    )
     secret = os.environ.get("SEGUE_LASTFM_API_SECRET") or secrets.get_secret("lastfm:api_secret")
     root = os.environ.get("SEGUE_LASTFM_API_ROOT") or settings.lastfm_api_root or DEFAULT_ROOT
     return LastfmConfig(key or "", secret, secrets.get_secret(session_secret_name(account)), root)
@@ -36,7 +39,14 @@ def load_config(account: str, settings: Settings | None = None) -> LastfmConfig:
 
 def make_api(config: LastfmConfig, **kwargs) -> LastfmApi:
     if not config.api_key:
-        raise Fatal("no Last.fm API key: set it in Settings (or SEGUE_LASTFM_API_KEY); "
-                    "get one at https://www.last.fm/api/account/create")
-    return LastfmApi(config.api_key, api_secret=config.api_secret, session_key=config.session_key,
-                     root=config.root, **kwargs)
+        raise Fatal(
+            "no Last.fm API key: set it in Settings (or SEGUE_LASTFM_API_KEY); "
+            "get one at https://www.last.fm/api/account/create"
+        )
+    return LastfmApi(
+        config.api_key,
+        api_secret=config.api_secret,
+        session_key=config.session_key,
+        root=config.root,
+        **kwargs,
+    )

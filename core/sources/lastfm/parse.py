@@ -50,11 +50,18 @@ def parse_recent(body: dict) -> RecentPage:
             continue
         artist_obj = t.get("artist") if isinstance(t.get("artist"), dict) else {}
         album_obj = t.get("album") if isinstance(t.get("album"), dict) else {}
-        plays.append(PlayRecord(
-            artist=artist, track=name, played_at=int(uts), album=_text(t.get("album")),
-            artist_mbid=(artist_obj.get("mbid") or None), album_mbid=(album_obj.get("mbid") or None),
-            track_mbid=(t.get("mbid") or None), line=n,
-        ))
+        plays.append(
+            PlayRecord(
+                artist=artist,
+                track=name,
+                played_at=int(uts),
+                album=_text(t.get("album")),
+                artist_mbid=(artist_obj.get("mbid") or None),
+                album_mbid=(album_obj.get("mbid") or None),
+                track_mbid=(t.get("mbid") or None),
+                line=n,
+            )
+        )
     try:
         page = int(attr.get("page", 1) or 1)
         total_pages = int(attr.get("totalPages", 0) or 0)

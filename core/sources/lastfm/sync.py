@@ -67,9 +67,16 @@ class _Pager:
     def page(self, page: int, start: int | None, end: int) -> RecentPage:
         for _ in range(3):
             try:
-                body = self.api.call("user.getRecentTracks", signed=self.signed, cancel=self.cancel,
-                                     user=self.username, limit=PAGE_LIMIT, page=page, to=end,
-                                     **({"from": start} if start is not None else {}))
+                body = self.api.call(
+                    "user.getRecentTracks",
+                    signed=self.signed,
+                    cancel=self.cancel,
+                    user=self.username,
+                    limit=PAGE_LIMIT,
+                    page=page,
+                    to=end,
+                    **({"from": start} if start is not None else {}),
+                )
             except PrivateProfile:
                 if self.signed or not self.api.session_key:
                     raise
@@ -84,26 +91,41 @@ class _Pager:
 
 
 def _state(conn: Connection, account_id: int) -> SyncState | None:
-    row = conn.execute(select(SyncState.watermark, SyncState.last_full_check, SyncState.cursor)
-                       .where(SyncState.account_id == account_id, SyncState.source == SOURCE)).first()
+    row = conn.execute(
+        select(SyncState.watermark, SyncState.last_full_check, SyncState.cursor).where(
+            SyncState.account_id == account_id, SyncState.source == SOURCE
+        )
+    ).first()
     return row
 
 
 def _save_state(conn: Connection, account_id: int, **values) -> None:
-    exists = conn.execute(select(SyncState.account_id).where(
-        SyncState.account_id == account_id, SyncState.source == SOURCE)).first()
+    exists = conn.execute(
+        select(SyncState.account_id).where(SyncState.account_id == account_id, SyncState.source == SOURCE)
+    ).first()
     values["updated_at"] = int(time.time())
     if exists:
-        conn.execute(SyncState.__table__.update().where(
-            SyncState.account_id == account_id, SyncState.source == SOURCE).values(**values))
+        conn.execute(
+            SyncState.__table__.update()
+            .where(SyncState.account_id == account_id, SyncState.source == SOURCE)
+            .values(**values)
+        )
     else:
         conn.execute(SyncState.__table__.insert().values(account_id=account_id, source=SOURCE, **values))
 
 
-def sync_account(store: Store, account: str, username: str, api: LastfmApi, *, now: int | None = None,
-                 force_recheck: bool = False, recheck_days: int = RECHECK_DAYS,
-                 recheck_every_s: int = RECHECK_EVERY_S,
-                 cancel: CancelToken | None = None) -> Generator[Progress, None, SyncReport]:
+def sync_account(
+    store: Store,
+    account: str,
+    username: str,
+    api: LastfmApi,
+    *,
+    now: int | None = None,
+    force_recheck: bool = False,
+    recheck_days: int = RECHECK_DAYS,
+    recheck_every_s: int = RECHECK_EVERY_S,
+    cancel: CancelToken | None = None,
+) -> Generator[Progress, None, SyncReport]:
     """Bring ``account`` up to date with Last.fm user ``username``; yields Progress per page."""
     cancel = cancel or CancelToken()
     end = int(now if now is not None else time.time())
@@ -129,9 +151,13 @@ def sync_account(store: Store, account: str, username: str, api: LastfmApi, *, n
             if page.plays:
                 newest = max(p.played_at for p in page.plays)
                 watermark = newest if watermark is None else max(watermark, newest)
-            _save_state(conn, account_id, watermark=watermark,
-                        cursor={"mode": report.mode, "to": end, "page": page_no, "of": total_pages},
-                        **({"last_full_check": end} if report.mode == "backfill" and page_no == 1 else {}))
+            _save_state(
+                conn,
+                account_id,
+                watermark=watermark,
+                cursor={"mode": report.mode, "to": end, "page": page_no, "of": total_pages},
+                **({"last_full_check": end} if report.mode == "backfill" and page_no == 1 else {}),
+            )
         report.pages += 1
         report.fetched += len(page.plays)
         report.added += summary.added
@@ -139,7 +165,8 @@ def sync_account(store: Store, account: str, username: str, api: LastfmApi, *, n
         yield Progress(n, total_pages, f"Synced page {n} of {total_pages}: {report.added:,} new plays")
 
     recheck_due = report.mode == "incremental" and (
-        force_recheck or last_check is None or end - last_check >= recheck_every_s)
+        force_recheck or last_check is None or end - last_check >= recheck_every_s
+    )
     if recheck_due:
         yield from _recheck(store, account_id, pager, end - recheck_days * 86400, end, report, cancel)
     report.watermark = watermark
@@ -147,8 +174,15 @@ def sync_account(store: Store, account: str, username: str, api: LastfmApi, *, n
     return report
 
 
-def _recheck(store: Store, account_id: int, pager: _Pager, start: int, end: int, report: SyncReport,
-             cancel: CancelToken) -> Generator[Progress, None, None]:
+def _recheck(
+    store: Store,
+    account_id: int,
+    pager: _Pager,
+    start: int,
+    end: int,
+    report: SyncReport,
+    cancel: CancelToken,
+) -> Generator[Progress, None, None]:
     """Fetch [start, end) again and mirror deletions and edits into this source's rows."""
     remote: list[PlayRecord] = []
     first = pager.page(1, start, end)
@@ -161,14 +195,20 @@ def _recheck(store: Store, account_id: int, pager: _Pager, start: int, end: int,
     with store.engine.begin() as conn:
         local = conn.execute(
             select(Scrobble.id, Scrobble.played_at, Artist.name_key, Track.name_key)
-            .join(Track, Track.id == Scrobble.track_id).join(Artist, Artist.id == Track.artist_id)
-            .where(Scrobble.account_id == account_id, Scrobble.source == SOURCE,
-                   Scrobble.played_at >= start, Scrobble.played_at < end)).all()
+            .join(Track, Track.id == Scrobble.track_id)
+            .join(Artist, Artist.id == Track.artist_id)
+            .where(
+                Scrobble.account_id == account_id,
+                Scrobble.source == SOURCE,
+                Scrobble.played_at >= start,
+                Scrobble.played_at < end,
+            )
+        ).all()
         gone = [(row[0], row[1]) for row in local if (row[1], row[2], row[3]) not in keys]
         if gone:
             ids = [g[0] for g in gone]
             for i in range(0, len(ids), 500):
-                conn.execute(delete(Scrobble).where(Scrobble.id.in_(ids[i:i + 500])))
+                conn.execute(delete(Scrobble).where(Scrobble.id.in_(ids[i : i + 500])))
         summary = ImportSummary(path="lastfm:recheck", format=SOURCE)
         for _ in Ingestor(conn, account_id, SOURCE, now=end).run(remote, summary):
             pass

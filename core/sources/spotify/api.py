@@ -39,17 +39,31 @@ def _classify(resp: httpx.Response) -> ServiceError | None:
 
 
 class SpotifyApi:
-    def __init__(self, client_id: str, tokens: Tokens | None = None, *, api_root: str = auth.API_ROOT,
-                 accounts_root: str = auth.ACCOUNTS_ROOT, per_second: float = 5.0, attempts: int = 4,
-                 backoff_s: float = 1.0, persist: bool = True):
+    def __init__(
+        self,
+        client_id: str,
+        tokens: Tokens | None = None,
+        *,
+        api_root: str = auth.API_ROOT,
+        accounts_root: str = auth.ACCOUNTS_ROOT,
+        per_second: float = 5.0,
+        attempts: int = 4,
+        backoff_s: float = 1.0,
+        persist: bool = True,
+    ):
         self.client_id = client_id
         self.tokens = tokens or auth.load_tokens()
         if self.tokens is None:
             raise AuthRequired("Spotify is not connected; connect it under Accounts & import")
         self.accounts_root = accounts_root
         self.persist = persist
-        self.http = HttpClient(api_root.rstrip("/"), per_second=per_second, attempts=attempts,
-                               backoff_s=backoff_s, classify=_classify)
+        self.http = HttpClient(
+            api_root.rstrip("/"),
+            per_second=per_second,
+            attempts=attempts,
+            backoff_s=backoff_s,
+            classify=_classify,
+        )
 
     def close(self) -> None:
         self.http.close()
@@ -71,8 +85,14 @@ class SpotifyApi:
         for attempt in (0, 1):
             headers = {"Authorization": f"Bearer {self.tokens.access_token}"}
             try:
-                return self.http.request(method, path, cancel=cancel, headers=headers,
-                                         parse=lambda r: r.json() if r.content else {}, **kwargs)
+                return self.http.request(
+                    method,
+                    path,
+                    cancel=cancel,
+                    headers=headers,
+                    parse=lambda r: r.json() if r.content else {},
+                    **kwargs,
+                )
             except AuthRequired:
                 if attempt == 1 or not self.tokens.refresh_token:
                     raise
@@ -97,16 +117,27 @@ class SpotifyApi:
         ranked = sorted(items, key=score, reverse=True)
         return ranked[0] if ranked and score(ranked[0]) >= 2 else None
 
-    def create_playlist(self, name: str, description: str = "", public: bool = False,
-                        cancel: CancelToken | None = None) -> dict:
-        return self.call("POST", "/me/playlists", json={"name": name, "description": description,
-                                                        "public": public}, cancel=cancel)
+    def create_playlist(
+        self, name: str, description: str = "", public: bool = False, cancel: CancelToken | None = None
+    ) -> dict:
+        return self.call(
+            "POST",
+            "/me/playlists",
+            json={"name": name, "description": description, "public": public},
+            cancel=cancel,
+        )
 
-    def add_items(self, playlist_id: str, uris: Sequence[str], cancel: CancelToken | None = None) -> str | None:
+    def add_items(
+        self, playlist_id: str, uris: Sequence[str], cancel: CancelToken | None = None
+    ) -> str | None:
         snapshot = None
         for i in range(0, len(uris), MAX_ADD):
-            body = self.call("POST", f"/playlists/{playlist_id}/items", json={"uris": list(uris[i:i + MAX_ADD])},
-                             cancel=cancel)
+            body = self.call(
+                "POST",
+                f"/playlists/{playlist_id}/items",
+                json={"uris": list(uris[i : i + MAX_ADD])},
+                cancel=cancel,
+            )
             snapshot = body.get("snapshot_id", snapshot)
         return snapshot
 
@@ -119,8 +150,13 @@ class ExportResult:
     missing: list[tuple[str, str]] = field(default_factory=list)
 
 
-def export_playlist(api: SpotifyApi, name: str, tracks: Sequence[tuple[str, str]], description: str = "",
-                    cancel: CancelToken | None = None) -> Generator[Progress, None, ExportResult]:
+def export_playlist(
+    api: SpotifyApi,
+    name: str,
+    tracks: Sequence[tuple[str, str]],
+    description: str = "",
+    cancel: CancelToken | None = None,
+) -> Generator[Progress, None, ExportResult]:
     """Find each (artist, title) on Spotify and put the found ones, in order, into a new private playlist."""
     cancel = cancel or CancelToken()
     uris: list[str] = []

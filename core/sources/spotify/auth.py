@@ -95,11 +95,25 @@ def challenge_for(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-def authorize_url(client_id: str, redirect_uri: str, challenge: str, state: str,
-                  scopes: tuple[str, ...] = SCOPES, accounts_root: str = ACCOUNTS_ROOT) -> str:
-    query = urlencode({"client_id": client_id, "response_type": "code", "redirect_uri": redirect_uri,
-                       "code_challenge_method": "S256", "code_challenge": challenge, "state": state,
-                       "scope": " ".join(scopes)})
+def authorize_url(
+    client_id: str,
+    redirect_uri: str,
+    challenge: str,
+    state: str,
+    scopes: tuple[str, ...] = SCOPES,
+    accounts_root: str = ACCOUNTS_ROOT,
+) -> str:
+    query = urlencode(
+        {
+            "client_id": client_id,
+            "response_type": "code",
+            "redirect_uri": redirect_uri,
+            "code_challenge_method": "S256",
+            "code_challenge": challenge,
+            "state": state,
+            "scope": " ".join(scopes),
+        }
+    )
     return f"{accounts_root.rstrip('/')}/authorize?{query}"
 
 
@@ -127,8 +141,11 @@ class LoopbackReceiver:
                 params = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 ok = "code" in params
                 title = "Segue is connected to Spotify" if ok else "Spotify login did not complete"
-                text = ("You can close this tab and go back to Segue." if ok else
-                        html.escape(params.get("error", "no authorization code in the redirect")))
+                text = (
+                    "You can close this tab and go back to Segue."
+                    if ok
+                    else html.escape(params.get("error", "no authorization code in the redirect"))
+                )
                 body = _PAGE.format(title=title, text=text).encode("utf-8")
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -144,8 +161,9 @@ class LoopbackReceiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.port = self.server.server_address[1]
-        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), name="spotify-loopback",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, args=(0.05,), name="spotify-loopback", daemon=True
+        )
 
     @property
     def redirect_uri(self) -> str:
@@ -195,27 +213,48 @@ def _token_request(accounts_root: str, data: dict, client: httpx.Client | None =
     if resp.status_code >= 500:
         raise Transient(f"Spotify's login service failed (HTTP {resp.status_code})", resp.status_code)
     if error == "invalid_client":
-        raise Fatal(f"Spotify rejected the client ID ({desc or error}); check it in Settings", resp.status_code)
+        raise Fatal(
+            f"Spotify rejected the client ID ({desc or error}); check it in Settings", resp.status_code
+        )
     if error == "invalid_grant":
         raise AuthRequired(f"Spotify refused the login ({desc or error}); connect again", resp.status_code)
-    raise SpotifyAuthError(f"Spotify login failed: {desc or error or 'HTTP ' + str(resp.status_code)}",
-                           resp.status_code)
+    raise SpotifyAuthError(
+        f"Spotify login failed: {desc or error or 'HTTP ' + str(resp.status_code)}", resp.status_code
+    )
 
 
-def exchange_code(client_id: str, code: str, redirect_uri: str, verifier: str,
-                  accounts_root: str = ACCOUNTS_ROOT, client: httpx.Client | None = None) -> Tokens:
-    body = _token_request(accounts_root, {"grant_type": "authorization_code", "code": code,
-                                          "redirect_uri": redirect_uri, "client_id": client_id,
-                                          "code_verifier": verifier}, client)
+def exchange_code(
+    client_id: str,
+    code: str,
+    redirect_uri: str,
+    verifier: str,
+    accounts_root: str = ACCOUNTS_ROOT,
+    client: httpx.Client | None = None,
+) -> Tokens:
+    body = _token_request(
+        accounts_root,
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "client_id": client_id,
+            "code_verifier": verifier,
+        },
+        client,
+    )
     return Tokens.from_response(body)
 
 
-def refresh(client_id: str, tokens: Tokens, accounts_root: str = ACCOUNTS_ROOT,
-            client: httpx.Client | None = None) -> Tokens:
+def refresh(
+    client_id: str, tokens: Tokens, accounts_root: str = ACCOUNTS_ROOT, client: httpx.Client | None = None
+) -> Tokens:
     if not tokens.refresh_token:
         raise AuthRequired("the Spotify login has no refresh token; connect again")
-    body = _token_request(accounts_root, {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token,
-                                          "client_id": client_id}, client)
+    body = _token_request(
+        accounts_root,
+        {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token, "client_id": client_id},
+        client,
+    )
     return Tokens.from_response(body, previous=tokens)
 
 
@@ -244,14 +283,23 @@ def connected() -> bool:
 
 
 # -- the whole login as a job -------------------------------------------------------------------
-def login(client_id: str, *, open_browser: Callable[[str], object] = webbrowser.open, port: int = 0,
-          accounts_root: str = ACCOUNTS_ROOT, api_root: str = API_ROOT, scopes: tuple[str, ...] = SCOPES,
-          timeout_s: float = LOGIN_TIMEOUT_S, cancel: CancelToken | None = None
-          ) -> Generator[Progress, None, Tokens]:
+def login(
+    client_id: str,
+    *,
+    open_browser: Callable[[str], object] = webbrowser.open,
+    port: int = 0,
+    accounts_root: str = ACCOUNTS_ROOT,
+    api_root: str = API_ROOT,
+    scopes: tuple[str, ...] = SCOPES,
+    timeout_s: float = LOGIN_TIMEOUT_S,
+    cancel: CancelToken | None = None,
+) -> Generator[Progress, None, Tokens]:
     """Run the PKCE login; yields progress, stores and returns the tokens (with the user's id/name)."""
     if not client_id.strip():
-        raise Fatal("Spotify needs your own client ID: create an app at developer.spotify.com, add the "
-                    "redirect URI http://127.0.0.1/callback, and paste its client ID in Settings")
+        raise Fatal(
+            "Spotify needs your own client ID: create an app at developer.spotify.com, add the "
+            "redirect URI http://127.0.0.1/callback, and paste its client ID in Settings"
+        )
     cancel = cancel or CancelToken()
     verifier, challenge = pkce_pair()
     state = pysecrets.token_urlsafe(24)
@@ -264,8 +312,11 @@ def login(client_id: str, *, open_browser: Callable[[str], object] = webbrowser.
         raise SpotifyAuthError("Spotify login answer did not match this request (state mismatch); try again")
     if "error" in params:
         reason = params["error"]
-        raise SpotifyAuthError("you declined access in the browser" if reason == "access_denied"
-                               else f"Spotify login failed: {reason}")
+        raise SpotifyAuthError(
+            "you declined access in the browser"
+            if reason == "access_denied"
+            else f"Spotify login failed: {reason}"
+        )
     if "code" not in params:
         raise SpotifyAuthError("Spotify did not send an authorization code")
     yield Progress(1, 3, "Exchanging the code for a token…")

@@ -31,8 +31,11 @@ class ModalTower(nn.Module):
         super().__init__()
         self.register_buffer("values", torch.zeros(n_items, in_dim))
         self.register_buffer("mask", torch.zeros(n_items, dtype=torch.bool))
-        self.proj = (nn.Sequential(nn.Linear(in_dim, dim), nn.GELU(), nn.Linear(dim, dim)) if deep
-                     else nn.Linear(in_dim, dim))
+        self.proj = (
+            nn.Sequential(nn.Linear(in_dim, dim), nn.GELU(), nn.Linear(dim, dim))
+            if deep
+            else nn.Linear(in_dim, dim)
+        )
         self.missing = nn.Parameter(torch.randn(dim) * INIT_STD)
 
     def part(self) -> torch.Tensor:
@@ -76,10 +79,10 @@ class ItemTable(nn.Module):
 
     def set_item_init(self, init: np.ndarray) -> None:
         with torch.no_grad():
-            self.emb.weight[1:self.n_items + 1].copy_(torch.from_numpy(init))
+            self.emb.weight[1 : self.n_items + 1].copy_(torch.from_numpy(init))
 
     def parts(self) -> dict[str, torch.Tensor]:
-        out = {"id": self.emb.weight[1:self.n_items + 1]}
+        out = {"id": self.emb.weight[1 : self.n_items + 1]}
         if self.modal is not None:
             out.update(self.modal.parts())
         return out
@@ -94,7 +97,7 @@ class ItemTable(nn.Module):
             return self.emb(tokens)
         table = self.table() if table is None else table
         w = self.emb.weight
-        full = torch.cat([w[:1], table, w[self.n_items + 1:]], dim=0)
+        full = torch.cat([w[:1], table, w[self.n_items + 1 :]], dim=0)
         return F.embedding(tokens, full)
 
     def logits(self, h: torch.Tensor, table: torch.Tensor | None = None) -> torch.Tensor:
@@ -126,8 +129,9 @@ class ScoringNet(nn.Module):
         raise NotImplementedError
 
 
-def additive_scores(h: torch.Tensor, s: torch.Tensor, w_h: nn.Linear, w_s: nn.Linear, v: nn.Linear,
-                    valid: torch.Tensor) -> torch.Tensor:
+def additive_scores(
+    h: torch.Tensor, s: torch.Tensor, w_h: nn.Linear, w_s: nn.Linear, v: nn.Linear, valid: torch.Tensor
+) -> torch.Tensor:
     """Bahdanau attention weights [B, L] of keys ``h`` [B, L, *] for query ``s`` [B, *]."""
     e = v(torch.tanh(w_h(h) + w_s(s)[:, None, :])).squeeze(-1)
     return torch.softmax(e.masked_fill(~valid, float("-inf")), dim=1)

@@ -33,14 +33,18 @@ class Block(nn.Module):
         self.ln1, self.ln2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
         self.qkv = nn.Linear(dim, 3 * dim)
         self.proj = nn.Linear(dim, dim)
-        self.ff = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Dropout(dropout), nn.Linear(4 * dim, dim))
+        self.ff = nn.Sequential(
+            nn.Linear(dim, 4 * dim), nn.GELU(), nn.Dropout(dropout), nn.Linear(4 * dim, dim)
+        )
         self.drop = nn.Dropout(dropout)
         self.p = dropout
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         b, n, d = x.shape
         q, k, v = self.qkv(self.ln1(x)).view(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
-        a = F.scaled_dot_product_attention(q, k, v, attn_mask=mask[:, None], dropout_p=self.p if self.training else 0.0)
+        a = F.scaled_dot_product_attention(
+            q, k, v, attn_mask=mask[:, None], dropout_p=self.p if self.training else 0.0
+        )
         x = x + self.drop(self.proj(a.transpose(1, 2).reshape(b, n, d)))
         return x + self.drop(self.ff(self.ln2(x)))
 
@@ -52,8 +56,17 @@ class TransformerNet(ScoringNet):
     recent play always sits at the last position.
     """
 
-    def __init__(self, n_items: int, dim: int, max_len: int, layers: int, heads: int, dropout: float,
-                 causal: bool, modal: ModalBank | None = None):
+    def __init__(
+        self,
+        n_items: int,
+        dim: int,
+        max_len: int,
+        layers: int,
+        heads: int,
+        dropout: float,
+        causal: bool,
+        modal: ModalBank | None = None,
+    ):
         super().__init__()
         self.causal = causal
         self.items = ItemTable(n_items, dim, extra=0 if causal else 1, modal=modal)
@@ -61,7 +74,9 @@ class TransformerNet(ScoringNet):
         self.drop = nn.Dropout(dropout)
         self.blocks = nn.ModuleList([Block(dim, heads, dropout) for _ in range(layers)])
         self.ln = nn.LayerNorm(dim)
-        self.head = nn.Identity() if causal else nn.Sequential(nn.Linear(dim, dim), nn.GELU(), nn.LayerNorm(dim))
+        self.head = (
+            nn.Identity() if causal else nn.Sequential(nn.Linear(dim, dim), nn.GELU(), nn.LayerNorm(dim))
+        )
 
     def hidden(self, tokens: torch.Tensor) -> torch.Tensor:
         n = tokens.shape[1]
@@ -70,7 +85,9 @@ class TransformerNet(ScoringNet):
         mask = key_ok[:, None, :].expand(-1, n, -1)
         if self.causal:
             mask = mask & torch.ones(n, n, dtype=torch.bool, device=tokens.device).tril()
-        mask = mask | torch.eye(n, dtype=torch.bool, device=tokens.device)  # padding rows attend to themselves
+        mask = mask | torch.eye(
+            n, dtype=torch.bool, device=tokens.device
+        )  # padding rows attend to themselves
         for block in self.blocks:
             x = block(x, mask)
         return self.head(self.ln(x))

@@ -18,7 +18,9 @@ ERZADEL_HISTORY = EDELGRACE / "erzadel_cleaned.csv"
 HIT_00S = FEATURES / "audio" / "spotify-hit-predictor" / "dataset-of-00s.csv"
 DATA_BY_ARTIST = FEATURES / "audio" / "spotify-kaggle-160k-aggregates" / "data_by_artist.csv"
 MUSICOSET = FEATURES / "audio" / "musicoset" / "musicoset_songfeatures" / "acoustic_features.csv"
-MUSICOSET_LYRICS = FEATURES / "audio" / "musicoset" / "musicoset_songfeatures" / "lyrics.TRUNCATED_931rows.csv"
+MUSICOSET_LYRICS = (
+    FEATURES / "audio" / "musicoset" / "musicoset_songfeatures" / "lyrics.TRUNCATED_931rows.csv"
+)
 TOP_HITS = FEATURES / "audio" / "spotify-top-hits-2000-2019" / "songs_normalize.csv"
 POPLYRICS = FEATURES / "lyrics" / "lyrics-poplyrics-1k" / "poplyric-1k.parquet"
 ARIANA = FEATURES / "lyrics" / "lyrics-song-lyrics-dataset-21-artists" / "ArianaGrande.csv"

@@ -42,7 +42,12 @@ def test_lyrics_vectors_are_built_once_and_rebuilt_when_input_changes(with_lyric
     assert st.shape == (226, 384)
 
     again = _lyrics(store)
-    assert (again["encoded"], again["unchanged"], again["projected"], again["pca_refit"]) == (0, 226, 0, False)
+    assert (again["encoded"], again["unchanged"], again["projected"], again["pca_refit"]) == (
+        0,
+        226,
+        0,
+        False,
+    )
 
     # one edited lyric: only it is encoded again; with a fit set this small the PCA is refitted
     tid = int(ids[0])
@@ -90,10 +95,15 @@ def test_w2v_versioned_by_the_sessions(erz_store):
     again = run_job(build_w2v(erz_store, aid, gap_s=7200, epochs=2))
     assert again["computed"] == 0 and again["unchanged"] == first["computed"]
     with erz_store.engine.begin() as conn:  # a new play right after the last one changes the corpus
-        last = conn.execute(select(Scrobble.played_at, Scrobble.track_id).order_by(Scrobble.played_at.desc())).first()
+        last = conn.execute(
+            select(Scrobble.played_at, Scrobble.track_id).order_by(Scrobble.played_at.desc())
+        ).first()
         other = conn.execute(select(Scrobble.track_id).where(Scrobble.track_id != last[1])).first()[0]
-        conn.execute(Scrobble.__table__.insert().values(account_id=aid, track_id=other, played_at=last[0] + 200,
-                                                        source="test", precision_s=1))
+        conn.execute(
+            Scrobble.__table__.insert().values(
+                account_id=aid, track_id=other, played_at=last[0] + 200, source="test", precision_s=1
+            )
+        )
     changed = run_job(build_w2v(erz_store, aid, gap_s=7200, epochs=2))
     assert changed["computed"] >= first["computed"]
     ids, vecs = load_vectors(erz_store.engine, "w2v", account_scope(aid))
@@ -135,8 +145,11 @@ def test_vae_latents_versioned(with_audio, monkeypatch):
     assert (again["refit"], again["computed"]) == (False, 0)
     monkeypatch.setattr(refit, "SMALL", 10)
     with store.engine.begin() as conn:
-        conn.execute(update(AudioFeatures).where(AudioFeatures.item_kind == "track",
-                                                 AudioFeatures.item_id == int(t_ids[0])).values(tempo=None))
+        conn.execute(
+            update(AudioFeatures)
+            .where(AudioFeatures.item_kind == "track", AudioFeatures.item_id == int(t_ids[0]))
+            .values(tempo=None)
+        )
     one = run_job(build_audio_vae(store, epochs=3, min_steps=100))
     assert (one["refit"], one["computed"]) == (False, 1)
     model = load_model(store.engine, "audio_vae")
@@ -155,14 +168,21 @@ def test_tag_vectors_from_cooccurrence(erz_store):
     run_job(import_table(erz_store, HETREC, "tags", account="erzadel"))
     t0 = time.perf_counter()
     first = run_job(build_tag_embeddings(erz_store, epochs=3))
-    assert first["items"] == 643 and first["computed"] + first["without_vector"] == 643 and first["computed"] > 600
+    assert (
+        first["items"] == 643
+        and first["computed"] + first["without_vector"] == 643
+        and first["computed"] > 600
+    )
     assert time.perf_counter() - t0 < 60
     vocab, vectors = tag_vectors(erz_store.engine)
     assert len(vocab) == vectors.shape[0] > 100 and "rock" in vocab
     again = run_job(build_tag_embeddings(erz_store, epochs=3))
     assert (again["refit"], again["computed"]) == (False, 0)
-    sims = vectors @ vectors[vocab.index("rock")] / (np.linalg.norm(vectors, axis=1) * np.linalg.norm(
-        vectors[vocab.index("rock")]) + 1e-9)
+    sims = (
+        vectors
+        @ vectors[vocab.index("rock")]
+        / (np.linalg.norm(vectors, axis=1) * np.linalg.norm(vectors[vocab.index("rock")]) + 1e-9)
+    )
     near = [vocab[i] for i in np.argsort(-sims)[1:15]]
     assert any("rock" in t or t in {"alternative", "indie", "metal", "punk", "grunge"} for t in near), near
 

@@ -38,11 +38,31 @@ def test_status_counts_after_tables(erz_store, capsys):
     run_job(import_table(erz_store, DATA_BY_ARTIST, "audio", account="erzadel"))
     run_job(import_table(erz_store, EDELGRACE / "artists.csv", "tags", account="erzadel"))
     with erz_store.engine.begin() as conn:  # a provider's verdicts for two tracks
-        conn.execute(FeatureStatus.__table__.insert(), [
-            {"item_kind": "track", "item_id": 1, "modality": "tags", "provider": "lastfm", "status": "missing",
-             "reason": "no tags", "fetched_at": 1, "attempts": 1},
-            {"item_kind": "track", "item_id": 2, "modality": "tags", "provider": "lastfm", "status": "error",
-             "reason": "retry later: 503", "fetched_at": 1, "attempts": 1}])
+        conn.execute(
+            FeatureStatus.__table__.insert(),
+            [
+                {
+                    "item_kind": "track",
+                    "item_id": 1,
+                    "modality": "tags",
+                    "provider": "lastfm",
+                    "status": "missing",
+                    "reason": "no tags",
+                    "fetched_at": 1,
+                    "attempts": 1,
+                },
+                {
+                    "item_kind": "track",
+                    "item_id": 2,
+                    "modality": "tags",
+                    "provider": "lastfm",
+                    "status": "error",
+                    "reason": "retry later: 503",
+                    "fetched_at": 1,
+                    "attempts": 1,
+                },
+            ],
+        )
     report = _status(erz_store, capsys)
     n = report["tracks"]
     mods, fb = report["modalities"], report["with_artist_fallback"]

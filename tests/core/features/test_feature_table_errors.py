@@ -16,18 +16,34 @@ def _cli(erz_store, *args) -> int:
     return main(["--db", erz_store.url, "features", "import", *map(str, args)])
 
 
-@pytest.mark.parametrize(("content", "kind", "expected"), [
-    ("name,tempo\nA,120\n", "audio", "bad.csv, line 1: no artist column"),
-    ("artist,title\nGwen Stefani,Cool\n", "audio", "bad.csv, line 1: no audio feature columns"),
-    ("artist,title,tempo\nGwen Stefani,Cool,120\nGwen Stefani,Hey,fast\n", "audio",
-     "bad.csv, line 3, field 'tempo': not a number: 'fast'"),
-    ("artist,title,danceability\nGwen Stefani,Cool,57\n", "audio",
-     "bad.csv, line 2, field 'danceability': danceability 57 outside 0..1"),
-    ("artist,title,tempo,energy\nGwen Stefani,Cool,120\n", "audio", "bad.csv, line 2: 3 columns, header has 4"),
-    ("artist,title\nGwen Stefani,Cool\n", "lyrics", "bad.csv, line 1: no lyrics column"),
-    ("artist,title,tag,weight\nGwen Stefani,Cool,pop,lots\n", "tags",
-     "bad.csv, line 2, field 'weight': not a number: 'lots'"),
-])
+@pytest.mark.parametrize(
+    ("content", "kind", "expected"),
+    [
+        ("name,tempo\nA,120\n", "audio", "bad.csv, line 1: no artist column"),
+        ("artist,title\nGwen Stefani,Cool\n", "audio", "bad.csv, line 1: no audio feature columns"),
+        (
+            "artist,title,tempo\nGwen Stefani,Cool,120\nGwen Stefani,Hey,fast\n",
+            "audio",
+            "bad.csv, line 3, field 'tempo': not a number: 'fast'",
+        ),
+        (
+            "artist,title,danceability\nGwen Stefani,Cool,57\n",
+            "audio",
+            "bad.csv, line 2, field 'danceability': danceability 57 outside 0..1",
+        ),
+        (
+            "artist,title,tempo,energy\nGwen Stefani,Cool,120\n",
+            "audio",
+            "bad.csv, line 2: 3 columns, header has 4",
+        ),
+        ("artist,title\nGwen Stefani,Cool\n", "lyrics", "bad.csv, line 1: no lyrics column"),
+        (
+            "artist,title,tag,weight\nGwen Stefani,Cool,pop,lots\n",
+            "tags",
+            "bad.csv, line 2, field 'weight': not a number: 'lots'",
+        ),
+    ],
+)
 def test_bad_table_names_file_line_column(erz_store, tmp_path, capsys, content, kind, expected):
     bad = tmp_path / "bad.csv"
     bad.write_text(content, encoding="utf-8")

@@ -38,7 +38,14 @@ def _rows(store, model, *where):
 
 def test_edelgrace_lyrics_tab_table(erz_store):
     s = _import(erz_store, EDELGRACE / "lyrics.csv", "lyrics")
-    assert (s.rows, s.matched_tracks, s.written, s.empty, s.duplicates, s.unmatched) == (547, 495, 226, 269, 2, 50)
+    assert (s.rows, s.matched_tracks, s.written, s.empty, s.duplicates, s.unmatched) == (
+        547,
+        495,
+        226,
+        269,
+        2,
+        50,
+    )
     lyrics = _rows(erz_store, Lyrics)
     assert len(lyrics) == 226
     assert not any("\\" in r.text for r in lyrics)  # backslashes were the newlines
@@ -57,12 +64,17 @@ def test_reimport_is_idempotent(erz_store):
 
 def test_other_providers_are_kept_unless_replace(erz_store):
     with erz_store.engine.connect() as conn:
-        tid = conn.execute(select(Track.id).join(Artist, Artist.id == Track.artist_id)
-                           .where(Artist.name_key == artist_key("Gwen Stefani"),
-                                  Track.name_key == track_key("Cool"))).scalar_one()
+        tid = conn.execute(
+            select(Track.id)
+            .join(Artist, Artist.id == Track.artist_id)
+            .where(Artist.name_key == artist_key("Gwen Stefani"), Track.name_key == track_key("Cool"))
+        ).scalar_one()
     with erz_store.engine.begin() as conn:
-        conn.execute(Lyrics.__table__.insert().values(track_id=tid, text="synced text", synced=True,
-                                                      provider="lrclib", fetched_at=1))
+        conn.execute(
+            Lyrics.__table__.insert().values(
+                track_id=tid, text="synced text", synced=True, provider="lrclib", fetched_at=1
+            )
+        )
     s = _import(erz_store, EDELGRACE / "lyrics.csv", "lyrics")
     assert s.kept_existing == 1 and s.written == 225
     assert _rows(erz_store, Lyrics, Lyrics.track_id == tid)[0].provider == "lrclib"
@@ -80,12 +92,18 @@ def test_hit_predictor_audio_with_artist_means(erz_store):
     assert {r.provider for r in artist_rows} == {"table-mean:dataset-of-00s.csv"}
     # a matched track carries the table's numbers exactly
     with erz_store.engine.connect() as conn:
-        tid = conn.execute(select(Track.id).join(Artist, Artist.id == Track.artist_id)
-                           .where(Artist.name_key == artist_key("Mary J. Blige"),
-                                  Track.name_key == track_key("Be Without You"))).scalar_one()
+        tid = conn.execute(
+            select(Track.id)
+            .join(Artist, Artist.id == Track.artist_id)
+            .where(
+                Artist.name_key == artist_key("Mary J. Blige"), Track.name_key == track_key("Be Without You")
+            )
+        ).scalar_one()
     row = _rows(erz_store, AudioFeatures, AudioFeatures.item_id == tid, AudioFeatures.item_kind == "track")[0]
     with open(HIT_00S, newline="", encoding="utf-8") as fh:
-        src = next(r for r in csv.DictReader(fh) if r["artist"] == "Mary J. Blige" and r["track"] == "Be Without You")
+        src = next(
+            r for r in csv.DictReader(fh) if r["artist"] == "Mary J. Blige" and r["track"] == "Be Without You"
+        )
     for col in ("danceability", "energy", "loudness", "tempo", "valence", "instrumentalness"):
         assert getattr(row, col) == pytest.approx(float(src[col]))
     assert row.key == float(src["key"])
@@ -95,7 +113,9 @@ def test_artist_table_wins_over_means_in_either_order(erz_store):
     a = _import(erz_store, DATA_BY_ARTIST, "audio")
     assert (a.level, a.rows, a.matched_artists, a.written) == ("artist", 27606, 615, 615)
     _import(erz_store, HIT_00S, "audio")  # its means must not replace data_by_artist rows
-    providers = Counter(r.provider for r in _rows(erz_store, AudioFeatures, AudioFeatures.item_kind == "artist"))
+    providers = Counter(
+        r.provider for r in _rows(erz_store, AudioFeatures, AudioFeatures.item_kind == "artist")
+    )
     assert providers["table:data_by_artist.csv"] == 615
     assert sum(providers.values()) == 615 + providers["table-mean:dataset-of-00s.csv"]
 
@@ -116,17 +136,24 @@ def test_hetrec_artist_tags_weighted_by_user_count(erz_store):
     s = _import(erz_store, HETREC, "tags")
     assert (s.layout, s.level, s.matched_artists, s.written) == ("hetrec-2011", "artist", 643, 643)
     assert s.skipped == {"unknown_id": 1538}
+
     # recount one artist's tags straight from the files
     def read(name, enc="utf-8"):
         with open(HETREC / name, encoding=enc, newline="") as fh:
             return list(csv.reader(fh, delimiter="\t"))[1:]
+
     artists = {r[0]: r[1] for r in read("artists.dat")}
     tags = {r[0]: r[1] for r in read("tags.dat", "latin-1")}
     aid = next(i for i, n in artists.items() if n == "Toni Braxton")
     expected = Counter(tags[r[2]].strip().casefold() for r in read("user_taggedartists.dat") if r[1] == aid)
     with erz_store.engine.connect() as conn:
-        art = conn.execute(select(Artist.id).where(Artist.name_key == artist_key("Toni Braxton"))).scalar_one()
-    stored = {r.tag: r.weight for r in _rows(erz_store, ItemTag, ItemTag.item_kind == "artist", ItemTag.item_id == art)}
+        art = conn.execute(
+            select(Artist.id).where(Artist.name_key == artist_key("Toni Braxton"))
+        ).scalar_one()
+    stored = {
+        r.tag: r.weight
+        for r in _rows(erz_store, ItemTag, ItemTag.item_kind == "artist", ItemTag.item_id == art)
+    }
     assert stored == {t: float(n) for t, n in expected.items()}
 
 
@@ -134,7 +161,9 @@ def test_edelgrace_artist_tag_lists(erz_store):
     s = _import(erz_store, EDELGRACE / "artists.csv", "tags")
     assert (s.level, s.rows, s.matched_artists, s.written, s.empty) == ("artist", 2675, 1526, 1211, 315)
     with erz_store.engine.connect() as conn:
-        art = conn.execute(select(Artist.id).where(Artist.name_key == artist_key("Foo Fighters"))).scalar_one()
+        art = conn.execute(
+            select(Artist.id).where(Artist.name_key == artist_key("Foo Fighters"))
+        ).scalar_one()
     tags = {r.tag: r.weight for r in _rows(erz_store, ItemTag, ItemTag.item_id == art)}
     assert tags["rock"] == 100.0 and len(tags) == 25  # first listed tag is the strongest
     assert tags["alternative rock"] > tags["grunge"] > tags["post grunge"]
@@ -142,8 +171,10 @@ def test_edelgrace_artist_tag_lists(erz_store):
 
 def test_unknown_values_stay_null(erz_store, tmp_path):
     table = tmp_path / "mine.csv"
-    table.write_text("artist,title,tempo,key,instrumentalness,valence,energy\n"
-                     "Gwen Stefani,Cool,0,-1,0,NA,\n", encoding="utf-8")
+    table.write_text(
+        "artist,title,tempo,key,instrumentalness,valence,energy\nGwen Stefani,Cool,0,-1,0,NA,\n",
+        encoding="utf-8",
+    )
     s = run_job(import_table(erz_store, table, "audio", artist_fallback=False))
     assert s.written == 1
     row = _rows(erz_store, AudioFeatures, AudioFeatures.item_kind == "track")[0]

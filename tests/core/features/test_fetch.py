@@ -25,8 +25,11 @@ from core.features.providers.state import DAY, RETRY_PREFIX, FetchPolicy, Status
 from core.jobs import Cancelled, CancelToken, run_job  # noqa: E402
 
 REL = "0da580f2-6768-498f-af9d-2becaddf15e0"
-PLAYS = ([("Radiohead", "Reckoner", "In Rainbows", 290_000)] * 4 + [("Radiohead", "Nude", "In Rainbows", 255_000)] * 2
-         + [("Sia", "Chandelier", "1000 Forms of Fear", 216_000), ("Nobody", "Nothing", "", 100_000)])
+PLAYS = (
+    [("Radiohead", "Reckoner", "In Rainbows", 290_000)] * 4
+    + [("Radiohead", "Nude", "In Rainbows", 255_000)] * 2
+    + [("Sia", "Chandelier", "1000 Forms of Fear", 216_000), ("Nobody", "Nothing", "", 100_000)]
+)
 NOW = T0 + 10 * DAY
 
 
@@ -34,26 +37,53 @@ class World:
     """All fake services, a config pointing at them, and a store with PLAYS."""
 
     def __init__(self, tmp_path: Path):
-        self.fm = FakeLastfm(users={"u": [("Radiohead", "Reckoner", "In Rainbows", 1_600_000_000),
-                                          ("Sia", "Chandelier", "", 1_600_000_100)]},
-                             track_tags={("Radiohead", "Reckoner"): ["alternative", "electronic"]},
-                             artist_tags={"Radiohead": ["rock"], "Sia": ["pop"]},
-                             artist_info={"Radiohead": {"bio": "An English band."}, "Sia": {"bio": "A singer."}})
-        self.lrc = FakeLrclib([LrcRecord(1, "Reckoner", "Radiohead", "In Rainbows", 290.0, plainLyrics="Reckoner..."),
-                               LrcRecord(2, "Chandelier", "Sia", "1000 Forms of Fear", 216.0, instrumental=True)])
-        self.mb = FakeMusicBrainz([MbRecording("b1a9c0e9-d987-4042-ae91-78d6a3267d69", "Reckoner", "Radiohead",
-                                               length=290_000, isrcs=["GBSTK0700038"],
-                                               releases=[MbRelease(REL, "In Rainbows")])])
+        self.fm = FakeLastfm(
+            users={
+                "u": [
+                    ("Radiohead", "Reckoner", "In Rainbows", 1_600_000_000),
+                    ("Sia", "Chandelier", "", 1_600_000_100),
+                ]
+            },
+            track_tags={("Radiohead", "Reckoner"): ["alternative", "electronic"]},
+            artist_tags={"Radiohead": ["rock"], "Sia": ["pop"]},
+            artist_info={"Radiohead": {"bio": "An English band."}, "Sia": {"bio": "A singer."}},
+        )
+        self.lrc = FakeLrclib(
+            [
+                LrcRecord(1, "Reckoner", "Radiohead", "In Rainbows", 290.0, plainLyrics="Reckoner..."),
+                LrcRecord(2, "Chandelier", "Sia", "1000 Forms of Fear", 216.0, instrumental=True),
+            ]
+        )
+        self.mb = FakeMusicBrainz(
+            [
+                MbRecording(
+                    "b1a9c0e9-d987-4042-ae91-78d6a3267d69",
+                    "Reckoner",
+                    "Radiohead",
+                    length=290_000,
+                    isrcs=["GBSTK0700038"],
+                    releases=[MbRelease(REL, "In Rainbows")],
+                )
+            ]
+        )
         self.caa = FakeCoverArt({REL: TINY_JPEG})
         self.servers = [self.fm, self.lrc, self.mb, self.caa]
         for s in self.servers:
             s.start()
         self.store = make_store(tmp_path, PLAYS)
-        self.config = ProviderConfig(lastfm_api_key=DEFAULT_API_KEY, lastfm_root=self.fm.url,
-                                     lrclib_root=self.lrc.root + "/api/", musicbrainz_root=self.mb.url,
-                                     coverart_root=self.caa.root, lyrics_sources=["lrclib"], timeout=2.0,
-                                     attempts=2, backoff_s=0.01, lastfm_rate_pause_s=0.01,
-                                     rates={k: 1000.0 for k in ("lastfm", "lrclib", "musicbrainz", "coverartarchive")})
+        self.config = ProviderConfig(
+            lastfm_api_key=DEFAULT_API_KEY,
+            lastfm_root=self.fm.url,
+            lrclib_root=self.lrc.root + "/api/",
+            musicbrainz_root=self.mb.url,
+            coverart_root=self.caa.root,
+            lyrics_sources=["lrclib"],
+            timeout=2.0,
+            attempts=2,
+            backoff_s=0.01,
+            lastfm_rate_pause_s=0.01,
+            rates={k: 1000.0 for k in ("lastfm", "lrclib", "musicbrainz", "coverartarchive")},
+        )
 
     def requests(self) -> int:
         return sum(s.request_count() if s is self.fm else s.count() for s in self.servers)
@@ -87,8 +117,14 @@ def test_full_backlog_statuses_then_nothing_to_do(world):
     lyr = statuses(world.store, "track", "lyrics")
     assert lyr[it["Chandelier"].id].status == "ok" and lyr[it["Chandelier"].id].reason == "instrumental"
     assert all(r.fetched_at == NOW for r in lyr.values())
-    assert backlog(world.store, "alice", now=NOW) == {"tags": 0, "lyrics": 0, "audio": 4, "ids": 0, "art": 0,
-                                                      "bio": 0}  # audio waits for a music folder
+    assert backlog(world.store, "alice", now=NOW) == {
+        "tags": 0,
+        "lyrics": 0,
+        "audio": 4,
+        "ids": 0,
+        "art": 0,
+        "bio": 0,
+    }  # audio waits for a music folder
     before = world.requests()
     again = world.run()
     assert world.requests() == before  # everything is cached: not one request
@@ -100,14 +136,18 @@ def test_concurrent_and_sequential_runs_agree(world, tmp_path):
     world.store = make_store(tmp_path / "b", PLAYS)
     b = world.run(concurrent=False).as_dict()["modalities"]
     for m in a:
-        assert {k: a[m][k] for k in ("ok", "missing", "error")} == {k: b[m][k] for k in ("ok", "missing", "error")}
+        assert {k: a[m][k] for k in ("ok", "missing", "error")} == {
+            k: b[m][k] for k in ("ok", "missing", "error")
+        }
 
 
 def test_staleness_and_force(world):
     world.run(modalities=["tags", "lyrics"])
     policy = FetchPolicy.from_days({"tags": 30}, {"lyrics": 7})
-    assert backlog(world.store, "alice", ["tags", "lyrics"], policy=policy, now=NOW + 8 * DAY) == \
-        {"tags": 0, "lyrics": 2}  # the 2 missing lyrics are asked again after 7 days
+    assert backlog(world.store, "alice", ["tags", "lyrics"], policy=policy, now=NOW + 8 * DAY) == {
+        "tags": 0,
+        "lyrics": 2,
+    }  # the 2 missing lyrics are asked again after 7 days
     later = world.run(modalities=["tags", "lyrics"], policy=policy, now=NOW + 31 * DAY)
     assert later.modalities["tags"].due == 4 and later.modalities["lyrics"].due == 2
     forced = world.run(modalities=["lyrics"], force=True)
@@ -119,7 +159,9 @@ def test_retryable_errors_back_off_and_definite_errors_wait_until_stale(world):
     summary = world.run(modalities=["lyrics"])
     assert summary.modalities["lyrics"].error == 4
     st = statuses(world.store, "track", "lyrics")
-    assert all(r.status == "error" and r.reason.startswith(RETRY_PREFIX) and r.attempts == 1 for r in st.values())
+    assert all(
+        r.status == "error" and r.reason.startswith(RETRY_PREFIX) and r.attempts == 1 for r in st.values()
+    )
     world.lrc.clear_faults()
     assert world.run(modalities=["lyrics"]).modalities["lyrics"].due == 0  # backoff: 10 min after attempt 1
     retry = world.run(modalities=["lyrics"], now=NOW + 3600)
@@ -129,19 +171,34 @@ def test_retryable_errors_back_off_and_definite_errors_wait_until_stale(world):
     assert policy.retry_after_s(30) == 7 * DAY
     definite = StatusRow("error", NOW, 1, "cannot analyse x.flac: decode error", "librosa")
     assert not policy.due("audio", definite, NOW + 3600) and policy.due("audio", definite, NOW + DAY)
-    assert not policy.due("lyrics", definite, NOW + 29 * DAY) and policy.due("lyrics", definite, NOW + 30 * DAY)
+    assert not policy.due("lyrics", definite, NOW + 29 * DAY) and policy.due(
+        "lyrics", definite, NOW + 30 * DAY
+    )
 
 
 def test_offline_keeps_items_pending_waits_and_resumes(world):
     dead = unused_port()
-    offline_cfg = ProviderConfig(lastfm_api_key=DEFAULT_API_KEY, lastfm_root=f"http://127.0.0.1:{dead}/2.0/",
-                                 lrclib_root=f"http://127.0.0.1:{dead}/api/",
-                                 musicbrainz_root=f"http://127.0.0.1:{dead}/ws/2/",
-                                 coverart_root=f"http://127.0.0.1:{dead}/", lyrics_sources=["lrclib"], timeout=1.0,
-                                 attempts=1, backoff_s=0.01, rates=world.config.rates)
+    offline_cfg = ProviderConfig(
+        lastfm_api_key=DEFAULT_API_KEY,
+        lastfm_root=f"http://127.0.0.1:{dead}/2.0/",
+        lrclib_root=f"http://127.0.0.1:{dead}/api/",
+        musicbrainz_root=f"http://127.0.0.1:{dead}/ws/2/",
+        coverart_root=f"http://127.0.0.1:{dead}/",
+        lyrics_sources=["lrclib"],
+        timeout=1.0,
+        attempts=1,
+        backoff_s=0.01,
+        rates=world.config.rates,
+    )
     progress = []
-    job = fetch_features(world.store, "alice", config=offline_cfg, now=NOW, offline_patience_s=0.3,
-                         offline_backoff_s=(0.05, 0.1))
+    job = fetch_features(
+        world.store,
+        "alice",
+        config=offline_cfg,
+        now=NOW,
+        offline_patience_s=0.3,
+        offline_backoff_s=(0.05, 0.1),
+    )
     summary = run_job(job, progress.append)
     for m in ("tags", "lyrics", "ids", "bio"):
         run = summary.modalities[m]
@@ -161,10 +218,14 @@ def test_offline_keeps_items_pending_waits_and_resumes(world):
 def test_offline_never_downgrades_a_stored_result(world):
     world.run(modalities=["tags"])
     dead = unused_port()
-    cfg = ProviderConfig(lastfm_api_key=DEFAULT_API_KEY, lastfm_root=f"http://127.0.0.1:{dead}/2.0/", attempts=1,
-                         timeout=1.0)
-    run_job(fetch_features(world.store, "alice", ["tags"], force=True, config=cfg, now=NOW,
-                           offline_patience_s=0.0))
+    cfg = ProviderConfig(
+        lastfm_api_key=DEFAULT_API_KEY, lastfm_root=f"http://127.0.0.1:{dead}/2.0/", attempts=1, timeout=1.0
+    )
+    run_job(
+        fetch_features(
+            world.store, "alice", ["tags"], force=True, config=cfg, now=NOW, offline_patience_s=0.0
+        )
+    )
     assert {r.status for r in statuses(world.store, "track", "tags").values()} == {"ok", "missing"}
 
 
@@ -195,7 +256,9 @@ def test_death_mid_run_loses_nothing_and_the_rerun_only_fetches_the_rest(world):
     providers, _ = build_providers(world.config, ["lyrics"])
     with pytest.raises(SystemExit, match="simulated death"):
         world.run(providers=[Flaky(providers[0], die_at=3)], concurrent=False)
-    assert len(statuses(world.store, "track", "lyrics")) == 2  # the first two were committed, the third rolled back
+    assert (
+        len(statuses(world.store, "track", "lyrics")) == 2
+    )  # the first two were committed, the third rolled back
     world.lrc.clear_log()
     summary = world.run(modalities=["lyrics"])
     assert summary.modalities["lyrics"].due == 2
@@ -213,8 +276,9 @@ def test_a_provider_bug_on_one_item_does_not_block_the_backlog(world, caplog, mo
     assert "a provider bug" in caplog.text  # logged with its traceback
     monkeypatch.setattr("core.features.fetch.MAX_INTERNAL_ERRORS", 2)
     providers, _ = build_providers(world.config, ["lyrics"])
-    summary = world.run(providers=[Flaky(providers[0], fetch_bug_at=set(range(1, 10)))], concurrent=False,
-                        force=True)
+    summary = world.run(
+        providers=[Flaky(providers[0], fetch_bug_at=set(range(1, 10)))], concurrent=False, force=True
+    )
     run = summary.modalities["lyrics"]
     assert run.error == 2 and run.stopped.startswith("2 internal errors in a row")  # a broken provider stops
 
@@ -229,8 +293,18 @@ def test_cancel_stops_after_the_current_item_and_resumes(world):
             token.cancel()
 
     with pytest.raises(Cancelled):
-        run_job(fetch_features(world.store, "alice", ["tags", "lyrics"], cancel=token, config=world.config,
-                               now=NOW, concurrent=False), on_progress)
+        run_job(
+            fetch_features(
+                world.store,
+                "alice",
+                ["tags", "lyrics"],
+                cancel=token,
+                config=world.config,
+                now=NOW,
+                concurrent=False,
+            ),
+            on_progress,
+        )
     stored = len(statuses(world.store, "track", "tags")) + len(statuses(world.store, "track", "lyrics"))
     assert 2 <= stored <= 3
     rest = world.run(modalities=["tags", "lyrics"])
@@ -240,15 +314,19 @@ def test_cancel_stops_after_the_current_item_and_resumes(world):
 def test_limit_and_account_filter(world):
     summary = world.run(modalities=["ids"], limit=2)
     assert summary.modalities["ids"].due == 2
-    assert statuses(world.store, "track", "ids").keys() == {items(world.store)["Reckoner"].id,
-                                                            items(world.store)["Nude"].id}
+    assert statuses(world.store, "track", "ids").keys() == {
+        items(world.store)["Reckoner"].id,
+        items(world.store)["Nude"].id,
+    }
     with pytest.raises(ValueError, match="no account"):
         run_job(fetch_features(world.store, "bob", config=world.config))
 
 
 def test_missing_key_is_reported_not_fatal(world):
     cfg = ProviderConfig(lyrics_sources=[], music_folders=[])
-    summary = run_job(fetch_features(world.store, "alice", config=cfg, now=NOW, modalities=["tags", "bio", "audio"]))
+    summary = run_job(
+        fetch_features(world.store, "alice", config=cfg, now=NOW, modalities=["tags", "bio", "audio"])
+    )
     assert summary.modalities == {}
     assert set(summary.skipped) == {"tags", "bio", "audio"}
     assert any("Last.fm API key" in n for n in summary.notes)
@@ -259,10 +337,16 @@ def test_config_from_settings_environment_and_keyring(monkeypatch, tmp_path):
     from core.features.providers import GENIUS_SECRET
     from core.settings import Settings
 
-    settings = Settings(music_folder=f"{tmp_path}/a{os.pathsep}{tmp_path}/b",
-                        lyrics_providers=["local", "lrclib"], lastfm_api_key="k" * 32,
-                        extra={"lrclib_api_root": "http://127.0.0.1:1/api/", "feature_rates": {"musicbrainz": 0.5},
-                               "feature_max_age_days": {"tags": 7}})
+    settings = Settings(
+        music_folder=f"{tmp_path}/a{os.pathsep}{tmp_path}/b",
+        lyrics_providers=["local", "lrclib"],
+        lastfm_api_key="k" * 32,
+        extra={
+            "lrclib_api_root": "http://127.0.0.1:1/api/",
+            "feature_rates": {"musicbrainz": 0.5},
+            "feature_max_age_days": {"tags": 7},
+        },
+    )
     monkeypatch.setenv("SEGUE_MUSICBRAINZ_ROOT", "http://127.0.0.1:2/ws/2/")
     secrets.set_secret(GENIUS_SECRET, "tok")
     cfg = ProviderConfig.from_settings(settings)

@@ -30,9 +30,19 @@ def test_krishkumar_numeric_timestamp_wins_and_zeros_pass_through():
     assert tally(records) == {"play": 17503}
     assert sum(r.played_at == 0 for r in records) == 643  # ingest judges impossible times, not us
     assert records[0] == PlayRecord(
-        "Blackbird Blackbird", "Hawaii", 1536407564, "Summer Heart", None, None,
-        "46e32991-1e7b-4575-9206-8e6519c97c14", "97c3ab39-fc2d-4596-a1d0-5690cc80c253",
-        "50e6dad8-1efd-4c96-b370-6a2a50b69df3", 1, "play", 2)
+        "Blackbird Blackbird",
+        "Hawaii",
+        1536407564,
+        "Summer Heart",
+        None,
+        None,
+        "46e32991-1e7b-4575-9206-8e6519c97c14",
+        "97c3ab39-fc2d-4596-a1d0-5690cc80c253",
+        "50e6dad8-1efd-4c96-b370-6a2a50b69df3",
+        1,
+        "play",
+        2,
+    )
     real = [r.played_at for r in records if r.played_at]
     assert min(real) >= 1188604800 and max(real) < 1538352000  # 2007-09 .. 2018-09
 
@@ -41,10 +51,20 @@ def test_djivs_minute_text():
     name, records = read_all(DJIVS)
     assert name == "generic-csv"
     assert tally(records) == {"play": 11387}
-    assert records[0] == PlayRecord("*67", "Cast a Spell (feat. Yuke)", 1674553320,
-                                    "Cast a Spell (feat. Yuke) - Single", precision_s=60, line=2)
+    assert records[0] == PlayRecord(
+        "*67",
+        "Cast a Spell (feat. Yuke)",
+        1674553320,
+        "Cast a Spell (feat. Yuke) - Single",
+        precision_s=60,
+        line=2,
+    )
     assert records[3].album is None  # Frank Sinatra row has an empty album
-    assert (records[-1].artist, records[-1].played_at, records[-1].line) == ("gitarakuru, mantra", 1652170200, 11388)
+    assert (records[-1].artist, records[-1].played_at, records[-1].line) == (
+        "gitarakuru, mantra",
+        1652170200,
+        11388,
+    )
 
 
 def test_dudu2i3_cyrillic_naive_times_are_utc_minutes():
@@ -55,8 +75,9 @@ def test_dudu2i3_cyrillic_naive_times_are_utc_minutes():
     assert (first.artist, first.track, first.album) == ("ПОШЛАЯ МОЛЛИ", "ТМСТС", "8 Способов как бросить...")
     assert first.played_at == 1755344700  # 2025-08-16 11:45:00 read as UTC
     assert first.precision_s == 60  # every sampled time has :00 seconds
-    assert records[1] == PlayRecord("ssshhhiiittt!", "Танцы", 1755344520, "Последнее лето (часть 2)",
-                                    precision_s=60, line=3)
+    assert records[1] == PlayRecord(
+        "ssshhhiiittt!", "Танцы", 1755344520, "Последнее лето (часть 2)", precision_s=60, line=3
+    )
 
 
 def test_dudu2i3_timezone_option():
@@ -73,7 +94,9 @@ def test_menisadi_extended_csv_index_column_end_times_and_hebrew():
     assert first == PlayRecord("אברהם לגסה", "はじめ", 1735725889, "קונו", 90745, line=2)
     assert records[1] == PlayRecord("Rotem Bar Or", "ישר אל", 1735725980, "ישר אל", 4063, kind="skip", line=3)
     assert [r for r in records if type(r) is SkippedRow][:2] == [
-        SkippedRow("not_music", 298), SkippedRow("not_music", 3002)]
+        SkippedRow("not_music", 298),
+        SkippedRow("not_music", 3002),
+    ]
     times = [r.played_at for r in plays(records)]
     assert min(times) >= 1735689600 - 3600 and max(times) < 1764547200  # 2025-01-01 .. 2025-11-30
 
@@ -83,10 +106,19 @@ def test_erzadel_headerless_tab_detected_by_content():
     assert name == "generic-csv"
     assert tally(records) == {"play": 29662}
     assert records[2] == PlayRecord(
-        "the GazettE", "泣ヶ原", 1445848188, "DIM", None, None,
+        "the GazettE",
+        "泣ヶ原",
+        1445848188,
+        "DIM",
+        None,
+        None,
         "8d4c13de-6e61-4a8e-ac4d-d0e1996bcef8",  # the MBID columns are matched by one-to-one-ness
         "a54a4387-263e-4799-ba7e-02a2dda3d08c",
-        "12306c1b-a046-444b-9c41-85d9d0b7005f", 1, "play", 3)
+        "12306c1b-a046-444b-9c41-85d9d0b7005f",
+        1,
+        "play",
+        3,
+    )
     korean = [r for r in records if r.artist == "코요태"][0]
     assert (korean.track, korean.played_at, korean.line) == ("Spark", 1444666699, 287)
     quoted = [r for r in records if r.line == 7856][0]  # unquoted TSV: quotes stay in the album
@@ -99,13 +131,16 @@ def test_erzadel_with_map_equals_detection():
     _, detected = read_all(ERZADEL)
     _, mapped = read_all(ERZADEL, mapping=ERZADEL_MAP)
     assert [(r.artist, r.track, r.album, r.played_at) for r in mapped] == [
-        (r.artist, r.track, r.album, r.played_at) for r in detected]
+        (r.artist, r.track, r.album, r.played_at) for r in detected
+    ]
 
 
 def test_too_few_rows_to_tell_asks_for_map(tmp_path):
     cut = tmp_path / "erzadel_head.tsv"
     cut.write_text("".join(head_lines(ERZADEL, 10)), encoding="utf-8")
-    with pytest.raises(ImportFailure, match=r"cannot tell which column is the artist/track; pass --map col=field"):
+    with pytest.raises(
+        ImportFailure, match=r"cannot tell which column is the artist/track; pass --map col=field"
+    ):
         read_all(cut)
     _, records = read_all(cut, mapping=ERZADEL_MAP)
     assert records[0] == PlayRecord("Ikon", "愛Dee (Cover ft. Renna)", 1445866625, "Covers", line=1)
@@ -114,7 +149,10 @@ def test_too_few_rows_to_tell_asks_for_map(tmp_path):
 def test_map_overrides_header_detection(tmp_path):
     # Swap meaning on purpose: read djivs' album column as the track.
     _, records = read_all(DJIVS, mapping={"album": "track", "track": "album"})
-    assert (records[0].track, records[0].album) == ("Cast a Spell (feat. Yuke) - Single", "Cast a Spell (feat. Yuke)")
+    assert (records[0].track, records[0].album) == (
+        "Cast a Spell (feat. Yuke) - Single",
+        "Cast a Spell (feat. Yuke)",
+    )
 
 
 def test_map_unknown_column_fails():
@@ -152,13 +190,16 @@ def test_pandas_style_index_column_headerless(tmp_path):
     _, records = read_all(indexed)
     _, expected = read_all(ERZADEL)
     assert [(r.artist, r.track, r.played_at) for r in records] == [
-        (r.artist, r.track, r.played_at) for r in expected[:400]]
+        (r.artist, r.track, r.played_at) for r in expected[:400]
+    ]
 
 
 def test_pandas_style_index_column_with_header(tmp_path):
     lines = head_lines(KRISH, 30)
     indexed = tmp_path / "indexed.csv"
-    indexed.write_text("," + lines[0] + "".join(f"{i},{ln}" for i, ln in enumerate(lines[1:])), encoding="utf-8")
+    indexed.write_text(
+        "," + lines[0] + "".join(f"{i},{ln}" for i, ln in enumerate(lines[1:])), encoding="utf-8"
+    )
     _, records = read_all(indexed)
     assert records[0].artist == "Blackbird Blackbird" and records[0].played_at == 1536407564
 
@@ -196,7 +237,7 @@ def test_stray_delimiter_row_fails(tmp_path):
 
 def test_empty_names_are_skipped_rows(tmp_path):
     lines = head_lines(KRISH, 6)
-    lines[2] = "  " + lines[2][len("Bungalow"):]
+    lines[2] = "  " + lines[2][len("Bungalow") :]
     cut = tmp_path / "krish_empty.csv"
     cut.write_text("".join(lines), encoding="utf-8")
     _, records = read_all(cut, "generic-csv")
@@ -206,7 +247,7 @@ def test_empty_names_are_skipped_rows(tmp_path):
 
 def test_empty_timestamp_is_a_skipped_row(tmp_path):
     lines = head_lines(DJIVS, 25)
-    lines[1] = '""' + lines[1][len('"24 Jan 2023, 09:42"'):]
+    lines[1] = '""' + lines[1][len('"24 Jan 2023, 09:42"') :]
     cut = tmp_path / "djivs_now_playing.csv"
     cut.write_text("".join(lines), encoding="utf-8")
     _, records = read_all(cut)
@@ -215,7 +256,10 @@ def test_empty_timestamp_is_a_skipped_row(tmp_path):
 
 
 def test_cp1252_fallback(tmp_path):
-    text = "".join(head_lines(DJIVS, 1)) + "\"14 May 2025, 18:45\",Fito Y Fitipaldis,Por la boca vive el pez,Me equivocaría otra vez\n"
+    text = (
+        "".join(head_lines(DJIVS, 1))
+        + '"14 May 2025, 18:45",Fito Y Fitipaldis,Por la boca vive el pez,Me equivocaría otra vez\n'
+    )
     latin = tmp_path / "latin.csv"
     latin.write_bytes(text.encode("cp1252"))
     _, records = read_all(latin, "generic-csv")
@@ -223,7 +267,7 @@ def test_cp1252_fallback(tmp_path):
 
 
 def test_not_utf8_and_not_text_fails_naming_the_line(tmp_path):
-    raw = "".join(head_lines(DJIVS, 4)).encode() + b"\"24 Jan 2023, 08:00\",\x81\x02\x8d,x,y\n"
+    raw = "".join(head_lines(DJIVS, 4)).encode() + b'"24 Jan 2023, 08:00",\x81\x02\x8d,x,y\n'
     bad = tmp_path / "garbled.csv"
     bad.write_bytes(raw)
     with pytest.raises(ImportFailure, match="not UTF-8") as exc:

@@ -33,13 +33,26 @@ def test_ghan_real_file():
     assert name == "lastfm-ghan"
     assert tally(records) == {"play": 6001}
     assert records[0] == PlayRecord(
-        "Roy Harper", "Hors D'Oeuvres", 1771761015, "Stormcock", None, None,
-        "8fc0c1d2-9be0-464f-98ee-ae7ae5b0086b", "630eb3de-e561-4b9c-b807-dda2b1561d81",
-        "0f8e1336-cb4d-3bf1-a6fb-0857341513ad", 1, "play", 2,
+        "Roy Harper",
+        "Hors D'Oeuvres",
+        1771761015,
+        "Stormcock",
+        None,
+        None,
+        "8fc0c1d2-9be0-464f-98ee-ae7ae5b0086b",
+        "630eb3de-e561-4b9c-b807-dda2b1561d81",
+        "0f8e1336-cb4d-3bf1-a6fb-0857341513ad",
+        1,
+        "play",
+        2,
     )
     last = records[-1]
     assert (last.artist, last.track, last.played_at, last.line) == (
-        "Fito Y Fitipaldis", "Me equivocaría otra vez", 1747248312, 6002)
+        "Fito Y Fitipaldis",
+        "Me equivocaría otra vez",
+        1747248312,
+        6002,
+    )
     assert last.artist_mbid is None and last.track_mbid is None  # empty strings → None
     times = [r.played_at for r in records]
     assert min(times) >= 1746057600 and max(times) < 1772323200  # 2025-05 .. 2026-02
@@ -83,15 +96,22 @@ def test_benjaminbenben_fixture_matches_djivs_source():
     name, records = read_all(BENJAMIN)
     assert name == "lastfm-benjaminbenben"
     assert tally(records) == {"play": 40}
-    assert records[0] == PlayRecord("*67", "Cast a Spell (feat. Yuke)", 1674553320,
-                                    "Cast a Spell (feat. Yuke) - Single", precision_s=60, line=1)
+    assert records[0] == PlayRecord(
+        "*67",
+        "Cast a Spell (feat. Yuke)",
+        1674553320,
+        "Cast a Spell (feat. Yuke) - Single",
+        precision_s=60,
+        line=1,
+    )
     # Both date styles ("24 Jan 2023 09:11" / "24 Jan 2023, 09:11") and quoted names with commas.
     assert records[1].played_at == 1674551460
     assert (records[-1].artist, records[-1].played_at) == ("gitarakuru, mantra", 1652170200)
     _, djivs = read_all(DJIVS)
     same = djivs[:30] + djivs[-10:]
     assert [(r.artist, r.track, r.album, r.played_at) for r in records] == [
-        (r.artist, r.track, r.album, r.played_at) for r in same]
+        (r.artist, r.track, r.album, r.played_at) for r in same
+    ]
 
 
 def test_benjaminbenben_now_playing_row_without_date(tmp_path):
@@ -106,7 +126,7 @@ def test_benjaminbenben_now_playing_row_without_date(tmp_path):
 
 def test_ghan_row_without_any_time_is_skipped(tmp_path):
     lines = head_lines(ALEEX, 4)
-    lines[1] = '"",""' + lines[1][len('"1771761015","22 Feb 2026, 11:50"'):]
+    lines[1] = '"",""' + lines[1][len('"1771761015","22 Feb 2026, 11:50"') :]
     cut = tmp_path / "aleex_now_playing.csv"
     cut.write_text("".join(lines), encoding="utf-8")
     _, records = read_all(cut)
@@ -173,10 +193,25 @@ def test_lastfm_1k_sample_yields_every_user():
     assert records[0].played_at == 1241478537  # 2009-05-04T23:08:57Z
     cjk = records[1]
     assert (cjk.artist, cjk.track, cjk.played_at, cjk.line) == (
-        "坂本龍一", "Composition 0919 (Live_2009_4_15)", 1241445250, 2)
-    assert records[-1] == PlayRecord("Holy Fuck", "Milkshake", 1228716240, None, None, None,
-                                     "4342cf80-7c06-4402-a431-457e77310474", None,
-                                     "6790b616-7925-4741-b030-01958cf4e51d", 1, "play", 5000)
+        "坂本龍一",
+        "Composition 0919 (Live_2009_4_15)",
+        1241445250,
+        2,
+    )
+    assert records[-1] == PlayRecord(
+        "Holy Fuck",
+        "Milkshake",
+        1228716240,
+        None,
+        None,
+        None,
+        "4342cf80-7c06-4402-a431-457e77310474",
+        None,
+        "6790b616-7925-4741-b030-01958cf4e51d",
+        1,
+        "play",
+        5000,
+    )
     quoted = [r for r in records if '"' in r.artist]  # TSV is unquoted: quotes are part of names
     assert [(r.artist, r.line) for r in quoted] == [('Johnny "Hammond" Smith', 1491)]
     times = [r.played_at for r in records]
@@ -202,10 +237,20 @@ def test_sqlite_real_file():
     assert tally(records) == {"play": 75245, "empty_name": 1}
     # listens.id 25431 is "i loves you porgy" by an artist whose name is a single space.
     assert [r for r in records if type(r) is SkippedRow] == [SkippedRow("empty_name", 25431)]
-    assert records[0] == PlayRecord("black midi", "953", 1576794973, "schlagenheim", None, None,
-                                    "4afbef0a-05ee-4551-b0e0-f1f1870d8f1c",
-                                    "7863c059-6f65-4e4d-ac95-6651c910e241",
-                                    "2cda611b-277b-4aca-b301-e3743f5bb36e", 1, "play", 1)
+    assert records[0] == PlayRecord(
+        "black midi",
+        "953",
+        1576794973,
+        "schlagenheim",
+        None,
+        None,
+        "4afbef0a-05ee-4551-b0e0-f1f1870d8f1c",
+        "7863c059-6f65-4e4d-ac95-6651c910e241",
+        "2cda611b-277b-4aca-b301-e3743f5bb36e",
+        1,
+        "play",
+        1,
+    )
     times = [r.played_at for r in plays(records)]
     assert (min(times), max(times)) == (1170695413, 1672695824)  # 2007-02 .. 2023-01
 
@@ -251,7 +296,8 @@ def _scrobble_db(path, listens: list[tuple]) -> None:
             "CREATE TABLE listens (id integer PRIMARY KEY, track_id integer, timestamp integer);"
             "INSERT INTO artists VALUES (1, NULL, 'black midi');"
             "INSERT INTO albums VALUES (1, NULL, ' schlagenheim ', 1);"
-            "INSERT INTO tracks VALUES (1, NULL, '953', 1, 1), (2, NULL, '  ', 1, 1);")
+            "INSERT INTO tracks VALUES (1, NULL, '953', 1, 1), (2, NULL, '  ', 1, 1);"
+        )
         conn.executemany("INSERT INTO listens VALUES (?, ?, ?)", listens)
 
 
@@ -264,7 +310,8 @@ def test_sqlite_plays_come_in_column_blocks(tmp_path):
     assert [i.line for i in items[:2]] == [2, 4]
     assert list(items[2].records()) == [
         PlayRecord("black midi", "953", ts, "schlagenheim", None, None, None, None, None, 1, "play", lid)
-        for lid, ts in ((1, 1576794973), (3, 1576796973))]
+        for lid, ts in ((1, 1576794973), (3, 1576796973))
+    ]
 
 
 def test_sqlite_text_timestamps_are_parsed_and_a_bad_one_is_named(tmp_path):

@@ -15,9 +15,19 @@ def test_export_zip():
     assert name == "listenbrainz"
     assert tally(records) == {"play": 5}
     assert records[0] == PlayRecord(
-        "OurR", "Desert", 1749780612, "Desert", None, 245000,
-        "4b00640f-3be6-43f8-9b34-ff81bd89320a", "20d0530f-2176-447f-abf4-a9307f7d1c3f",
-        "08e8f55b-f1a4-46b8-b2d1-fab4c592165c", 1, "play", 1)
+        "OurR",
+        "Desert",
+        1749780612,
+        "Desert",
+        None,
+        245000,
+        "4b00640f-3be6-43f8-9b34-ff81bd89320a",
+        "20d0530f-2176-447f-abf4-a9307f7d1c3f",
+        "08e8f55b-f1a4-46b8-b2d1-fab4c592165c",
+        1,
+        "play",
+        1,
+    )
     two_artists = records[1]
     assert two_artists.artist == "Carly Rae Jepsen feat. Rufus Wainwright"
     assert two_artists.artist_mbid is None  # two credited artists: no single artist MBID
@@ -28,7 +38,14 @@ def test_jsonl_testdata():
     assert name == "listenbrainz"
     assert [(r.artist, r.track, r.album, r.played_at, r.duration_ms, r.line) for r in records] == [
         ("The Stranglers", "Golden Brown", "La Folie", 1748964167, 206760, 1),
-        ("The Mamas & The Papas", "California Dreamin'", "If You Can Believe Your Eyes & Ears", 1748967954, 162373, 2),
+        (
+            "The Mamas & The Papas",
+            "California Dreamin'",
+            "If You Can Believe Your Eyes & Ears",
+            1748967954,
+            162373,
+            2,
+        ),
     ]
 
 

@@ -126,7 +126,13 @@ def test_folder_expands_to_history_files_and_reports_the_rest():
     result = scan(LFM1K.parents[1] / "edelgrace")
     assert [Path(s.name).name for s in result.sources] == ["erzadel_cleaned.csv"]
     ignored = {Path(i.name).name: i.reason for i in result.ignored}
-    assert set(ignored) == {"SOURCES.md", "artists.csv", "lyrics.csv", "lyrics_labels.csv", "song_counts.json"}
+    assert set(ignored) == {
+        "SOURCES.md",
+        "artists.csv",
+        "lyrics.csv",
+        "lyrics_labels.csv",
+        "song_counts.json",
+    }
     assert all("not a listening history" in r for r in ignored.values())
 
 
@@ -150,8 +156,14 @@ def _spotify_zip(tmp_path) -> Path:
     with zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(folder, "")
         zf.write(KOITO_EXTENDED, folder + "Streaming_History_Audio_2025.json")
-        zf.write(LB_TESTDATA / "spotify_streaming_endsong_0.json", folder + "Streaming_History_Audio_2013-2021_0.json")
-        zf.writestr(folder + "ReadMeFirst_ExtendedStreamingHistory.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n" + bytes(300))
+        zf.write(
+            LB_TESTDATA / "spotify_streaming_endsong_0.json",
+            folder + "Streaming_History_Audio_2013-2021_0.json",
+        )
+        zf.writestr(
+            folder + "ReadMeFirst_ExtendedStreamingHistory.pdf",
+            b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n" + bytes(300),
+        )
         zf.writestr("Userdata.json", '{"username": "someone", "country": "DE"}')
         zf.writestr("__MACOSX/._Userdata.json", b"\x00\x05\x16\x07")
         zf.writestr("old.zip", b"PK\x05\x06" + bytes(18))

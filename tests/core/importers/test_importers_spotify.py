@@ -52,11 +52,17 @@ def test_basic_totals_and_podcast_shows():
 def test_basic_first_items_end_time_minus_ms_played():
     _, records = read_all(BASIC_DIR / "StreamingHistory0.json")
     # endTime 2021-04-22 05:41 (UTC) minus 6,408 ms → 05:40:54, a skip (< 30 s).
-    assert records[0] == PlayRecord("Shindy", "Dreams", 1619070054, ms_played=6408, precision_s=60,
-                                    kind="skip", line=1)
+    assert records[0] == PlayRecord(
+        "Shindy", "Dreams", 1619070054, ms_played=6408, precision_s=60, kind="skip", line=1
+    )
     assert records[1] == SkippedRow("podcast", 2, "Gemischtes Hack")
     last = records[-1]
-    assert (last.artist, last.track, last.ms_played, last.kind) == ("Nines", "Money on My Mind", 86960, "play")
+    assert (last.artist, last.track, last.ms_played, last.kind) == (
+        "Nines",
+        "Money on My Mind",
+        86960,
+        "play",
+    )
     assert last.played_at == 1624278540 - 87
 
 
@@ -64,9 +70,14 @@ def test_podcast_file_is_all_podcasts(tmp_path):
     """Newer exports split episodes into StreamingHistory_podcast_*.json (rebuilt from real items)."""
     items = json.loads((BASIC_DIR / "StreamingHistory0.json").read_text(encoding="utf-8"))
     episodes = [
-        {"endTime": i["endTime"], "podcastName": i["artistName"], "episodeName": i["trackName"],
-         "msPlayed": i["msPlayed"]}
-        for i in items if i["artistName"] == "Gemischtes Hack"
+        {
+            "endTime": i["endTime"],
+            "podcastName": i["artistName"],
+            "episodeName": i["trackName"],
+            "msPlayed": i["msPlayed"],
+        }
+        for i in items
+        if i["artistName"] == "Gemischtes Hack"
     ]
     path = tmp_path / "StreamingHistory_podcast_0.json"
     path.write_text(json.dumps(episodes), encoding="utf-8")
@@ -74,13 +85,17 @@ def test_podcast_file_is_all_podcasts(tmp_path):
     assert name == "spotify-basic"
     assert tally(records) == {"podcast": 88}
     music = tmp_path / "StreamingHistory_music_0.json"
-    music.write_text(json.dumps([i for i in items if i["artistName"] != "Gemischtes Hack"][:50]), encoding="utf-8")
+    music.write_text(
+        json.dumps([i for i in items if i["artistName"] != "Gemischtes Hack"][:50]), encoding="utf-8"
+    )
     assert "podcast" not in tally(read_all(music)[1])
 
 
 def test_podcast_heuristic_keeps_numbered_songs_as_music():
-    plays_ = [("P110", "#1Take, Pt. 2", 154_000)] * 5 + [("Gemischtes Hack", "#144 GIB MIR PH", 905_000),
-                                                          ("Gemischtes Hack", "#105 FRÖSCHE IN DER ELBE", 1_300_000)]
+    plays_ = [("P110", "#1Take, Pt. 2", 154_000)] * 5 + [
+        ("Gemischtes Hack", "#144 GIB MIR PH", 905_000),
+        ("Gemischtes Hack", "#105 FRÖSCHE IN DER ELBE", 1_300_000),
+    ]
     assert podcast_shows(plays_) == {"Gemischtes Hack"}
     assert podcast_shows([("Ali Jihad Racy", "Maqam Nahawand", 797_000)]) == set()
 
@@ -109,14 +124,17 @@ def test_extended_koito_file():
     assert name == "spotify-extended"
     assert tally(records) == {"play": 17, "skip": 22}
     # ts 2025-04-28T21:04:35Z is the end; 1,603 ms → started at 21:04:33.
-    assert records[0] == PlayRecord("fripSide", "only my railgun", 1745874273, "infinite synthesis", 1603,
-                                    kind="skip", line=1)
+    assert records[0] == PlayRecord(
+        "fripSide", "only my railgun", 1745874273, "infinite synthesis", 1603, kind="skip", line=1
+    )
 
 
 def test_extended_listenbrainz_testdata_generations():
     name, old = read_all(LB_TESTDATA / "spotify_streaming_endsong_0.json")
     assert name == "spotify-extended"
-    assert old[0] == PlayRecord("The Yardbirds", "Got To Hurry", 1363257710, "Classic Yardbirds Vol.1", 154902, line=1)
+    assert old[0] == PlayRecord(
+        "The Yardbirds", "Got To Hurry", 1363257710, "Classic Yardbirds Vol.1", 154902, line=1
+    )
     _, new = read_all(LB_TESTDATA / "spotify_streaming_2023.json")
     assert tally(new) == {"play": 4, "skip": 1}
     _, missing = read_all(LB_TESTDATA / "spotify_skipped_tracks.json")
@@ -126,14 +144,24 @@ def test_extended_listenbrainz_testdata_generations():
 
 def test_extended_episodes_audiobooks_and_non_music(tmp_path):
     items = json.loads(KOITO_EXTENDED.read_text(encoding="utf-8"))[:6]
-    items[1].update(master_metadata_track_name=None, master_metadata_album_artist_name=None,
-                    master_metadata_album_album_name=None, spotify_track_uri=None,
-                    episode_name="#144 GIB MIR PH", episode_show_name="Gemischtes Hack",
-                    spotify_episode_uri="spotify:episode:abc")
-    items[2].update(master_metadata_track_name=None, spotify_track_uri=None, audiobook_title="Dune",
-                    audiobook_uri="spotify:show:x")
-    items[3].update(master_metadata_track_name=None, master_metadata_album_artist_name=None,
-                    spotify_track_uri=None)
+    items[1].update(
+        master_metadata_track_name=None,
+        master_metadata_album_artist_name=None,
+        master_metadata_album_album_name=None,
+        spotify_track_uri=None,
+        episode_name="#144 GIB MIR PH",
+        episode_show_name="Gemischtes Hack",
+        spotify_episode_uri="spotify:episode:abc",
+    )
+    items[2].update(
+        master_metadata_track_name=None,
+        spotify_track_uri=None,
+        audiobook_title="Dune",
+        audiobook_uri="spotify:show:x",
+    )
+    items[3].update(
+        master_metadata_track_name=None, master_metadata_album_artist_name=None, spotify_track_uri=None
+    )
     items[4].update(master_metadata_album_artist_name="  ")
     path = tmp_path / "Streaming_History_Audio_2025_1.json"
     path.write_text(json.dumps(items), encoding="utf-8")

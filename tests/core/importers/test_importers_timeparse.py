@@ -32,8 +32,19 @@ def test_parse_any(text, expected):
     assert parse_any(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "yesterday", "2025-13-01 00:00", "2025-01-01 24:00:00", "32 Jan 2023, 09:42",
-                                  "24 Jnx 2023, 09:42", "nan", "1e400"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "yesterday",
+        "2025-13-01 00:00",
+        "2025-01-01 24:00:00",
+        "32 Jan 2023, 09:42",
+        "24 Jnx 2023, 09:42",
+        "nan",
+        "1e400",
+    ],
+)
 def test_parse_any_rejects(text):
     with pytest.raises(ValueError):
         parse_any(text)
@@ -54,6 +65,15 @@ def test_number_units():
 
 
 def test_kind_of():
-    assert [kind_of(v) for v in ("1536407564", "2018-09-08 11:52:44", "2021-04-22 05:41", "2025-08-16",
-                                 "24 Jan 2023, 09:42", "Hawaii", "")] == [
-        "number", "iso", "iso", "date", "lastfm", None, None]
+    assert [
+        kind_of(v)
+        for v in (
+            "1536407564",
+            "2018-09-08 11:52:44",
+            "2021-04-22 05:41",
+            "2025-08-16",
+            "24 Jan 2023, 09:42",
+            "Hawaii",
+            "",
+        )
+    ] == ["number", "iso", "iso", "date", "lastfm", None, None]

@@ -57,7 +57,11 @@ def test_k10_scored_as_published():
 
 def test_hums_subscales():
     answers = [1, 1, 5, 1, 5, 5, 1, 1, 5, 1, 1, 1, 5]  # healthy items all 5, unhealthy all 1
-    assert questionnaires.score(questionnaires.HUMS, answers) == {"healthy": 5.0, "unhealthy": 1.0, "range": [1, 5]}
+    assert questionnaires.score(questionnaires.HUMS, answers) == {
+        "healthy": 5.0,
+        "unhealthy": 1.0,
+        "range": [1, 5],
+    }
 
 
 def test_consent_is_required_and_withdrawal_deletes(store, shared):
@@ -98,8 +102,12 @@ def test_repetition_definitions_on_a_tiny_history(store):
     from core.store.ingest import Ingestor
 
     t0 = 1_700_000_000 - (1_700_000_000 % 604800) + 4 * 86400  # a Monday 00:00 UTC
-    plays = [PlayRecord("A", "x", t0 + 36000), PlayRecord("A", "y", t0 + 36300), PlayRecord("A", "x", t0 + 36600),
-             PlayRecord("B", "z", t0 + 86400 + 43200)]
+    plays = [
+        PlayRecord("A", "x", t0 + 36000),
+        PlayRecord("A", "y", t0 + 36300),
+        PlayRecord("A", "x", t0 + 36600),
+        PlayRecord("B", "z", t0 + 86400 + 43200),
+    ]
     with store.engine.begin() as conn:
         acc = get_or_create_account(conn, "tiny")
         for _ in Ingestor(conn, acc, "t").run(plays, ImportSummary("t", "t")):
@@ -112,8 +120,14 @@ def test_repetition_definitions_on_a_tiny_history(store):
 
 def _segue(tmp_path, *args):
     env = dict(os.environ, SEGUE_HOME=str(tmp_path / "home"))
-    return subprocess.run([sys.executable, "-m", "app", "--db", f"sqlite:///{tmp_path / 'c.sqlite'}", *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "app", "--db", f"sqlite:///{tmp_path / 'c.sqlite'}", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def test_cli_exits_3_without_consent_and_prints_weeks_with_it(tmp_path, shared):
@@ -124,7 +138,17 @@ def test_cli_exits_3_without_consent_and_prints_weeks_with_it(tmp_path, shared):
     data = json.loads(_segue(tmp_path, "insights", "--account", "me", "--json").stdout)
     week = data["weeks"][-1]
     assert {"week", "repetition", "diversity", "late_night_share", "mood"} <= set(week)
-    ok = _segue(tmp_path, "insights", "selfcheck", "k10", "--account", "me", "--answers", ",".join(["2"] * 10), "--json")
+    ok = _segue(
+        tmp_path,
+        "insights",
+        "selfcheck",
+        "k10",
+        "--account",
+        "me",
+        "--answers",
+        ",".join(["2"] * 10),
+        "--json",
+    )
     assert json.loads(ok.stdout)["total"] == 20
     assert _segue(tmp_path, "insights", "disable", "--account", "me").returncode == 0
     assert _segue(tmp_path, "insights", "--account", "me", "--json").returncode == 3

@@ -60,7 +60,9 @@ def test_one_queue_per_resource(store):
     b = runner.submit("gate", key="b", resource="sync:alice")  # same resource: waits for a
     c = runner.submit("gate", key="c", gate=g3, resource="train:alice:default")  # another: runs alongside
     deadline = time.monotonic() + 10
-    while not ({("start", "a"), ("start", "c")} <= {(e, k) for e, k, _ in log}) and time.monotonic() < deadline:
+    while (
+        not ({("start", "a"), ("start", "c")} <= {(e, k) for e, k, _ in log}) and time.monotonic() < deadline
+    ):
         time.sleep(0.01)
     assert ("start", "b") not in {(e, k) for e, k, _ in log}
     assert a.state == "running" and b.state == "queued" and c.state == "running"
@@ -141,17 +143,28 @@ CRASHER = textwrap.dedent("""
 def test_a_killed_process_leaves_an_interrupted_run(store, tmp_path):
     script = tmp_path / "crasher.py"
     script.write_text(CRASHER, encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, str(script), store.url], cwd=ROOT, stdout=subprocess.PIPE,
-                            env={**os.environ, "PYTHONPATH": ROOT}, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), store.url],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": ROOT},
+        text=True,
+    )
     try:
         assert proc.stdout.readline().strip() == "started"
     finally:
         proc.kill()
         proc.wait(10)
     with store.engine.begin() as conn:  # a run of a live process (this one) must stay "running"
-        conn.execute(JobRun.__table__.insert().values(
-            job="live", resource="x", started_at=int(time.time()), outcome="running",
-            counts={"_pid": os.getpid(), "_pid_started": None, "_host": os.uname().nodename}))
+        conn.execute(
+            JobRun.__table__.insert().values(
+                job="live",
+                resource="x",
+                started_at=int(time.time()),
+                outcome="running",
+                counts={"_pid": os.getpid(), "_pid_started": None, "_host": os.uname().nodename},
+            )
+        )
     runner = Runner(store, JobRegistry())
     assert runner.interrupted == 1
     runner.shutdown()

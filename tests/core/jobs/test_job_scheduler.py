@@ -29,10 +29,15 @@ def _registry(calls: list) -> JobRegistry:
             calls.append((name, params))
             yield Progress(1, 1, name)
             return {"modalities": {"tags": {"ok": 2}}} if name == "features" else {"ran": name}
+
         return job
 
-    for name, resource in (("features", "features"), ("embeddings", "embeddings"), ("sync", "sync:{account}"),
-                           ("train_default", "train:{account}:default")):
+    for name, resource in (
+        ("features", "features"),
+        ("embeddings", "embeddings"),
+        ("sync", "sync:{account}"),
+        ("train_default", "train:{account}:default"),
+    ):
         reg.register(name, recorder(name), resource=resource)
     return reg
 
@@ -107,8 +112,10 @@ def test_a_run_missed_while_closed_fires_once_at_start(tmp_path):
     sched.shutdown()
     runner.shutdown(timeout=10)
     assert calls.count(("features", {})) == 1
-    assert [(r.job, r.outcome) for r in reversed(recent_runs(store.engine))] == [("features", "ok"),
-                                                                                ("embeddings", "ok")]
+    assert [(r.job, r.outcome) for r in reversed(recent_runs(store.engine))] == [
+        ("features", "ok"),
+        ("embeddings", "ok"),
+    ]
     store.dispose()
 
 
@@ -128,9 +135,17 @@ def test_retrain_after_enough_new_plays(erzadel):
     assert h.wait(10) and h.result["submitted"] == ["erzadel"]
     assert _wait(lambda: ("train_default", {"account": "erzadel"}) in calls)
     with erzadel.engine.begin() as conn:  # trained 400 plays ago: not yet due
-        conn.execute(ModelRun.__table__.insert().values(
-            account_id=1, model="default", kind="train", status="ok", started_at=1, finished_at=2,
-            plays_at_train=29662 - 400))
+        conn.execute(
+            ModelRun.__table__.insert().values(
+                account_id=1,
+                model="default",
+                kind="train",
+                status="ok",
+                started_at=1,
+                finished_at=2,
+                plays_at_train=29662 - 400,
+            )
+        )
     assert due_for_retrain(erzadel.engine, 500) == []
     assert due_for_retrain(erzadel.engine, 400) == ["erzadel"]
     runner.shutdown()
@@ -139,5 +154,7 @@ def test_retrain_after_enough_new_plays(erzadel):
 def test_retrain_check_without_a_registered_trainer(erzadel):
     runner = Runner(erzadel, register_core_jobs(JobRegistry()))
     h = runner.submit("retrain_check", threshold=500)
-    assert h.wait(10) and h.state == "ok" and h.result == {"due": ["erzadel"], "submitted": [], "threshold": 500}
+    assert (
+        h.wait(10) and h.state == "ok" and h.result == {"due": ["erzadel"], "submitted": [], "threshold": 500}
+    )
     runner.shutdown()

@@ -16,10 +16,21 @@ from core.sources.spotify.api import SpotifyApi, export_playlist
 
 @pytest.fixture
 def api(fake_spotify):
-    tokens = run_job(auth.login(CLIENT_ID, open_browser=lambda u: httpx.get(u, follow_redirects=True, timeout=10),
-                                accounts_root=fake_spotify.accounts_root, api_root=fake_spotify.api_root))
-    with SpotifyApi(CLIENT_ID, tokens, api_root=fake_spotify.api_root, accounts_root=fake_spotify.accounts_root,
-                    backoff_s=0.01) as client:
+    tokens = run_job(
+        auth.login(
+            CLIENT_ID,
+            open_browser=lambda u: httpx.get(u, follow_redirects=True, timeout=10),
+            accounts_root=fake_spotify.accounts_root,
+            api_root=fake_spotify.api_root,
+        )
+    )
+    with SpotifyApi(
+        CLIENT_ID,
+        tokens,
+        api_root=fake_spotify.api_root,
+        accounts_root=fake_spotify.accounts_root,
+        backoff_s=0.01,
+    ) as client:
         yield client
 
 

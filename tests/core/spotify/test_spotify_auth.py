@@ -17,16 +17,25 @@ from core.sources.spotify import auth
 
 def browser(opened: list[str]):
     """Stands in for the user's browser: follows /authorize back to the loopback callback."""
+
     def open_url(url: str) -> None:
         opened.append(url)
         httpx.get(url, follow_redirects=True, timeout=10)
+
     return open_url
 
 
 def login(fake, **kw):
     opened: list[str] = []
-    tokens = run_job(auth.login(CLIENT_ID, open_browser=browser(opened), accounts_root=fake.accounts_root,
-                                api_root=fake.api_root, **kw))
+    tokens = run_job(
+        auth.login(
+            CLIENT_ID,
+            open_browser=browser(opened),
+            accounts_root=fake.accounts_root,
+            api_root=fake.api_root,
+            **kw,
+        )
+    )
     return tokens, opened
 
 
@@ -35,8 +44,10 @@ def test_pkce_pair_is_rfc7636():
     assert 43 <= len(verifier) <= 128
     assert set(verifier) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
     # RFC 7636 appendix B test vector
-    assert auth.challenge_for("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == \
-        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    assert (
+        auth.challenge_for("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+        == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    )
 
 
 def test_login_stores_tokens_and_profile(fake_spotify):
@@ -75,8 +86,11 @@ def test_wrong_client_id_is_refused(fake_spotify):
     token = CancelToken()
     threading.Timer(0.5, token.cancel).start()
     with pytest.raises(Cancelled):
-        run_job(auth.login(CLIENT_ID, open_browser=bad_browser, accounts_root=fake_spotify.accounts_root,
-                           cancel=token))
+        run_job(
+            auth.login(
+                CLIENT_ID, open_browser=bad_browser, accounts_root=fake_spotify.accounts_root, cancel=token
+            )
+        )
     assert rx_codes == [400]
 
 

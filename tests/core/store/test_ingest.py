@@ -29,7 +29,9 @@ def count(store, table=Scrobble) -> int:
 
 def test_reimporting_the_same_file_adds_nothing(store, shared):
     first = run_job(import_files(store, [ALEEX], "aleex"))
-    assert first.ok and first.files[0].added == 6001 - first.files[0].duplicates - sum(first.files[0].skipped.values())
+    assert first.ok and first.files[0].added == 6001 - first.files[0].duplicates - sum(
+        first.files[0].skipped.values()
+    )
     again = run_job(import_files(store, [ALEEX], "aleex"))
     assert again.files[0].added == 0
     assert again.files[0].duplicates == first.files[0].added + first.files[0].duplicates
@@ -46,12 +48,26 @@ def test_overlapping_files_from_two_sources_do_not_double_count(store, tmp_path,
     """A Spotify extended export of the same real listening (end time = start + 3 min, a few s of drift).
     4000 rows crosses Ingestor's large-batch path (other sources looked up once, then range-scanned)."""
     rows = _lastfm_rows(n)
-    spotify = [{"ts": _iso(int(r["uts"]) + 180 + 3), "ms_played": 180_000, "master_metadata_track_name": r["track"],
-                "master_metadata_album_artist_name": r["artist"], "master_metadata_album_album_name": r["album"],
-                "spotify_track_uri": "spotify:track:x", "episode_name": None, "episode_show_name": None,
-                "audiobook_title": None, "platform": "linux", "reason_start": "trackdone",
-                "reason_end": "trackdone", "shuffle": False, "skipped": None, "offline": False}
-               for r in rows]
+    spotify = [
+        {
+            "ts": _iso(int(r["uts"]) + 180 + 3),
+            "ms_played": 180_000,
+            "master_metadata_track_name": r["track"],
+            "master_metadata_album_artist_name": r["artist"],
+            "master_metadata_album_album_name": r["album"],
+            "spotify_track_uri": "spotify:track:x",
+            "episode_name": None,
+            "episode_show_name": None,
+            "audiobook_title": None,
+            "platform": "linux",
+            "reason_start": "trackdone",
+            "reason_end": "trackdone",
+            "shuffle": False,
+            "skipped": None,
+            "offline": False,
+        }
+        for r in rows
+    ]
     path = tmp_path / "Streaming_History_Audio_2025.json"
     path.write_text(json.dumps(spotify), encoding="utf-8")
     cut = tmp_path / "aleex_cut.csv"
@@ -74,8 +90,15 @@ def _iso(ts: int) -> str:
 
 def test_minute_resolution_source_dedupes_within_a_minute(store, tmp_path, shared):
     rows = _lastfm_rows(50)
-    basic = [{"endTime": _iso(int(r["uts"]) + 200)[:16].replace("T", " "), "artistName": r["artist"],
-              "trackName": r["track"], "msPlayed": 200_000} for r in rows]
+    basic = [
+        {
+            "endTime": _iso(int(r["uts"]) + 200)[:16].replace("T", " "),
+            "artistName": r["artist"],
+            "trackName": r["track"],
+            "msPlayed": 200_000,
+        }
+        for r in rows
+    ]
     path = tmp_path / "StreamingHistory0.json"
     path.write_text(json.dumps(basic), encoding="utf-8")
     cut = tmp_path / "cut.csv"
@@ -100,18 +123,24 @@ def test_impossible_timestamps_are_reported_and_skipped(store, shared):
 
 def test_future_timestamp_is_skipped(store, tmp_path):
     path = tmp_path / "future.csv"
-    path.write_text("uts,utc_time,artist,artist_mbid,album,album_mbid,track,track_mbid\n"
-                    "4102444800,\"01 Jan 2100, 00:00\",A,,B,,C,\n"
-                    "1700000000,\"14 Nov 2023, 22:13\",A,,B,,D,\n", encoding="utf-8")
+    path.write_text(
+        "uts,utc_time,artist,artist_mbid,album,album_mbid,track,track_mbid\n"
+        '4102444800,"01 Jan 2100, 00:00",A,,B,,C,\n'
+        '1700000000,"14 Nov 2023, 22:13",A,,B,,D,\n',
+        encoding="utf-8",
+    )
     report = run_job(import_files(store, [path], "me"))
     assert report.files[0].skipped == {"bad_timestamp": 1} and report.files[0].added == 1
 
 
 def test_timestamp_beyond_int64_is_skipped_not_a_crash(store, tmp_path):
     path = tmp_path / "huge.csv"
-    path.write_text("uts,utc_time,artist,artist_mbid,album,album_mbid,track,track_mbid\n"
-                    f"{10**30},\"01 Jan 2100, 00:00\",A,,B,,C,\n"
-                    "1700000000,\"14 Nov 2023, 22:13\",A,,B,,D,\n", encoding="utf-8")
+    path.write_text(
+        "uts,utc_time,artist,artist_mbid,album,album_mbid,track,track_mbid\n"
+        f'{10**30},"01 Jan 2100, 00:00",A,,B,,C,\n'
+        '1700000000,"14 Nov 2023, 22:13",A,,B,,D,\n',
+        encoding="utf-8",
+    )
     report = run_job(import_files(store, [path], "me"))
     assert report.files[0].skipped == {"bad_timestamp": 1} and report.files[0].added == 1
     assert report.files[0].skipped_lines["bad_timestamp"] == [2]
@@ -137,7 +166,9 @@ def test_spotify_short_plays_are_skips_not_scrobbles(store, shared):
     assert count(store) == s.added
 
 
-@pytest.mark.parametrize("name", ["djivs__scrobbles.csv", "dudu2i3__scrobbles.csv", "felhag__lastfmstats-TestUser.json"])
+@pytest.mark.parametrize(
+    "name", ["djivs__scrobbles.csv", "dudu2i3__scrobbles.csv", "felhag__lastfmstats-TestUser.json"]
+)
 def test_real_exports_import_completely(store, name, shared):
     report = run_job(import_files(store, [LISTENING / "lastfm-exports" / name], "x"))
     s = report.files[0]
@@ -151,7 +182,8 @@ def _stored(store, account: str) -> list[tuple]:
             "SELECT ar.name, t.name, al.name, s.played_at, s.source FROM scrobble s JOIN account a ON a.id = s.account_id "
             "JOIN track t ON t.id = s.track_id JOIN artist ar ON ar.id = t.artist_id "
             "LEFT JOIN album al ON al.id = s.album_id WHERE a.name = ? ORDER BY s.played_at, t.name",
-            (account,)).all()
+            (account,),
+        ).all()
 
 
 def _ingest(store, account: str, stream) -> ImportSummary:
@@ -180,7 +212,11 @@ def test_a_block_of_columns_stores_exactly_what_its_rows_store(store, shared):
         assert s.read == 301 and s.skipped == {"empty_name": 1, "bad_timestamp": 2}
     assert by_block.skipped_lines == by_rows.skipped_lines
     assert (by_block.added, by_block.duplicates, by_block.first, by_block.last) == (
-        by_rows.added, by_rows.duplicates, by_rows.first, by_rows.last)
+        by_rows.added,
+        by_rows.duplicates,
+        by_rows.first,
+        by_rows.last,
+    )
     assert list(block.records()) == middle
 
 
@@ -196,5 +232,7 @@ def test_bulk_import_leaves_foreign_keys_checked_and_satisfied(store, tmp_path, 
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
     with store.engine.connect() as conn, pytest.raises(Exception, match="FOREIGN KEY"):
-        conn.exec_driver_sql("INSERT INTO scrobble (account_id, track_id, played_at, source, precision_s) "
-                             "VALUES (1, 999999, 1700000000, 'x', 1)")
+        conn.exec_driver_sql(
+            "INSERT INTO scrobble (account_id, track_id, played_at, source, precision_s) "
+            "VALUES (1, 999999, 1700000000, 'x', 1)"
+        )

@@ -23,8 +23,10 @@ from core.sources.importing import import_files
 from core.store import open_store
 from core.store.queries import account_by_name
 
-pytestmark = pytest.mark.skipif(shutil.which("initdb") is None or shutil.which("pg_ctl") is None,
-                                reason="PostgreSQL server binaries not installed")
+pytestmark = pytest.mark.skipif(
+    shutil.which("initdb") is None or shutil.which("pg_ctl") is None,
+    reason="PostgreSQL server binaries not installed",
+)
 
 
 def _as_db_user(cmd: list[str]) -> list[str]:
@@ -43,11 +45,30 @@ def pg_url():
     root = Path(tempfile.mkdtemp(prefix="segue-pg-"))  # outside pytest's 0700 folder: `nobody` must enter it
     os.chmod(root, 0o777)
     data, port = root / "data", _free_port()
-    subprocess.run(_as_db_user(["initdb", "-D", str(data), "-A", "trust", "-U", "segue", "-E", "UTF8"]),
-                   check=True, capture_output=True, timeout=120)
-    subprocess.run(_as_db_user(["pg_ctl", "-D", str(data), "-l", str(root / "log"), "-w", "-o",
-                                f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start"]),
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        _as_db_user(["initdb", "-D", str(data), "-A", "trust", "-U", "segue", "-E", "UTF8"]),
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    subprocess.run(
+        _as_db_user(
+            [
+                "pg_ctl",
+                "-D",
+                str(data),
+                "-l",
+                str(root / "log"),
+                "-w",
+                "-o",
+                f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off",
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     url = f"postgresql+psycopg://segue@127.0.0.1:{port}/postgres"
     for _ in range(50):
         try:

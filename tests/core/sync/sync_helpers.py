@@ -23,8 +23,14 @@ def api(server, *, per_second: float = 1000.0, session_key: str | None = None, *
     kw.setdefault("backoff_s", 0.01)
     kw.setdefault("rate_pause_s", 0.05)
     kw.setdefault("timeout", 5.0)
-    return LastfmApi(DEFAULT_API_KEY, api_secret=DEFAULT_API_SECRET, session_key=session_key,
-                     root=server.url, per_second=per_second, **kw)
+    return LastfmApi(
+        DEFAULT_API_KEY,
+        api_secret=DEFAULT_API_SECRET,
+        session_key=session_key,
+        root=server.url,
+        per_second=per_second,
+        **kw,
+    )
 
 
 def play_key(artist: str, track: str, ts: int) -> tuple[int, str, str]:
@@ -36,8 +42,11 @@ def source_keys(plays) -> set[tuple[int, str, str]]:
 
 
 def stored_keys(store, account_id: int | None = None) -> list[tuple[int, str, str]]:
-    stmt = (select(Scrobble.played_at, Artist.name_key, Track.name_key)
-            .join(Track, Track.id == Scrobble.track_id).join(Artist, Artist.id == Track.artist_id))
+    stmt = (
+        select(Scrobble.played_at, Artist.name_key, Track.name_key)
+        .join(Track, Track.id == Scrobble.track_id)
+        .join(Artist, Artist.id == Track.artist_id)
+    )
     if account_id is not None:
         stmt = stmt.where(Scrobble.account_id == account_id)
     with store.engine.connect() as conn:

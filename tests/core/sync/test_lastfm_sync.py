@@ -102,7 +102,10 @@ def test_new_scrobbles_arrive_between_runs(store, fake_lastfm_factory):
 def test_edit_and_deletion_inside_recheck_window_are_mirrored(store, fake_lastfm_factory):
     server = fake_lastfm_factory(users={"alice": recent_plays(300)})
     sync(store, server)
-    victim, edited = server.find_plays(user="alice", track="Song 10")[0], server.find_plays(user="alice", track="Song 20")[0]
+    victim, edited = (
+        server.find_plays(user="alice", track="Song 10")[0],
+        server.find_plays(user="alice", track="Song 20")[0],
+    )
     server.delete_play(victim.id, user="alice")
     server.edit_play(edited.id, user="alice", track="Song 20 (corrected)")
     report = sync(store, server, force_recheck=True)
@@ -121,7 +124,9 @@ def test_recheck_never_touches_other_sources_or_old_plays(store, fake_lastfm_fac
     for p in server.find_plays(user="alice", artist="Old"):
         server.delete_play(p.id, user="alice")
     sync(store, server, force_recheck=True)
-    assert sum(1 for k in stored_keys(store) if k[1] == "old") == 5, "deletions older than 14 days are not mirrored"
+    assert sum(1 for k in stored_keys(store) if k[1] == "old") == 5, (
+        "deletions older than 14 days are not mirrored"
+    )
 
 
 def test_now_playing_row_is_skipped(store, fake_lastfm_factory):
@@ -149,11 +154,24 @@ def test_rate_limit_is_at_most_four_requests_per_second(store, fake_lastfm_facto
     assert server.max_requests_in(1.0) <= 4
 
 
-@pytest.mark.parametrize("fault", [
-    Fault.error(8), Fault.error(11), Fault.error(16), Fault.error(16, status=200), Fault.http(500),
-    Fault.http(502), Fault.malformed("truncated"), Fault.malformed("html"), Fault.reset(), Fault.close(),
-    Fault.incomplete(), Fault.error(29),
-], ids=lambda f: f"{f.kind}-{getattr(f, 'code', '')}-{getattr(f, 'status', '')}")
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault.error(8),
+        Fault.error(11),
+        Fault.error(16),
+        Fault.error(16, status=200),
+        Fault.http(500),
+        Fault.http(502),
+        Fault.malformed("truncated"),
+        Fault.malformed("html"),
+        Fault.reset(),
+        Fault.close(),
+        Fault.incomplete(),
+        Fault.error(29),
+    ],
+    ids=lambda f: f"{f.kind}-{getattr(f, 'code', '')}-{getattr(f, 'status', '')}",
+)
 def test_transient_errors_are_retried(store, fake_lastfm_factory, fault):
     server = fake_lastfm_factory(users={"alice": recent_plays(450)})
     server.inject(fault, method="user.getRecentTracks", page=2, times=2)
@@ -177,8 +195,10 @@ def test_rate_limit_error_pauses_before_retrying(store, fake_lastfm_factory):
     assert len(stored_keys(store)) == 50
 
 
-@pytest.mark.parametrize("code,exc", [(10, Fatal), (26, Fatal), (9, AuthRequired), (4, AuthRequired),
-                                      (2, Fatal), (3, Fatal), (13, Fatal)])
+@pytest.mark.parametrize(
+    "code,exc",
+    [(10, Fatal), (26, Fatal), (9, AuthRequired), (4, AuthRequired), (2, Fatal), (3, Fatal), (13, Fatal)],
+)
 def test_fatal_errors_stop_with_a_message_and_leave_the_store_alone(store, fake_lastfm_factory, code, exc):
     server = fake_lastfm_factory(users={"alice": recent_plays(450)})
     sync(store, server)

@@ -26,10 +26,30 @@ def test_sigkill_mid_sync_then_rerun_loses_and_duplicates_nothing(tmp_path, fake
     history = real_history(LISTENING, 6000)
     server = fake_lastfm_factory(users={"alice": list(history)})
     db = tmp_path / "killed.sqlite"
-    env = dict(os.environ, SEGUE_LASTFM_API_KEY=DEFAULT_API_KEY, SEGUE_LASTFM_API_ROOT=server.url,
-               SEGUE_HOME=str(tmp_path / "home"))
-    proc = subprocess.Popen([sys.executable, "-m", "app", "--db", f"sqlite:///{db}", "sync", "--account", "me",
-                             "--user", "alice"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env = dict(
+        os.environ,
+        SEGUE_LASTFM_API_KEY=DEFAULT_API_KEY,
+        SEGUE_LASTFM_API_ROOT=server.url,
+        SEGUE_HOME=str(tmp_path / "home"),
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "--db",
+            f"sqlite:///{db}",
+            "sync",
+            "--account",
+            "me",
+            "--user",
+            "alice",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 60
     while server.request_count("user.getRecentTracks") < 8 and time.monotonic() < deadline:
         if proc.poll() is not None:

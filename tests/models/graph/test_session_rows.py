@@ -19,7 +19,7 @@ from models.graph.validation import Validation
 
 
 def _state_after(spec: RowSpec, data, end: int) -> RowState:
-    return RowState.from_history(spec, data.items[:end + 1], data.played_at[:end + 1])
+    return RowState.from_history(spec, data.items[: end + 1], data.played_at[: end + 1])
 
 
 def _start_gap_sessions(data: TrainData) -> TrainData:
@@ -45,8 +45,9 @@ def test_training_rows_equal_scoring_rows(small_cut):
 
 def test_sequence_sessions_follow_the_start_gap_rule(small_cut):
     data = small_cut.data
-    np.testing.assert_array_equal(np.concatenate([[True], np.diff(data.session) > 0]),
-                                  session_starts(data.played_at))
+    np.testing.assert_array_equal(
+        np.concatenate([[True], np.diff(data.session) > 0]), session_starts(data.played_at)
+    )
 
 
 def test_incremental_state_matches_bulk_state(small_cut):
@@ -75,8 +76,13 @@ def test_row_weights_follow_recency_and_decay():
 
 
 def test_rows_take_and_dense():
-    rows = Rows.stack([(np.array([1, 5]), np.ones(2, np.float32)), (np.array([2]), np.full(1, 0.5, np.float32)),
-                       (np.empty(0, np.int64), np.empty(0, np.float32))])
+    rows = Rows.stack(
+        [
+            (np.array([1, 5]), np.ones(2, np.float32)),
+            (np.array([2]), np.full(1, 0.5, np.float32)),
+            (np.empty(0, np.int64), np.empty(0, np.float32)),
+        ]
+    )
     sub = rows.take(np.array([1, 0, 2]))
     assert sub.indptr.tolist() == [0, 1, 3, 3]
     assert sub.indices.tolist() == [2, 1, 5]
@@ -87,7 +93,9 @@ def test_next_targets_stop_at_limit(small_cut):
     data = small_cut.data
     vocab = Vocab.from_counts(data)
     out = next_targets(data, vocab, np.array([0, 10]), horizon=3, decay=0.5, limit=12)
-    first = dict(zip(out.take(np.array([0])).indices.tolist(), out.take(np.array([0])).weights.tolist(), strict=True))
+    first = dict(
+        zip(out.take(np.array([0])).indices.tolist(), out.take(np.array([0])).weights.tolist(), strict=True)
+    )
     assert first[int(vocab.pos[data.items[1]])] == 1.0
     assert len(out.take(np.array([1])).indices) == 1  # only play 11 lies before the limit
 
@@ -102,7 +110,7 @@ def test_validation_holds_out_the_end_of_the_training_span(small_cut):
     assert val.first_target == sum(len(s) for s in data.sessions()[: n - val.n_val_sessions])
     assert val.targets.size == data.items.size - val.first_target
     # a model that knows the answers scores 1; the test span is not part of TrainData at all
-    truth = data.items[val.first_target:]
+    truth = data.items[val.first_target :]
     oracle = val.evaluate(lambda rows: np.zeros((len(rows), len(vocab)), np.float32))
     assert oracle["hr"] == 0.0  # all ties count against the target
     order = iter(range(truth.size))

@@ -10,15 +10,34 @@ from core.jobs import Cancelled, CancelToken
 from models.base import ItemSpace, Recommender
 from models.registry import create, model_names
 
-NEURAL = ["ann", "annw", "ann_lsa", "ann_mm", "gru4rec", "sasrec", "transrec", "bert4rec",
-          "bert4rec_mm_concat", "bert4rec_mm_pca", "bert4rec_mm_towers"]
+NEURAL = [
+    "ann",
+    "annw",
+    "ann_lsa",
+    "ann_mm",
+    "gru4rec",
+    "sasrec",
+    "transrec",
+    "bert4rec",
+    "bert4rec_mm_concat",
+    "bert4rec_mm_pca",
+    "bert4rec_mm_towers",
+]
 # small and quick: a couple of epochs on ~5,100 plays. The wall-clock budget is far above what two
 # epochs take, so a busy machine never cuts an epoch short (same seed → same model must hold).
 # The multimodal models take the feature modalities that need no training (the default ones are the
 # acoustic VAE latent, MiniLM lyrics and tag Word2Vec); lyrics stay absent (no MiniLM here).
 MODALITIES = ["audio_raw", "lyrics", "tag_weights"]
-FAST = {"max_epochs": 2, "min_epochs": 1, "dim": 32, "max_len": 10, "lr": 1e-2, "time_budget_s": 900,
-        "modalities": MODALITIES, "modal_max_dim": 16}
+FAST = {
+    "max_epochs": 2,
+    "min_epochs": 1,
+    "dim": 32,
+    "max_len": 10,
+    "lr": 1e-2,
+    "time_budget_s": 900,
+    "modalities": MODALITIES,
+    "modal_max_dim": 16,
+}
 
 
 def test_every_neural_model_is_registered():
@@ -119,7 +138,13 @@ def test_reasons_name_recent_tracks_and_stay_plain(full_cut, full_features):
     model.fit(full_cut.data, full_features)
     state = model.start(full_cut.data.items, full_cut.data.played_at)
     reasons = [r.reason for r in model.recommend(state, k=20)]
-    starts = ("follows your recent plays", "you played it recently", "sounds like", "lyrics close to", "tagged like")
+    starts = (
+        "follows your recent plays",
+        "you played it recently",
+        "sounds like",
+        "lyrics close to",
+        "tagged like",
+    )
     assert all(r.startswith(starts) for r in reasons), reasons
     assert not any("_" in r.split("{")[0] for r in reasons)  # no modality names such as "tag_weights" leak
     named = [int(i) for r in reasons for i in re.findall(r"\{track:(\d+)\}", r)]
@@ -149,8 +174,10 @@ def test_listing_models_does_not_import_torch():
     import subprocess
     import sys
 
-    code = ("import sys; import models.neural.ann, models.neural.gru4rec, models.neural.sasrec, "
-            "models.neural.bert4rec, models.neural.transrec; from models.registry import get_model_class; "
-            "get_model_class('sasrec'); print('torch' in sys.modules)")
+    code = (
+        "import sys; import models.neural.ann, models.neural.gru4rec, models.neural.sasrec, "
+        "models.neural.bert4rec, models.neural.transrec; from models.registry import get_model_class; "
+        "get_model_class('sasrec'); print('torch' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

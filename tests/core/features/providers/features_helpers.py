@@ -44,7 +44,9 @@ def make_store(tmp_path: Path, plays: Iterable[tuple], account: str = "alice"):
     for i, p in enumerate(plays):
         artist, track, album, duration = p[:4]
         mbid = p[4] if len(p) > 4 else None
-        records.append(PlayRecord(artist, track, T0 + 300 * i, album or None, None, duration, track_mbid=mbid))
+        records.append(
+            PlayRecord(artist, track, T0 + 300 * i, album or None, None, duration, track_mbid=mbid)
+        )
     with store.engine.begin() as conn:
         aid = get_or_create_account(conn, account, now=T0)
         for _ in Ingestor(conn, aid, "test", now=T0 + 10**8).run(records, ImportSummary("test", "test")):
@@ -56,8 +58,15 @@ def add_play(store, play: tuple, account: str = "alice", played_at: int = T0 + 1
     artist, track, album, duration = play[:4]
     with store.engine.begin() as conn:
         aid = get_or_create_account(conn, account, now=T0)
-        rec = PlayRecord(artist, track, played_at, album or None, None, duration,
-                         track_mbid=play[4] if len(play) > 4 else None)
+        rec = PlayRecord(
+            artist,
+            track,
+            played_at,
+            album or None,
+            None,
+            duration,
+            track_mbid=play[4] if len(play) > 4 else None,
+        )
         for _ in Ingestor(conn, aid, "test", now=T0 + 10**8).run([rec], ImportSummary("test", "test")):
             pass
 

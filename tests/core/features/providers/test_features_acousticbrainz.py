@@ -19,9 +19,11 @@ LOW = DUMP / "acousticbrainz-lowlevel-json-20220623"
 HIGH = DUMP / "acousticbrainz-highlevel-json-20220623"
 SOUL_LOVE = "e8afe383-1478-497e-90b1-7885c7f37f6e"
 NASCENCE = "0dad432b-16cc-4bf0-8961-fd31d124b01b"
-PLAYS = [("David Bowie", "Soul Love", "Ziggy Stardust", 213_000, SOUL_LOVE),
-         ("Austin Wintory", "Nascence", "Journey", 106_000, NASCENCE.upper()),  # MBID case does not matter
-         ("Nobody", "No MBID", "", 100_000)]
+PLAYS = [
+    ("David Bowie", "Soul Love", "Ziggy Stardust", 213_000, SOUL_LOVE),
+    ("Austin Wintory", "Nascence", "Journey", 106_000, NASCENCE.upper()),  # MBID case does not matter
+    ("Nobody", "No MBID", "", 100_000),
+]
 
 
 def features(store) -> dict[int, AudioFeatures]:
@@ -31,13 +33,22 @@ def features(store) -> dict[int, AudioFeatures]:
 
 def test_parse_mappings():
     low = parse_lowlevel(json.loads((LOW / "lowlevel/e8/a" / f"{SOUL_LOVE}-0.json").read_text()))
-    assert low == {"tempo": pytest.approx(146.650299072), "key": 2.0, "mode": 1.0,
-                   "duration_ms": pytest.approx(213826.7, abs=0.1)}
-    newer = parse_lowlevel(json.loads((LOW / "lowlevel/ff/f/fff0e2a1-0000-4000-8000-000000000001-0.json").read_text()))
+    assert low == {
+        "tempo": pytest.approx(146.650299072),
+        "key": 2.0,
+        "mode": 1.0,
+        "duration_ms": pytest.approx(213826.7, abs=0.1),
+    }
+    newer = parse_lowlevel(
+        json.loads((LOW / "lowlevel/ff/f/fff0e2a1-0000-4000-8000-000000000001-0.json").read_text())
+    )
     assert (newer["key"], newer["mode"]) == (3.0, 0.0)  # key_edma Eb minor
     high = parse_highlevel(json.loads((HIGH / "highlevel/0d/a" / f"{NASCENCE}-0.json").read_text()))
-    assert high == {"danceability": pytest.approx(0.035318903625), "acousticness": pytest.approx(0.988367855549),
-                    "instrumentalness": pytest.approx(0.965500116348)}
+    assert high == {
+        "danceability": pytest.approx(0.035318903625),
+        "acousticness": pytest.approx(0.988367855549),
+        "instrumentalness": pytest.approx(0.965500116348),
+    }
 
 
 def test_import_extracted_folders(tmp_path):
@@ -61,8 +72,9 @@ def test_import_tar_archive_and_merge_with_local_analysis(tmp_path):
     from core.features.providers.rows import merge_audio_features
 
     with store.engine.begin() as conn:
-        merge_audio_features(conn, "track", items(store)["Nascence"].id, {"loudness": -12.5, "tempo": 90.0},
-                             "librosa", 1)
+        merge_audio_features(
+            conn, "track", items(store)["Nascence"].id, {"loudness": -12.5, "tempo": 90.0}, "librosa", 1
+        )
     archive = tmp_path / "acousticbrainz-highlevel-json-20220623-0.tar.bz2"
     with tarfile.open(archive, "w:bz2") as tar:
         tar.add(HIGH, arcname=HIGH.name)

@@ -18,9 +18,15 @@ from core.jobs import run_job
 from core.net import USER_AGENT
 
 TOKEN = "test-genius-token"
-SONGS = [GeniusSong(378195, "Chandelier", "Sia",
-                    "[Verse 1]\nParty girls don't get hurt\nCan't feel anything\n\n[Chorus]\nI'm gonna swing"),
-         GeniusSong(5, "Intro", "Sia", instrumental=True)]
+SONGS = [
+    GeniusSong(
+        378195,
+        "Chandelier",
+        "Sia",
+        "[Verse 1]\nParty girls don't get hurt\nCan't feel anything\n\n[Chorus]\nI'm gonna swing",
+    ),
+    GeniusSong(5, "Intro", "Sia", instrumental=True),
+]
 
 
 @pytest.fixture
@@ -30,8 +36,15 @@ def genius():
 
 
 def source(server, token=TOKEN):
-    return GeniusSource(token, api_root=server.api_root, web_root=server.web_root, per_second=1000,
-                        timeout=FAST["timeout"], attempts=FAST["attempts"], backoff_s=FAST["backoff_s"])
+    return GeniusSource(
+        token,
+        api_root=server.api_root,
+        web_root=server.web_root,
+        per_second=1000,
+        timeout=FAST["timeout"],
+        attempts=FAST["attempts"],
+        backoff_s=FAST["backoff_s"],
+    )
 
 
 def test_lyrics_found_and_section_headers_removed(genius):
@@ -96,8 +109,13 @@ def test_genius_is_only_built_with_a_token(tmp_path):
 def test_chain_lrclib_then_genius_with_cloudflare_wall(tmp_path, genius):
     """LRCLIB misses; Genius is walled off: the first track is a retryable error, Genius is not asked
     again in this run, and later tracks stay retryable errors too (never 'missing')."""
-    store = make_store(tmp_path, [("Sia", "Chandelier", "1000 Forms of Fear", 216_000),
-                                  ("Sia", "Elastic Heart", "1000 Forms of Fear", 257_000)])
+    store = make_store(
+        tmp_path,
+        [
+            ("Sia", "Chandelier", "1000 Forms of Fear", 216_000),
+            ("Sia", "Elastic Heart", "1000 Forms of Fear", 257_000),
+        ],
+    )
     genius.cloudflare = True
     with FakeLrclib([]) as lrc:
         chain = LyricsProvider([LrclibSource(lrc.root + "/api/", per_second=1000, **FAST), source(genius)])
@@ -111,8 +129,9 @@ def test_chain_lrclib_then_genius_with_cloudflare_wall(tmp_path, genius):
     with FakeLrclib([]) as lrc:
         chain = LyricsProvider([LrclibSource(lrc.root + "/api/", per_second=1000, **FAST), source(genius)])
         # retryable errors wait for their backoff (10 min after the first attempt): force a retry now
-        summary = run_job(fetch_features(store, "alice", ["lyrics"], providers=[chain], concurrent=False,
-                                         now=2_000_000_000))
+        summary = run_job(
+            fetch_features(store, "alice", ["lyrics"], providers=[chain], concurrent=False, now=2_000_000_000)
+        )
     assert summary.modalities["lyrics"].ok == 1 and summary.modalities["lyrics"].missing == 1
     assert statuses(store, "track", "lyrics")[items(store)["Chandelier"].id].provider == "genius"
 
@@ -121,7 +140,8 @@ def test_429_is_waited_out_and_slow_times_out(genius):
     genius.inject(Fault.status(429, {"meta": {"status": 429}}, headers={"Retry-After": "0"}), path="/search")
     assert source(genius).fetch(Item("track", 1, "Sia", "Chandelier")).kind == "ok"
     genius.inject(Fault.slow(1.5), times=None)
-    slow = GeniusSource(TOKEN, api_root=genius.api_root, web_root=genius.web_root, per_second=1000, timeout=0.3,
-                        attempts=1)
+    slow = GeniusSource(
+        TOKEN, api_root=genius.api_root, web_root=genius.web_root, per_second=1000, timeout=0.3, attempts=1
+    )
     out = slow.fetch(Item("track", 1, "Sia", "Chandelier"))
     assert out.kind == "error" and out.retry and "time" in out.reason

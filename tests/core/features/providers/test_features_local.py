@@ -37,12 +37,13 @@ def music(seconds: float = 6.0, bpm: float = 120.0, chord=(60, 64, 67), amp: flo
     step = int(SR * 60 / bpm)
     click = np.hanning(200) * 0.8 * np.sin(np.arange(200) * 0.9)
     for i in range(0, len(y) - 200, step):
-        y[i:i + 200] += click
+        y[i : i + 200] += click
     return np.stack([y, y], axis=1).astype(np.float32)
 
 
-def write_flac(path: Path, artist: str | None, title: str | None, lyrics: str | None = None,
-               seconds: float = 6.0) -> Path:
+def write_flac(
+    path: Path, artist: str | None, title: str | None, lyrics: str | None = None, seconds: float = 6.0
+) -> Path:
     sf.write(path, music(seconds), SR, format="FLAC")
     f = FLAC(path)
     if artist:
@@ -73,14 +74,25 @@ def folder(tmp_path) -> Path:
     root = tmp_path / "Music"
     (root / "Sia" / "1000 Forms of Fear").mkdir(parents=True)
     (root / "misc").mkdir()
-    write_flac(root / "Sia" / "1000 Forms of Fear" / "01 Chandelier.flac", "Sia", "Chandelier",
-               lyrics="Party girls don't get hurt")
-    write_mp3(root / "misc" / "a.mp3", "Daft Punk", "Digital Love (feat. Nobody)", uslt="Last night I had a dream")
-    write_mp3(root / "misc" / "b.mp3", "Daft Punk", "One More Time",
-              sylt=[("One more time", 12000), ("We're gonna celebrate", 15000)])
+    write_flac(
+        root / "Sia" / "1000 Forms of Fear" / "01 Chandelier.flac",
+        "Sia",
+        "Chandelier",
+        lyrics="Party girls don't get hurt",
+    )
+    write_mp3(
+        root / "misc" / "a.mp3", "Daft Punk", "Digital Love (feat. Nobody)", uslt="Last night I had a dream"
+    )
+    write_mp3(
+        root / "misc" / "b.mp3",
+        "Daft Punk",
+        "One More Time",
+        sylt=[("One more time", 12000), ("We're gonna celebrate", 15000)],
+    )
     sf.write(root / "misc" / "Air - La Femme d'Argent.wav", music(1.0), SR)  # untagged: name gives the match
-    (root / "misc" / "Air - La Femme d'Argent.lrc").write_text("[ar: Air]\n[00:01.00]Instrumental hum\n",
-                                                                encoding="utf-8")
+    (root / "misc" / "Air - La Femme d'Argent.lrc").write_text(
+        "[ar: Air]\n[00:01.00]Instrumental hum\n", encoding="utf-8"
+    )
     (root / "misc" / "notes.txt").write_text("not music")
     (root / "misc" / "broken.flac").write_bytes(b"fLaC\x00\x00garbage")
     return root
@@ -102,17 +114,23 @@ def test_embedded_and_sidecar_lyrics(folder):
     src = LocalLyricsSource(lib)
     assert src.fetch(Item("track", 1, "Sia", "Chandelier")).data["text"] == "Party girls don't get hurt"
     assert src.fetch(Item("track", 1, "Daft Punk", "Digital Love")).data["text"] == "Last night I had a dream"
-    assert src.fetch(Item("track", 1, "Daft Punk", "One More Time")).data["text"] == \
-        "One more time\nWe're gonna celebrate"
+    assert (
+        src.fetch(Item("track", 1, "Daft Punk", "One More Time")).data["text"]
+        == "One more time\nWe're gonna celebrate"
+    )
     assert src.fetch(Item("track", 1, "Air", "La Femme d'Argent")).data["text"] == "Instrumental hum"
     assert src.fetch(Item("track", 1, "Air", "Sexy Boy")).kind == "missing"
     assert embedded_lyrics(folder / "misc" / "broken.flac") is None
 
 
 def test_local_lyrics_through_the_backlog(folder, tmp_path):
-    store = make_store(tmp_path, [("Sia", "Chandelier", "1000 Forms of Fear", 216_000),
-                                  ("Air", "Sexy Boy", "Moon Safari", 298_000)])
-    cfg = ProviderConfig(music_folders=[str(folder)], lyrics_sources=["local"], library_cache=tmp_path / "l.json")
+    store = make_store(
+        tmp_path,
+        [("Sia", "Chandelier", "1000 Forms of Fear", 216_000), ("Air", "Sexy Boy", "Moon Safari", 298_000)],
+    )
+    cfg = ProviderConfig(
+        music_folders=[str(folder)], lyrics_sources=["local"], library_cache=tmp_path / "l.json"
+    )
     providers, skipped = build_providers(cfg, ["lyrics"])
     assert skipped == {}
     summary = run_job(fetch_features(store, "alice", ["lyrics"], providers=providers, concurrent=False))
@@ -129,9 +147,14 @@ def fake_analysis(path):
 
 
 def test_audio_provider_statuses_and_nulls(folder, tmp_path):
-    store = make_store(tmp_path, [("Sia", "Chandelier", "1000 Forms of Fear", 216_000),
-                                  ("Air", "Sexy Boy", "Moon Safari", 298_000),
-                                  ("Air", "La Femme d'Argent", "Moon Safari", 428_000)])
+    store = make_store(
+        tmp_path,
+        [
+            ("Sia", "Chandelier", "1000 Forms of Fear", 216_000),
+            ("Air", "Sexy Boy", "Moon Safari", 298_000),
+            ("Air", "La Femme d'Argent", "Moon Safari", 428_000),
+        ],
+    )
     provider = LocalAudio(MusicLibrary([folder]), analyse=fake_analysis)
     summary = run_job(fetch_features(store, "alice", ["audio"], providers=[provider], concurrent=False))
     run = summary.modalities["audio"]

@@ -13,13 +13,21 @@ from core.net import USER_AGENT
 
 SYNCED = "[ar: Daft Punk]\n[00:12.34]One more time\n[00:15.00][00:30.00]We're gonna celebrate\n"
 RECORDS = [
-    LrcRecord(3396226, "Around the World", "Daft Punk", "Homework", 429.0,
-              plainLyrics="Around the world, around the world\nAround the world, around the world"),
+    LrcRecord(
+        3396226,
+        "Around the World",
+        "Daft Punk",
+        "Homework",
+        429.0,
+        plainLyrics="Around the world, around the world\nAround the world, around the world",
+    ),
     LrcRecord(101, "One More Time", "Daft Punk", "Discovery", 320.0, syncedLyrics=SYNCED),
     LrcRecord(102, "Aerodynamic", "Daft Punk", "Discovery", 212.0, instrumental=True),
     LrcRecord(103, "Nightvision", "Daft Punk", "Discovery", 104.0),  # known, no lyrics
     LrcRecord(104, "Digital Love (Live)", "Daft Punk", "Alive", 300.0, plainLyrics="live words"),
-    LrcRecord(105, "Digital Love", "Daft Punk", "Discovery", 301.0, plainLyrics="Last night I had a dream about you"),
+    LrcRecord(
+        105, "Digital Love", "Daft Punk", "Discovery", 301.0, plainLyrics="Last night I had a dream about you"
+    ),
 ]
 
 
@@ -44,8 +52,12 @@ def test_get_by_signature_within_two_seconds(lrc):
     assert out.kind == "ok" and out.data["text"].startswith("Around the world")
     assert [r.path for r in lrc.requests] == ["/api/get"]
     q = lrc.requests[0].query
-    assert q == {"track_name": "Around the World", "artist_name": "Daft Punk", "album_name": "Homework",
-                 "duration": "431"}
+    assert q == {
+        "track_name": "Around the World",
+        "artist_name": "Daft Punk",
+        "album_name": "Homework",
+        "duration": "431",
+    }
     assert lrc.requests[0].user_agent == USER_AGENT
 
 
@@ -57,7 +69,9 @@ def test_duration_outside_tolerance_falls_back_to_search_and_is_missing(lrc):
 
 def test_no_album_goes_straight_to_search(lrc):
     out = source(lrc).fetch(item("Digital Love", duration_ms=300_000))
-    assert out.kind == "ok" and out.data["text"] == "Last night I had a dream about you"  # not the live version
+    assert (
+        out.kind == "ok" and out.data["text"] == "Last night I had a dream about you"
+    )  # not the live version
     assert [r.path for r in lrc.requests] == ["/api/search"]
 
 
@@ -90,8 +104,13 @@ def test_server_errors_are_retryable_errors(lrc, status):
 
 
 def test_429_waits_and_retries(lrc):
-    lrc.inject(Fault.status(429, {"message": "slow down", "name": "TooManyRequests", "statusCode": 429},
-                            headers={"Retry-After": "0"}))
+    lrc.inject(
+        Fault.status(
+            429,
+            {"message": "slow down", "name": "TooManyRequests", "statusCode": 429},
+            headers={"Retry-After": "0"},
+        )
+    )
     out = source(lrc).fetch(item("Around the World", "Homework", 429_000))
     assert out.kind == "ok" and lrc.count() == 2
 

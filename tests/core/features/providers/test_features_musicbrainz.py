@@ -24,16 +24,35 @@ REC = "b1a9c0e9-d987-4042-ae91-78d6a3267d69"
 REL = "0da580f2-6768-498f-af9d-2becaddf15e0"
 ART = "a74b1b7f-71a5-4011-9441-d0b5e4122711"
 RECORDINGS = [
-    MbRecording(REC, "Reckoner", "Radiohead", ART, 290_000, ["GBSTK0700038"],
-                [MbRelease(REL, "In Rainbows", date="2007-12-28"),
-                 MbRelease("3bb7d1a3-5b4e-4a3e-9a31-3b8a3f5b1a01", "In Rainbows", status="Promotion")]),
-    MbRecording("6f8f1bb7-2d0c-4a8e-9bb5-6d2e5c3c2b10", "Reckoner", "Radiohead", ART, 410_000, [],
-                [MbRelease("c2a4e1f0-1111-4e2b-9c77-3b1f1d1b2c33", "Live at Some Place")], disambiguation="live"),
+    MbRecording(
+        REC,
+        "Reckoner",
+        "Radiohead",
+        ART,
+        290_000,
+        ["GBSTK0700038"],
+        [
+            MbRelease(REL, "In Rainbows", date="2007-12-28"),
+            MbRelease("3bb7d1a3-5b4e-4a3e-9a31-3b8a3f5b1a01", "In Rainbows", status="Promotion"),
+        ],
+    ),
+    MbRecording(
+        "6f8f1bb7-2d0c-4a8e-9bb5-6d2e5c3c2b10",
+        "Reckoner",
+        "Radiohead",
+        ART,
+        410_000,
+        [],
+        [MbRelease("c2a4e1f0-1111-4e2b-9c77-3b1f1d1b2c33", "Live at Some Place")],
+        disambiguation="live",
+    ),
     MbRecording("9c0e1f7a-5d8c-4b8f-8f7e-0a1b2c3d4e5f", "Reckoner", "Some Cover Band", length=291_000),
     MbRecording("e9b8a7c6-1234-4abc-9def-0123456789ab", "Nude (feat. Nobody)", "Radiohead", ART, 255_000),
 ]
-PLAYS = [("Radiohead", "Reckoner", "In Rainbows", 290_500)] * 2 + [("Radiohead", "Nude", "In Rainbows", 255_000),
-                                                                   ("Nobody Here", "Nothing", "", 100_000)]
+PLAYS = [("Radiohead", "Reckoner", "In Rainbows", 290_500)] * 2 + [
+    ("Radiohead", "Nude", "In Rainbows", 255_000),
+    ("Nobody Here", "Nothing", "", 100_000),
+]
 
 
 @pytest.fixture
@@ -62,7 +81,9 @@ def test_search_fills_ids_isrc_album_and_artist_mbid(tmp_path, mb):
     it = items(store)
     t = track_row(store, it["Reckoner"].id)
     assert (t.mbid, t.isrc) == (REC, "GBSTK0700038")  # the studio recording (length), not live or cover
-    assert track_row(store, it["Nude"].id).mbid == "e9b8a7c6-1234-4abc-9def-0123456789ab"  # feat. suffix ignored
+    assert (
+        track_row(store, it["Nude"].id).mbid == "e9b8a7c6-1234-4abc-9def-0123456789ab"
+    )  # feat. suffix ignored
     with store.engine.connect() as conn:
         album_mbid = conn.execute(select(Album.mbid).where(Album.id == it["Reckoner"].album_id)).scalar()
         artist_mbid = conn.execute(select(Artist.mbid).where(Artist.id == it["Reckoner"].artist_id)).scalar()
@@ -106,8 +127,15 @@ def test_one_request_per_second_is_respected():
         assert all(r.status == 200 for r in server.requests)
 
 
-@pytest.mark.parametrize("fault,retry", [(Fault.status(500), True), (Fault.malformed("truncated"), True),
-                                         (Fault.malformed("html"), True), (Fault.status(400, {"error": "bad"}), False)])
+@pytest.mark.parametrize(
+    "fault,retry",
+    [
+        (Fault.status(500), True),
+        (Fault.malformed("truncated"), True),
+        (Fault.malformed("html"), True),
+        (Fault.status(400, {"error": "bad"}), False),
+    ],
+)
 def test_failures_are_errors(mb, fault, retry):
     mb.inject(fault, times=None)
     out = ids(mb).fetch(Item("track", 1, "Radiohead", "Reckoner", "", None))
@@ -138,8 +166,9 @@ def art(server, **kw):
 
 def test_ids_then_art_end_to_end(tmp_path, mb, caa):
     store = make_store(tmp_path, PLAYS)
-    summary = run_job(fetch_features(store, "alice", ["ids", "art"], providers=[ids(mb), art(caa)],
-                                     concurrent=False))
+    summary = run_job(
+        fetch_features(store, "alice", ["ids", "art"], providers=[ids(mb), art(caa)], concurrent=False)
+    )
     assert summary.modalities["art"].ok == 1  # In Rainbows got its MBID from the IDs step
     it = items(store)
     with store.session() as session:
@@ -164,8 +193,14 @@ def test_album_without_mbid_is_missing_until_ids_find_one(tmp_path, mb, caa):
 
 
 def test_art_answers(caa):
-    assert art(caa).fetch(Item("album", 1, "X", "Y", mbid="11111111-2222-4333-8444-555555555555")).kind == "missing"
-    assert art(caa).fetch(Item("album", 1, "X", "Y", mbid="99999999-2222-4333-8444-555555555555")).kind == "missing"
+    assert (
+        art(caa).fetch(Item("album", 1, "X", "Y", mbid="11111111-2222-4333-8444-555555555555")).kind
+        == "missing"
+    )
+    assert (
+        art(caa).fetch(Item("album", 1, "X", "Y", mbid="99999999-2222-4333-8444-555555555555")).kind
+        == "missing"
+    )
     assert art(caa).fetch(Item("album", 1, "X", "Y", mbid="not-a-uuid")).kind == "error"
     caa.inject(Fault.status(503, "busy", headers={"Retry-After": "0"}))
     assert art(caa).fetch(Item("album", 1, "X", "Y", mbid=REL)).kind == "ok"
@@ -177,7 +212,9 @@ def test_art_answers(caa):
     assert art(caa).fetch(Item("album", 1, "X", "Y", mbid=REL)).kind == "error"
     caa.clear_faults()
     caa.inject(Fault.slow(1.5), path="/release/", times=None)
-    slow = CoverArt(caa.root, per_second=1000, timeout=0.3, attempts=1).fetch(Item("album", 1, "X", "Y", mbid=REL))
+    slow = CoverArt(caa.root, per_second=1000, timeout=0.3, attempts=1).fetch(
+        Item("album", 1, "X", "Y", mbid=REL)
+    )
     assert slow.kind == "error" and slow.retry and "time" in slow.reason
     off = CoverArt(f"http://127.0.0.1:{unused_port()}/", per_second=1000, **FAST)
     assert off.fetch(Item("album", 1, "X", "Y", mbid=REL)).kind == "offline"
