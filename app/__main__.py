@@ -36,9 +36,9 @@ def _run_gui_fast(args) -> int:
     from app.main import run
 
     def setup_logging() -> None:
-        from core.cli import _setup_logging
+        from core.logs import setup_logging
 
-        _setup_logging(args.verbose)
+        setup_logging(args.verbose)
 
     return run(db_url=args.db, after_show=setup_logging)
 

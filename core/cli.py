@@ -117,21 +117,9 @@ def build_parser(extra: Sequence[Registrar] = ()) -> argparse.ArgumentParser:
 
 
 def _setup_logging(verbose: bool) -> None:
-    from core import paths
+    from core.logs import setup_logging
 
-    handlers: list[logging.Handler] = []
-    try:
-        handlers.append(logging.FileHandler(paths.logs_dir() / "segue.log", encoding="utf-8"))
-    except OSError:
-        pass
-    if verbose:
-        handlers.append(logging.StreamHandler(sys.stderr))
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        handlers=handlers,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        force=True,
-    )
+    setup_logging(verbose)
 
 
 def main(

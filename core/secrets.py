@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from core import paths
+from core.logs import register_secret
 
 SERVICE = "segue"
 log = logging.getLogger(__name__)
@@ -64,18 +65,34 @@ def _write_file(data: dict[str, str]) -> None:
     os.replace(tmp, path)
 
 
+def _remember(value: str | None) -> str | None:
+    """Register a secret (and, for a JSON token bundle, each string in it) for log redaction."""
+    register_secret(value)
+    if value and value.lstrip().startswith("{"):
+        try:
+            bundle = json.loads(value)
+        except ValueError:
+            return value
+        if isinstance(bundle, dict):
+            for item in bundle.values():
+                if isinstance(item, str):
+                    register_secret(item)
+    return value
+
+
 def get_secret(name: str) -> str | None:
     kr = _keyring()
     if kr is not None:
         try:
-            return kr.get_password(SERVICE, name)
+            return _remember(kr.get_password(SERVICE, name))
         except Exception:  # noqa: BLE001
             pass
     _warn_fallback()
-    return _read_file().get(name)
+    return _remember(_read_file().get(name))
 
 
 def set_secret(name: str, value: str) -> None:
+    _remember(value)
     kr = _keyring()
     if kr is not None:
         try:
@@ -99,11 +116,3 @@ def delete_secret(name: str) -> None:
     data = _read_file()
     if data.pop(name, None) is not None:
         _write_file(data)
-
-
-def redact(text: str, *secrets: str | None) -> str:
-    """Replace any secret value that appears in ``text`` (for log lines and error messages)."""
-    for s in secrets:
-        if s:
-            text = text.replace(s, "***")
-    return text

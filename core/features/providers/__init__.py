@@ -25,11 +25,19 @@ from pathlib import Path
 from core import paths, secrets
 from core.features.providers.base import MODALITIES, BaseProvider, Item, Outcome, Provider
 from core.features.providers.state import FetchPolicy
+from core.logs import register_secret
 from core.net import USER_AGENT, shared_limiter
 
 __all__ = ["MODALITIES", "BaseProvider", "Item", "Outcome", "Provider", "ProviderConfig", "build_providers"]
 
 GENIUS_SECRET = "genius:token"
+
+
+def _registered(value: str | None) -> str | None:
+    register_secret(value)
+    return value
+
+
 DEFAULT_RATES = {"lastfm": 4.0, "lrclib": 2.0, "genius": 1.0, "musicbrainz": 1.0, "coverartarchive": 1.0}
 
 
@@ -78,7 +86,9 @@ class ProviderConfig:
             lrclib_root=root("lrclib", cls.lrclib_root),
             musicbrainz_root=root("musicbrainz", cls.musicbrainz_root),
             coverart_root=root("coverart", cls.coverart_root),
-            genius_token=os.environ.get("SEGUE_GENIUS_TOKEN") or secrets.get_secret(GENIUS_SECRET) or "",
+            genius_token=_registered(os.environ.get("SEGUE_GENIUS_TOKEN"))
+            or secrets.get_secret(GENIUS_SECRET)
+            or "",
             genius_api_root=extra.get("genius_api_root"),
             genius_web_root=extra.get("genius_web_root"),
             music_folders=folders,

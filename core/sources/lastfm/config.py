@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 
 from core import secrets
+from core.logs import register_secret
 from core.net import Fatal
 from core.settings import Settings
 from core.sources.lastfm.api import DEFAULT_ROOT, LastfmApi
@@ -34,6 +35,8 @@ def load_config(account: str, settings: Settings | None = None) -> LastfmConfig:
     )
     secret = os.environ.get("SEGUE_LASTFM_API_SECRET") or secrets.get_secret("lastfm:api_secret")
     root = os.environ.get("SEGUE_LASTFM_API_ROOT") or settings.lastfm_api_root or DEFAULT_ROOT
+    register_secret(key)  # the API key is in every request URL; redacted from the log like the secret
+    register_secret(secret)
     return LastfmConfig(key or "", secret, secrets.get_secret(session_secret_name(account)), root)
 
 
