@@ -110,8 +110,7 @@ class AppContext(QObject):
     # -- settings ---------------------------------------------------------------------------
     def update_settings(self, **changes: Any) -> None:
         """Change and save settings (a tiny JSON write; the one disk write the GUI thread does)."""
-        for key, value in changes.items():
-            setattr(self.settings, key, value)
+        self.settings.update(**changes)
         try:
             self.settings.save()
         except OSError as exc:

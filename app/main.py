@@ -39,7 +39,7 @@ def resolve_db_url(db_url: str | None, settings: Settings) -> str | None:
         return db_url
     if os.environ.get("SEGUE_DB"):
         return None
-    return settings.extra.get("database_url") or None
+    return settings.database_url or None
 
 
 def application() -> QApplication:
@@ -82,7 +82,7 @@ def build(
         window.jobs_panel.watch(ctx.background.bridge)
     _install_excepthook(ctx)
     default_page = "suggestions"
-    if first_run_demo and not settings.extra.get("demo_imported"):
+    if first_run_demo and not settings.demo_imported:
         default_page = "stats"
         _offer_demo_on_first_run(ctx, window)
     window.restore_state(default_page)
@@ -127,7 +127,7 @@ def _offer_demo_on_first_run(ctx: AppContext, window: MainWindow) -> None:
 
     def check(accounts: list) -> None:
         ctx.accountsChanged.disconnect(check)
-        if accounts or not demo.available() or ctx.settings.extra.get("demo_imported"):
+        if accounts or not demo.available() or ctx.settings.demo_imported:
             return
         ctx.notify(
             "Welcome to Segue! Loading a demo listening history so you can look around — "
@@ -136,7 +136,7 @@ def _offer_demo_on_first_run(ctx: AppContext, window: MainWindow) -> None:
         )
 
         def imported(report) -> None:
-            ctx.update_settings(extra={**ctx.settings.extra, "demo_imported": True})
+            ctx.update_settings(demo_imported=True)
             ctx.data_changed(-1, select=demo.DEMO_ACCOUNT)
             window.show_page("stats")
             train_demo()

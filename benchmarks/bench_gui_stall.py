@@ -121,7 +121,7 @@ def run(args, tmp: str) -> int:
     store.dispose()
     s = Settings.load()
     s.last_account = "spacedlevo"
-    s.extra["demo_imported"] = True
+    s.demo_imported = True
     s.save()
 
     app = build(url, first_run_demo=False, background=False)

@@ -125,7 +125,7 @@ class SuggestionsPage(Page):
         self.explore = QSlider(Qt.Orientation.Horizontal)
         self.explore.setRange(0, 100)
         # 50 = as the model ranks them: suggestions change only when the user moves it (DESIGN §10)
-        self.explore.setValue(int(float(ctx.settings.extra.get("explore", 0.5)) * 100))
+        self.explore.setValue(int(ctx.settings.explore * 100))
         self.explore.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.explore.setTickInterval(50)
         self.explore.setFixedWidth(150)
@@ -225,7 +225,7 @@ class SuggestionsPage(Page):
         else:
             self.message.hide()
         self.train_button.setVisible(state.needs_training and not self.ctx.jobs.busy(self._train_resource()))
-        lift = self._shown_lift = float(self.ctx.settings.extra.get("lift", 0.0))
+        lift = self._shown_lift = self.ctx.settings.lift
         familiar, new = arrange(state, self.explore.value() / 100, lift, SHOWN)
         self._render(familiar, new)
 
@@ -331,14 +331,14 @@ class SuggestionsPage(Page):
     def _settings_changed(self, settings) -> None:
         """Spotify may have been connected; the lift control (Insights page) re-ranks at once."""
         self._check_spotify()
-        lift = float(settings.extra.get("lift", 0.0))
+        lift = settings.lift
         if self._shown_lift is not None and lift != self._shown_lift:
             self._show_mix()
 
     # -- actions ----------------------------------------------------------------------------
     def _explore_changed(self) -> None:
         value = self.explore.value() / 100
-        self.ctx.update_settings(extra={**self.ctx.settings.extra, "explore": value})
+        self.ctx.update_settings(explore=value)
         self._show_mix()
 
     def set_feedback(self, s: Suggestion, kind: str | None, then=None) -> None:

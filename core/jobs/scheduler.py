@@ -6,9 +6,9 @@ once at the next start (``coalesce``, a day of misfire grace). What is scheduled
 
 - ``sync:<account>`` — Last.fm sync of every Last.fm account, every ``settings.sync_interval_minutes``;
 - ``features`` — the feature backlog (``core.features.fetch``) for all accounts, every
-  ``settings.extra["feature_interval_minutes"]`` (default 60);
+  ``settings.feature_interval_minutes``;
 - ``embeddings`` — after a feature fetch or table import that stored something, and every
-  ``settings.extra["embedding_interval_minutes"]`` (default 360; a no-op when nothing changed);
+  ``settings.embedding_interval_minutes`` (a no-op when nothing changed);
 - ``retrain_check`` — after each sync and every sync interval: submits ``train_default`` for an
   account with ``settings.retrain_after_plays`` new plays since its last ``default`` training.
 
@@ -228,14 +228,13 @@ class Scheduler:
     def _intervals(self) -> dict[str, tuple[str, dict, float]]:
         """schedule id → (job, params, minutes)."""
         s = self.settings
-        extra = s.extra or {}
         out: dict[str, tuple[str, dict, float]] = {}
         with self.store.engine.connect() as conn:
             lastfm = [n for (n,) in conn.execute(select(Account.name).where(Account.kind == "lastfm"))]
         for name in lastfm:
             out[f"sync:{name}"] = ("sync", {"account": name}, float(s.sync_interval_minutes))
-        out["features"] = ("features", {}, float(extra.get("feature_interval_minutes", 60)))
-        out["embeddings"] = ("embeddings", {}, float(extra.get("embedding_interval_minutes", 360)))
+        out["features"] = ("features", {}, float(s.feature_interval_minutes))
+        out["embeddings"] = ("embeddings", {}, float(s.embedding_interval_minutes))
         out["retrain_check"] = ("retrain_check", {}, float(s.sync_interval_minutes))
         return out
 

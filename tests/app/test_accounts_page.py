@@ -143,7 +143,8 @@ def test_connect_and_disconnect_spotify(make_app, store_url, qtbot):
         app = make_app(store_url, account="felhag")
         app.ctx.update_settings(
             spotify_client_id=CLIENT_ID,
-            extra={"spotify_accounts_root": fake.accounts_root, "spotify_api_root": fake.api_root},
+            spotify_accounts_root=fake.accounts_root,
+            spotify_api_root=fake.api_root,
         )
         page = accounts_page(app, qtbot)
         panel = page.connections
