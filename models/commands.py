@@ -19,6 +19,9 @@ from core.cli import CliError, clear_progress, print_json, progress_printer
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from models.jobs import register_model_jobs
+
+    register_model_jobs()  # `segue jobs run train` and the schedule's retrain find the model jobs
     p = sub.add_parser("train", help="train a recommender for an account")
     p.add_argument("--account", "-a", required=True, help="account name")
     p.add_argument("--model", default="default", help="model name (default: default; `segue eval --list`)")

@@ -233,16 +233,14 @@ class ModelsPage(Page):
         sel, acc = self.selected(), self.ctx.account
         if sel is None or acc is None or not self.api.can_train:
             return None
-        from app.procjobs import in_process, store_url
-
         name = sel["name"]
-        gap_s = self.ctx.settings.session_gap_minutes * 60
-        # training runs in its own process: torch and gensim never hold the GUI thread up
-        job = in_process("app.procjobs:train_job", store_url(self.ctx.store), acc.name, name, gap_s=gap_s)
-        handle = self.ctx.run(
+        # the train job runs isolated: torch and gensim never hold the GUI thread up
+        handle = self.ctx.start(
+            "train",
             f"Training {name}",
-            job,
-            resource=f"train:{acc.name}:{name}",
+            account=acc.name,
+            model=name,
+            gap_s=self.ctx.settings.session_gap_minutes * 60,
             on_result=lambda _r: self._trained(name),
         )
         self.train_row.track(handle, f"Training {name} on {acc.name}")

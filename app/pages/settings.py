@@ -174,15 +174,10 @@ class SettingsPage(Page):
         self.ctx.run("Saving a key", job, on_result=saved, resource="secrets")
 
     def fetch_features(self):
-        """Run core's feature backlog now, through the background runner (the same queue as the schedule)."""
-        bg = self.ctx.background
-        if bg is None or not bg.ready:
-            self.ctx.notify(
-                "Background jobs are not running in this session; start Segue normally to fetch features.",
-                "warning",
-            )
+        """Run core's feature backlog now (the job and the queue the schedule uses)."""
+        if self.ctx.store is None:
             return None
-        handle = bg.submit("features", "Fetching track features")
+        handle = self.ctx.jobs.start("features", "Fetching track features")
         self.fetch_row.track(handle, "Fetching track features")
         handle.failed.connect(
             lambda err: self.ctx.notify(

@@ -305,23 +305,16 @@ class SuggestionsPage(Page):
         return f"train:{acc.name if acc else ''}:default"
 
     def train_default(self):
-        """Train ``default`` for the account in a child process (as the Models page does), then reload."""
+        """Train ``default`` for the account (the job the Models page and the schedule run), then reload."""
         acc = self.ctx.account
         if acc is None or self.ctx.store is None:
             return None
-        from app.procjobs import in_process, store_url
-
-        job = in_process(
-            "app.procjobs:train_job",
-            store_url(self.ctx.store),
-            acc.name,
-            "default",
-            gap_s=self.ctx.settings.session_gap_minutes * 60,
-        )
-        handle = self.ctx.run(
+        handle = self.ctx.start(
+            "train",
             f"Training the default model for {acc.name}",
-            job,
-            resource=self._train_resource(),
+            account=acc.name,
+            model="default",
+            gap_s=self.ctx.settings.session_gap_minutes * 60,
             on_result=lambda _r: (self.ctx.notify("The default model is trained.", "success"), self.reload()),
         )
         self.train_row.track(handle, "Training the default model")

@@ -10,9 +10,10 @@ import pytest
 from testpaths import LISTENING
 
 from core.jobs import Progress, run_job
+from core.jobs.builtin import due_for_retrain, register_core_jobs
 from core.jobs.history import recent_runs
 from core.jobs.runner import JobRegistry, Runner
-from core.jobs.scheduler import Scheduler, due_for_retrain, register_core_jobs
+from core.jobs.scheduler import Scheduler
 from core.settings import Settings
 from core.sources.importing import import_files
 from core.store.catalog import get_or_create_account
@@ -36,7 +37,7 @@ def _registry(calls: list) -> JobRegistry:
         ("features", "features"),
         ("embeddings", "embeddings"),
         ("sync", "sync:{account}"),
-        ("train_default", "train:{account}:default"),
+        ("train", "train:{account}:{model}"),
     ):
         reg.register(name, recorder(name), resource=resource)
     return reg
@@ -133,7 +134,7 @@ def test_retrain_after_enough_new_plays(erzadel):
     runner = Runner(erzadel, _registry(calls))
     h = runner.submit("retrain_check", threshold=500)
     assert h.wait(10) and h.result["submitted"] == ["erzadel"]
-    assert _wait(lambda: ("train_default", {"account": "erzadel"}) in calls)
+    assert _wait(lambda: ("train", {"account": "erzadel", "model": "default"}) in calls)
     with erzadel.engine.begin() as conn:  # trained 400 plays ago: not yet due
         conn.execute(
             ModelRun.__table__.insert().values(
