@@ -1,5 +1,5 @@
 """Models: which recommenders exist and are trained (when, on how many plays), their evaluation on the
-user's own held-out listening (the harness of DESIGN.md §8), and train / evaluate with progress and
+user's own held-out listening (the harness of docs/architecture.md §8), and train / evaluate with progress and
 cancel. Training and evaluation are ``models`` jobs run through the job adapter, one queue per model.
 """
 
@@ -145,7 +145,7 @@ class ModelsPage(Page):
         self.eval_set.addItem("every model (slow)", "all")
         self.eval_button = button(
             "Evaluate",
-            tip="Replay the last 10% of your plays and score each model's next-track ranking (DESIGN §8)",
+            tip="Replay the last 10% of your plays and score each model's next-track ranking (docs/architecture.md §8)",
         )
         self.eval_button.clicked.connect(self.evaluate)
         head.addWidget(self.eval_set)

@@ -124,7 +124,7 @@ class SuggestionsPage(Page):
         controls.addWidget(label("Familiar", "muted"))
         self.explore = QSlider(Qt.Orientation.Horizontal)
         self.explore.setRange(0, 100)
-        # 50 = as the model ranks them: suggestions change only when the user moves it (DESIGN §10)
+        # 50 = as the model ranks them: suggestions change only when the user moves it (docs/architecture.md §10)
         self.explore.setValue(int(ctx.settings.explore * 100))
         self.explore.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.explore.setTickInterval(50)
