@@ -37,11 +37,12 @@ def sync(ctx: JobContext, account: str, username: str | None = None) -> Generato
 
 
 def import_history(
-    ctx: JobContext, paths: list[str], account: str, account_kind: str = "local"
+    ctx: JobContext, paths: list[str] | str, account: str, account_kind: str = "local"
 ) -> Generator[Progress, None, object]:
-    """Import listening-history files, folders or zips into ``account``."""
+    """Import listening-history files, folders or zips into ``account`` (one path: ``segue jobs run``)."""
     from core.sources.importing import import_files
 
+    paths = [paths] if isinstance(paths, str) else list(paths)
     return (yield from import_files(ctx.store, paths, account, cancel=ctx.cancel, account_kind=account_kind))
 
 
