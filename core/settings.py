@@ -91,48 +91,106 @@ def setting(default: Any, label: str, **spec: Any) -> Any:
 @dataclass
 class Settings:
     # -- on the Settings page ---------------------------------------------------------------------
-    theme: str = setting("system", "Theme", section="look",
-                         choices=(("system", "System"), ("light", "Light"), ("dark", "Dark")))  # fmt: skip
-    session_gap_minutes: int = setting(120, "Session gap", section="look", minimum=5, maximum=24 * 60,
-                                       step=15, suffix=" min",
-                                       help="A pause longer than this starts a new session")  # fmt: skip
-    timezone: str = setting("", "Time zone", section="look", placeholder="this computer's time zone",
-                            help="IANA name such as Europe/Berlin; empty uses this computer's zone")  # fmt: skip
-    sync_interval_minutes: int = setting(60, "Sync Last.fm every", section="background", minimum=0,
-                                         maximum=7 * 24 * 60, step=15, suffix=" min",
-                                         special="only when I ask")  # fmt: skip
-    retrain_after_plays: int = setting(500, "Retrain after", section="background", minimum=0, maximum=100000,
-                                       step=100, suffix=" new plays", special="never by itself")  # fmt: skip
-    database_url: str = setting("", "Database URL", section="storage", kind="database_url",
-                                placeholder="the SQLite file in the data folder",
-                                help="A SQLAlchemy URL, e.g. postgresql+psycopg://user@host/segue; takes effect "
-                                "after a restart. --db and SEGUE_DB override it.")  # fmt: skip
+    theme: str = setting(
+        "system",
+        "Theme",
+        section="look",
+        choices=(("system", "System"), ("light", "Light"), ("dark", "Dark")),
+    )
+    session_gap_minutes: int = setting(
+        120,
+        "Session gap",
+        section="look",
+        minimum=5,
+        maximum=24 * 60,
+        step=15,
+        suffix=" min",
+        help="A pause longer than this starts a new session",
+    )
+    timezone: str = setting(
+        "",
+        "Time zone",
+        section="look",
+        placeholder="this computer's time zone",
+        help="IANA name such as Europe/Berlin; empty uses this computer's zone",
+    )
+    sync_interval_minutes: int = setting(
+        60,
+        "Sync Last.fm every",
+        section="background",
+        minimum=0,
+        maximum=7 * 24 * 60,
+        step=15,
+        suffix=" min",
+        special="only when I ask",
+    )
+    retrain_after_plays: int = setting(
+        500,
+        "Retrain after",
+        section="background",
+        minimum=0,
+        maximum=100000,
+        step=100,
+        suffix=" new plays",
+        special="never by itself",
+    )
+    database_url: str = setting(
+        "",
+        "Database URL",
+        section="storage",
+        kind="database_url",
+        placeholder="the SQLite file in the data folder",
+        help="A SQLAlchemy URL, e.g. postgresql+psycopg://user@host/segue; takes effect "
+        "after a restart. --db and SEGUE_DB override it.",
+    )
     lastfm_api_key: str = setting("", "API key", section="lastfm", placeholder="API key")
     spotify_client_id: str = setting("", "Client ID", section="spotify", placeholder="client ID")
-    spotify_redirect_port: int = setting(0, "Redirect port", section="spotify", minimum=0, maximum=65535,
-                                         special="any free port")  # fmt: skip
-    lyrics_providers: list[str] = setting(["lrclib", "local"], "Lyrics", section="features",
-                                          choices=LYRICS_PROVIDERS)  # fmt: skip
-    music_folder: str = setting("", "Music folder", section="features", kind="folder",
-                                placeholder="not set: no audio analysis",
-                                help="Your own audio files, analysed locally for tempo, loudness, key and "
-                                "more (several: separated by the path separator)")  # fmt: skip
-    embedding_model: str = setting("", "Text model", section="features",
-                                   placeholder="packaged all-MiniLM-L6-v2")  # fmt: skip
+    spotify_redirect_port: int = setting(
+        0, "Redirect port", section="spotify", minimum=0, maximum=65535, special="any free port"
+    )
+    lyrics_providers: list[str] = setting(
+        ["lrclib", "local"], "Lyrics", section="features", choices=LYRICS_PROVIDERS
+    )
+    music_folder: str = setting(
+        "",
+        "Music folder",
+        section="features",
+        kind="folder",
+        placeholder="not set: no audio analysis",
+        help="Your own audio files, analysed locally for tempo, loudness, key and "
+        "more (several: separated by the path separator)",
+    )
+    embedding_model: str = setting(
+        "", "Text model", section="features", placeholder="packaged all-MiniLM-L6-v2"
+    )
 
     # -- set on other pages -------------------------------------------------------------------------
-    explore: float = setting(0.5, "Familiar ↔ explore", minimum=0.0, maximum=1.0,
-                             help="Suggestions page slider: 0 favours tracks you know, 1 tracks new to you")  # fmt: skip
-    lift: float = setting(0.0, "Lift", minimum=0.0, maximum=1.0,
-                          help="Insights page: favour higher valence and energy where known (0: off)")  # fmt: skip
+    explore: float = setting(
+        0.5,
+        "Familiar ↔ explore",
+        minimum=0.0,
+        maximum=1.0,
+        help="Suggestions page slider: 0 favours tracks you know, 1 tracks new to you",
+    )
+    lift: float = setting(
+        0.0,
+        "Lift",
+        minimum=0.0,
+        maximum=1.0,
+        help="Insights page: favour higher valence and energy where known (0: off)",
+    )
     last_account: str = setting("", "Last chosen account")
     demo_imported: bool = setting(False, "Demo history imported on the first run")
 
     # -- settings.json only -------------------------------------------------------------------------
     feature_interval_minutes: int = setting(60, "Fetch features every", minimum=1, suffix=" min")
     embedding_interval_minutes: int = setting(360, "Rebuild embeddings every", minimum=1, suffix=" min")
-    embedding_threads: int = setting(0, "Torch threads for embeddings", minimum=0,
-                                     help="0: half the cores (core.features.embeddings.threads)")  # fmt: skip
+    embedding_threads: int = setting(
+        0,
+        "Torch threads for embeddings",
+        minimum=0,
+        help="0: half the cores (core.features.embeddings.threads)",
+    )
     feature_rates: dict[str, float] = setting({}, "Requests per second per service (overrides)")
     feature_max_age_days: dict[str, float] = setting({}, "Refetch features older than (days, per modality)")
     feature_missing_age_days: dict[str, float] = setting(

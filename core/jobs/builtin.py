@@ -113,55 +113,27 @@ def retrain_check(ctx: JobContext, threshold: int | None = None) -> Generator[Pr
     return {"due": due, "submitted": submitted, "threshold": threshold}
 
 
+# name, body, resource, parameters (for `segue jobs list`), isolated, description
+CORE_JOBS = (
+    ("sync", sync, "sync:{account}", ("account", "username?"), True, "Last.fm sync of one account"),
+    ("import", import_history, "import", ("paths", "account", "account_kind?"), True,
+     "import listening-history files into an account"),
+    ("features", features, "features", ("account?",), True,
+     "feature backlog: tags, lyrics, audio, ids, art, bios"),
+    ("features_import", features_import, "features", ("path", "kind", "account?"), True,
+     "import a feature table (audio / lyrics / tags)"),
+    ("embeddings", embeddings, "embeddings", ("account?",), True,
+     "bring lyrics/bio/tag/audio/w2v embeddings up to date"),
+    ("retrain_check", retrain_check, "schedule", ("threshold?",), False,
+     "submit train for accounts with enough new plays"),
+)  # fmt: skip
+
+
 def register_core_jobs(registry: JobRegistry = REGISTRY) -> JobRegistry:
-    heavy = {"isolate": True}
-    registry.register(
-        "sync",
-        sync,
-        resource="sync:{account}",
-        params=("account", "username?"),
-        **heavy,
-        description="Last.fm sync of one account",
-    )
-    registry.register(
-        "import",
-        import_history,
-        resource="import",
-        params=("paths", "account", "account_kind?"),
-        **heavy,
-        description="import listening-history files into an account",
-    )
-    registry.register(
-        "features",
-        features,
-        resource="features",
-        params=("account?",),
-        **heavy,
-        description="feature backlog: tags, lyrics, audio, ids, art, bios",
-    )
-    registry.register(
-        "features_import",
-        features_import,
-        resource="features",
-        params=("path", "kind", "account?"),
-        **heavy,
-        description="import a feature table (audio / lyrics / tags)",
-    )
-    registry.register(
-        "embeddings",
-        embeddings,
-        resource="embeddings",
-        params=("account?",),
-        **heavy,
-        description="bring lyrics/bio/tag/audio/w2v embeddings up to date",
-    )
-    registry.register(
-        "retrain_check",
-        retrain_check,
-        resource="schedule",
-        params=("threshold?",),
-        description="submit train for accounts with enough new plays",
-    )
+    for name, body, resource, params, isolate, description in CORE_JOBS:
+        registry.register(
+            name, body, resource=resource, params=params, isolate=isolate, description=description
+        )
     return registry
 
 

@@ -119,8 +119,8 @@ def _resolve(target: str):
 
 
 def _cancel_when(stop, token: CancelToken) -> None:
-    """Cancel the job when the parent asks, or when the parent is gone (killed: nobody would read the
-    result, and the next runner marks the run interrupted — the job should stop as cleanly as on a cancel)."""
+    """Cancel the job when the parent asks, or when the parent is gone (killed: nobody reads the result
+    and the next runner marks the run interrupted — the job should stop as cleanly as on a cancel)."""
     from multiprocessing.connection import wait
 
     parent = multiprocessing.parent_process()

@@ -1,8 +1,11 @@
-"""Job bodies for the isolation tests: module-level, so a child process can import them by name."""
+"""Job bodies for the job tests (module-level, so a child process can import them by name), and the
+helpers those tests share."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -56,3 +59,29 @@ def uses_store(ctx):
 
     yield Progress(0, 1, "reading accounts")
     return [a.name for a in list_accounts(ctx.store.engine)]
+
+
+def wait_for(pred, timeout: float = 15.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def run_then_kill(script: Path, *args: str) -> None:
+    """Run ``script`` (which prints "started" once its job runs) and SIGKILL it then: a crash."""
+    root = Path(__file__).resolve().parents[3]
+    proc = subprocess.Popen(
+        [sys.executable, str(script), *args],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        text=True,
+    )
+    try:
+        assert proc.stdout.readline().strip() == "started"
+    finally:
+        proc.kill()
+        proc.wait(10)

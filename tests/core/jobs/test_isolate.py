@@ -6,7 +6,17 @@ import os
 import time
 
 import pytest
-from jobbodies import bad_import, count, crash, forever, report_with_failures, target, uses_store
+from jobbodies import (
+    bad_import,
+    count,
+    crash,
+    forever,
+    report_with_failures,
+    run_then_kill,
+    target,
+    uses_store,
+    wait_for,
+)
 
 from core.jobs import Cancelled, CancelToken, Progress, Throttle, run_job
 from core.jobs.history import recent_runs
@@ -27,15 +37,6 @@ def _alive(pid: int) -> bool:
             return fh.read().split(") ", 1)[1][0] != "Z"
     except OSError:
         return True
-
-
-def _wait_for(pred, timeout: float = 20.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_progress_and_result_come_back_throttled(store):
@@ -94,7 +95,7 @@ def test_cancel_stops_the_child(tmp_path):
     with pytest.raises(Cancelled):
         run_job(gen, cancel=token)
     assert time.monotonic() - t0 < CANCEL_GRACE_S  # it stopped at its own check, no terminate needed
-    assert _wait_for(lambda: not _alive(pid), 5)
+    assert wait_for(lambda: not _alive(pid), 5)
 
 
 def test_a_child_that_ignores_cancel_is_terminated_after_the_grace(tmp_path):
@@ -108,7 +109,7 @@ def test_a_child_that_ignores_cancel_is_terminated_after_the_grace(tmp_path):
     with pytest.raises(Cancelled):
         run_job(gen)  # no cancel check in the driver: the isolate loop notices the token itself
     assert CANCEL_GRACE_S <= time.monotonic() - t0 < CANCEL_GRACE_S + 5
-    assert _wait_for(lambda: not _alive(pid), 5)
+    assert wait_for(lambda: not _alive(pid), 5)
 
 
 def test_the_runner_records_an_isolated_failure_with_its_message(store):
@@ -176,28 +177,13 @@ if __name__ == "__main__":
 
 
 def test_a_killed_parent_leaves_an_interrupted_run_and_its_child_stops(store, tmp_path):
-    import subprocess
-    import sys
     from pathlib import Path
 
-    here = Path(__file__).resolve().parent
-    root = here.parents[2]
     script, pid_file = tmp_path / "parent.py", tmp_path / "child.pid"
     script.write_text(KILLED_PARENT, encoding="utf-8")
-    proc = subprocess.Popen(
-        [sys.executable, str(script), store.url, str(pid_file), str(here)],
-        cwd=root,
-        stdout=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(root)},
-        text=True,
-    )
-    try:
-        assert proc.stdout.readline().strip() == "started"
-    finally:
-        proc.kill()
-        proc.wait(10)
+    run_then_kill(script, store.url, str(pid_file), str(Path(__file__).resolve().parent))
     child = int(pid_file.read_text())
-    assert _wait_for(lambda: not _alive(child), 10)  # it noticed its parent was gone and stopped
+    assert wait_for(lambda: not _alive(child), 10)  # it noticed its parent was gone and stopped
     runner = Runner(store, JobRegistry())
     assert runner.interrupted == 1
     runner.shutdown()

@@ -3,10 +3,10 @@ retrains after N new plays, chains embeddings after new features."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from jobbodies import wait_for
 from testpaths import LISTENING
 
 from core.jobs import Progress, run_job
@@ -45,15 +45,6 @@ def _registry(calls: list) -> JobRegistry:
 
 def _open(db):
     return open_store(f"sqlite:///{db}")
-
-
-def _wait(pred, timeout=15.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_schedule_survives_a_restart(tmp_path):
@@ -109,7 +100,7 @@ def test_a_run_missed_while_closed_fires_once_at_start(tmp_path):
     runner = Runner(store, _registry(calls))
     sched = Scheduler(store, runner, Settings())
     sched.start()
-    assert _wait(lambda: ("embeddings", {}) in calls)  # features ran, stored something → embeddings
+    assert wait_for(lambda: ("embeddings", {}) in calls)  # features ran, stored something → embeddings
     sched.shutdown()
     runner.shutdown(timeout=10)
     assert calls.count(("features", {})) == 1
@@ -134,7 +125,7 @@ def test_retrain_after_enough_new_plays(erzadel):
     runner = Runner(erzadel, _registry(calls))
     h = runner.submit("retrain_check", threshold=500)
     assert h.wait(10) and h.result["submitted"] == ["erzadel"]
-    assert _wait(lambda: ("train", {"account": "erzadel", "model": "default"}) in calls)
+    assert wait_for(lambda: ("train", {"account": "erzadel", "model": "default"}) in calls)
     with erzadel.engine.begin() as conn:  # trained 400 plays ago: not yet due
         conn.execute(
             ModelRun.__table__.insert().values(
