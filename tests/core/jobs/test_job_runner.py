@@ -19,8 +19,6 @@ from core.jobs.runner import JobRegistry, Runner
 from core.store.engine import open_store
 from core.store.schema import JobRun
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-
 
 @pytest.fixture
 def store(tmp_path):
