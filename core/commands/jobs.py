@@ -113,10 +113,11 @@ def run_run(ctx) -> int:
     runner = Runner(ctx.store, REGISTRY, on_progress=(lambda h, p: show(p)) if show else None)
     try:
         handle = runner.run(args.name, **params)
+        runner.shutdown(cancel=False, timeout=None)  # and what it submitted (retrain_check → train)
     except ValueError as exc:
         raise CliError(str(exc), 2) from exc
     finally:
-        runner.shutdown(timeout=5)
+        runner.shutdown(timeout=30)  # after Ctrl-C or an error: cancel the rest, let it stop cleanly
     clear_progress(not args.json)
     from core.jobs.runner import counts_of
 
