@@ -43,7 +43,7 @@ class AppContext(QObject):
         self.account = None
         self.store_error: JobError | None = None
         self.accounts_ready = False  # True once the account list was loaded at least once
-        self.background = None  # app.background.Background when core's runner/scheduler run
+        self.background = None  # app.background.Background when the schedule runs
 
     # -- store and accounts -----------------------------------------------------------------
     def open_store(self) -> JobHandle:
