@@ -63,13 +63,14 @@ def test_a_gui_training_and_a_scheduled_retrain_of_one_model_serialise(make_app,
     assert [r.outcome for r in recent_runs(ctx.store.engine, job="train")] == ["ok", "ok"]
 
     # the saved model is whole: it loads, its folder has no half-written leftovers, it recommends
-    from models.training import load_model, model_dir, recommend_for
+    from models import api
+    from models.artefacts import load_model, model_dir
 
     folder = model_dir("felhag", "default")
     assert sorted(p.name for p in folder.parent.iterdir()) == ["default"]
     assert json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     assert load_model("felhag", "default") is not None
-    recs = recommend_for(ctx.store, "felhag", k=10, train_if_missing=False)
+    recs = api.recommend(ctx.store, "felhag", k=10, train_if_missing=False)
     assert len(recs) == 10 and all(math.isfinite(r.score) for r in recs)
     assert len({r.track_id for r in recs}) == 10
     with ctx.store.engine.connect() as conn:
