@@ -71,16 +71,19 @@ def build(
     first_run_demo: bool = True,
     show: bool = True,
     background: bool = True,
+    theme: str | None = None,
 ) -> App:
     """Assemble the app. ``background`` starts the periodic schedule (sync, features, embeddings,
-    retraining) once the store is open; the job runner itself always runs."""
+    retraining) once the store is open; the job runner itself always runs. ``theme`` (light, dark,
+    system) overrides the saved choice for this run without saving it."""
     qapp = application()
     # hand the GIL over more often than CPython's 5 ms default: a worker thread running Python code then
     # delays the GUI thread by at most about this much per turn (heavy jobs run in child processes anyway)
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     settings = Settings.load()
-    theme = ThemeManager.instance() or ThemeManager(qapp, settings.theme)
-    theme.set_mode(settings.theme)
+    mode = theme or settings.theme
+    theme = ThemeManager.instance() or ThemeManager(qapp, mode)
+    theme.set_mode(mode)
     ctx = AppContext(settings, QtJobs(job_runner()), resolve_db_url(db_url, settings))
     window = MainWindow(ctx)
     ctx.background = None
@@ -133,21 +136,36 @@ def _offer_demo_on_first_run(ctx: AppContext, window: MainWindow) -> None:
     """No account at all on the first launch: import the bundled demo in the background and open on it."""
     from app import demo
 
+    if not demo.available():
+        return
+    # said while the store opens and the demo imports, instead of a passing "no listening history yet"
+    ctx.history_pending = "Loading a demo listening history so you can look around…"
+
     def check(accounts: list) -> None:
         ctx.accountsChanged.disconnect(check)
-        if accounts or not demo.available() or ctx.settings.demo_imported:
+        if accounts or ctx.settings.demo_imported:
+            ctx.history_pending = ""
+            ctx.dataChanged.emit(-1)
             return
+        # the one first-run hint: it stays until the user acts on it or closes it
         ctx.notify(
-            "Welcome to Segue! Loading a demo listening history so you can look around — "
-            "connect Last.fm or import your own files under Accounts & import.",
+            "Welcome to Segue! This is a demo listening history to look around in. "
+            "Connect Last.fm or import your own files under Accounts & import.",
             "info",
+            retry=lambda: window.show_page("accounts"),
+            action="Use my own history…",
         )
 
         def imported(report) -> None:
+            ctx.history_pending = ""
             ctx.update_settings(demo_imported=True)
             ctx.data_changed(-1, select=demo.DEMO_ACCOUNT)
             window.show_page("stats")
             train_demo()
+
+        def failed(_err) -> None:
+            ctx.history_pending = ""
+            ctx.dataChanged.emit(-1)
 
         def train_demo() -> None:
             """Suggestions need a trained model: train ``default`` on the demo in the background."""
@@ -166,20 +184,22 @@ def _offer_demo_on_first_run(ctx: AppContext, window: MainWindow) -> None:
             account=demo.DEMO_ACCOUNT,
             account_kind="demo",
             on_result=imported,
-        )
+        ).failed.connect(failed)
 
     ctx.accountsChanged.connect(check)
 
 
-def run(db_url: str | None = None, screenshots: str | None = None, after_show=None) -> int:
+def run(
+    db_url: str | None = None, screenshots: str | None = None, after_show=None, theme: str | None = None
+) -> int:
     if screenshots:
         from app.screenshots import render_all
 
-        app = build(db_url, first_run_demo=False, background=False)
+        app = build(db_url, first_run_demo=False, background=False, theme=theme)
         code = render_all(app, screenshots)
         shutdown(app)
         return code
-    app = build(db_url)
+    app = build(db_url, theme=theme)
     if after_show is not None:
         QTimer.singleShot(0, after_show)
     code = app.qapp.exec()

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QComboBox,
     QFileDialog,
     QFrame,
@@ -71,7 +72,7 @@ class AccountsPage(Page):
         self.setAcceptDrops(True)
         self.outer.addWidget(PageHeader("Accounts & import", "Where your listening comes from"))
         body = QWidget()
-        cols = QHBoxLayout(body)
+        self.columns = cols = QHBoxLayout(body)
         cols.setContentsMargins(0, 4, 6, 4)
         cols.setSpacing(16)
         left = QVBoxLayout()
@@ -84,6 +85,19 @@ class AccountsPage(Page):
         cols.addWidget(self.connections, 2, Qt.AlignmentFlag.AlignTop)
         self.outer.addWidget(page_scroll(body), 1)
         ctx.accountsChanged.connect(lambda _a: self._invalidate())
+        ctx.accountChanged.connect(lambda _a: self._highlight_current())
+
+    STACK_BELOW_PX = 1000  # narrower than this, the connections go under the accounts, not beside them
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        direction = (
+            QBoxLayout.Direction.TopToBottom
+            if self.width() < self.STACK_BELOW_PX
+            else QBoxLayout.Direction.LeftToRight
+        )
+        if self.columns.direction() != direction:
+            self.columns.setDirection(direction)
 
     # -- accounts ---------------------------------------------------------------------------
     def _build_accounts(self) -> QFrame:
@@ -202,12 +216,16 @@ class AccountsPage(Page):
         self.connections.refresh()
 
     def _accounts_loaded(self, rows: list[dict]) -> None:
-        selected = self.selected()
         self.accounts_model.set_rows(rows)
-        wanted = selected["name"] if selected else (self.ctx.account.name if self.ctx.account else None)
-        for i, r in enumerate(rows):
+        self._highlight_current()
+
+    def _highlight_current(self) -> None:
+        """The highlighted row is the account the sidebar shows (after an import, the new one)."""
+        wanted = self.ctx.account.name if self.ctx.account else None
+        for i, r in enumerate(self.accounts_model.rows):
             if r["name"] == wanted:
                 self.table.setCurrentIndex(self.accounts_model.index(i, 0))
+                break
         self._update_buttons()
 
     def sync_selected(self) -> None:

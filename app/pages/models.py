@@ -137,7 +137,7 @@ class ModelsPage(Page):
         bl.setContentsMargins(16, 12, 16, 14)
         bl.setSpacing(8)
         head = QHBoxLayout()
-        head.addWidget(label("Evaluation on your held-out listening", "section"), 1)
+        head.addWidget(label("Evaluation on your held-out listening", "section", wrap=True), 1)
         self.eval_set = QComboBox()
         self.eval_set.setAccessibleName("Models to evaluate")
         self.eval_set.addItem("default vs. baselines", "compare")
