@@ -195,9 +195,11 @@ class JobRow(QWidget):
         self.cancel_button.clicked.connect(self._cancel)
         self.hide()
 
-    def track(self, handle, title: str) -> None:
+    def track(self, handle, title: str, describe=None) -> None:
+        """Follow ``handle``; ``describe(progress) -> str`` may put its messages in plainer words."""
         self.handle = handle
         self.title = title
+        self.describe = describe or format_progress
         self.text.setText(f"{title}…")
         self.bar.setRange(0, 0)
         self.cancel_button.setEnabled(True)
@@ -206,7 +208,7 @@ class JobRow(QWidget):
         handle.done.connect(self._done)
 
     def _progress(self, p: Progress) -> None:
-        self.text.setText(f"{self.title}: {format_progress(p)}")
+        self.text.setText(f"{self.title}: {self.describe(p)}")
         if p.fraction is None:
             self.bar.setRange(0, 0)
         else:
