@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
 
 from app.pages.base import Page
 from app.widgets.common import PageHeader, Segmented, button, card, label, notice, page_scroll
-from app.widgets.insights_card import IndicatorCard
+from app.widgets.insights_card import ACTION_LABELS, IndicatorCard
 from app.widgets.insights_selfcheck import AnswersList, QuestionnaireForm, describe
 from core.insights import consent, questionnaires
-from core.insights.summary import cards, headline, load_view
+from core.insights.summary import AUDIO_ACTIONS, cards, headline, load_view
 
 CARD_ORDER = (
     ("repetition", "Repetition", "share"),
@@ -92,6 +92,7 @@ class InsightsPage(Page):
         self.stack.addWidget(self.off_panel)
         self.stack.addWidget(self.on_panel)
         self.outer.addWidget(self.stack, 1)
+        self.outer.addStretch(0)  # with nothing to show yet the header stays on top
         self._show_mode(None)
 
         self.turn_off_button.clicked.connect(lambda: self.confirm.show())
@@ -184,6 +185,20 @@ class InsightsPage(Page):
         self.lift_value.setMinimumWidth(40)
         row.addWidget(self.lift_value)
         bl.addLayout(row)
+        self.lift_missing = notice("")
+        self.lift_missing.hide()
+        bl.addWidget(self.lift_missing)
+        self.lift_actions = QWidget()
+        al = QHBoxLayout(self.lift_actions)
+        al.setContentsMargins(0, 0, 0, 0)
+        for key in AUDIO_ACTIONS:
+            text, tip = ACTION_LABELS[key]
+            b = button(text, tip=tip)
+            b.clicked.connect(lambda _c=False, k=key: self.do_action(k))
+            al.addWidget(b)
+        al.addStretch(1)
+        self.lift_actions.hide()
+        bl.addWidget(self.lift_actions)
         bl.addWidget(
             label(
                 "Uses valence and energy where audio features are known (the track's own, else its "
@@ -236,6 +251,7 @@ class InsightsPage(Page):
         self.cards: dict[str, IndicatorCard] = {}
         for i, (key, title, unit) in enumerate(CARD_ORDER):
             c = IndicatorCard(key, title, unit)
+            c.actionRequested.connect(self.do_action)
             self.cards[key] = c
             grid.addWidget(c, i // 2, i % 2)
         grid.setColumnStretch(0, 1)
@@ -322,10 +338,7 @@ class InsightsPage(Page):
         acc = self.ctx.account
         if acc is None or self.ctx.store is None:
             self.header.set_subtitle("")
-            self.message.setText(
-                "No listening history yet. Import a file or connect Last.fm under "
-                "<b>Accounts &amp; import</b>; insights need a few weeks of plays."
-            )
+            self.message.setText(self.ctx.no_history_html("insights need a few weeks of plays."))
             self.message.show()
             self._show_mode(None)
             return
@@ -356,8 +369,79 @@ class InsightsPage(Page):
         self.headline.setText(headline(weeks))
         for c in cards(weeks, self.range.current()):
             self.cards[c.key].show_card(c)
+        self._show_lift_data(weeks)
+
+    def _show_lift_data(self, weeks: list[dict]) -> None:
+        """Lift re-ranks by valence and energy: say so when no play has them (it then does nothing)."""
+        covered = sum((w.get("audio_coverage") or 0) * w["plays"] for w in weeks)
+        self.lift_actions.setVisible(covered < 1)
+        if covered >= 1:
+            self.lift_missing.hide()
+            return
+        self.lift_missing.setText(
+            "None of your plays has audio features yet, so lift has nothing to go on and leaves your "
+            "suggestions as they are. Set your music folder or import a feature table to use it."
+        )
+        self.lift_missing.show()
 
     # -- actions ----------------------------------------------------------------------------
+    def do_action(self, key: str) -> None:
+        """Carry out what an empty card offers (``core.insights.summary`` *_ACTIONS)."""
+        acc = self.ctx.account
+        if acc is None or self.ctx.store is None:
+            return
+        if key == "music_folder":
+            window = self.window()
+            if hasattr(window, "show_page"):
+                window.show_page("settings")
+            return
+        if key == "fetch_tags":
+            self._core_job("features", "Fetching tags and other features", account=acc.name)
+            return
+        kind = {"import_tags": "tags", "import_audio": "audio"}.get(key)
+        if kind is None:
+            return
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(
+            self, f"Import a {kind} table", "", "Tables (*.csv *.tsv *.txt *.json *.jsonl);;All files (*)"
+        )
+        if path:
+            self.import_table(path, kind)
+
+    def import_table(self, path: str, kind: str):
+        """Import a feature table for the chosen account, then recompute the cards."""
+        acc, store = self.ctx.account, self.ctx.store
+        bg = self.ctx.background
+        title = f"Importing {kind} from {path.rsplit('/', 1)[-1]}"
+        if bg is not None and getattr(bg, "ready", False):
+            return self._core_job("features_import", title, path=path, kind=kind, account=acc.name)
+        from core.features.tables import import_table
+
+        handle = self.ctx.run(
+            title, lambda token: import_table(store, path, kind, account=acc.name, cancel=token)
+        )
+        handle.finished.connect(lambda _r: self._imported(kind))
+        return handle
+
+    def _core_job(self, name: str, title: str, **params):
+        bg = self.ctx.background
+        if bg is None or not getattr(bg, "ready", False):
+            self.ctx.notify(
+                "Background jobs are not running in this session; start Segue normally to fetch features.",
+                "warning",
+            )
+            return None
+        handle = bg.submit(name, title, **params)
+        handle.failed.connect(lambda err: self.ctx.notify(f"{title}: {err.message}", "error"))
+        handle.finished.connect(lambda _r: self._imported(params.get("kind", "features")))
+        return handle
+
+    def _imported(self, what: str) -> None:
+        self.ctx.notify(f"Done: {what} are in. The insights are recomputed.", "success")
+        self._stale = True
+        self.activated()
+
     def _write(self, title: str, fn, done) -> None:
         acc, store = self.ctx.account, self.ctx.store
         if acc is None or store is None:
