@@ -114,6 +114,12 @@ class AppContext(QObject):
         self.update_settings(last_account=name)
         self.accountChanged.emit(chosen)
 
+    def db_url_in_use(self) -> str:
+        """The open store's URL (password hidden), for the Settings page to show; '' before it opens."""
+        if self.store is None:
+            return ""
+        return self.store.engine.url.render_as_string(hide_password=True)
+
     def no_history_html(self, hint: str = "") -> str:
         """What a page says while it has no account to show: loading (the store, the accounts, the
         first-run demo) — never a premature "no history" — or where to get some."""

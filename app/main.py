@@ -156,8 +156,12 @@ def _offer_demo_on_first_run(ctx: AppContext, window: MainWindow) -> None:
             action="Use my own history…",
         )
 
-        def imported(report) -> None:
+        def arrived(_account) -> None:  # only once the demo account is loaded may pages say "no history"
+            ctx.accountChanged.disconnect(arrived)
             ctx.history_pending = ""
+
+        def imported(report) -> None:
+            ctx.accountChanged.connect(arrived)
             ctx.update_settings(demo_imported=True)
             ctx.data_changed(-1, select=demo.DEMO_ACCOUNT)
             window.show_page("stats")

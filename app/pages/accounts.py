@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QBoxLayout,
     QComboBox,
     QFileDialog,
     QFrame,
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
 from app import fmt
 from app.pages.base import Page
 from app.pages.connections import ConnectionsPanel
-from app.widgets.common import JobRow, PageHeader, button, card, label, page_scroll
+from app.widgets.common import JobRow, PageHeader, button, card, label, page_scroll, reflow_columns
 from app.widgets.dropzone import DropZone, local_paths
 from app.widgets.paged import Column, ListTableModel
 
@@ -72,7 +71,8 @@ class AccountsPage(Page):
         self.setAcceptDrops(True)
         self.outer.addWidget(PageHeader("Accounts & import", "Where your listening comes from"))
         body = QWidget()
-        self.columns = cols = QHBoxLayout(body)
+        cols = QHBoxLayout(body)
+        reflow_columns(cols, self, 1000)  # narrower: the connections go under the accounts
         cols.setContentsMargins(0, 4, 6, 4)
         cols.setSpacing(16)
         left = QVBoxLayout()
@@ -86,18 +86,6 @@ class AccountsPage(Page):
         self.outer.addWidget(page_scroll(body), 1)
         ctx.accountsChanged.connect(lambda _a: self._invalidate())
         ctx.accountChanged.connect(lambda _a: self._highlight_current())
-
-    STACK_BELOW_PX = 1000  # narrower than this, the connections go under the accounts, not beside them
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
-        super().resizeEvent(event)
-        direction = (
-            QBoxLayout.Direction.TopToBottom
-            if self.width() < self.STACK_BELOW_PX
-            else QBoxLayout.Direction.LeftToRight
-        )
-        if self.columns.direction() != direction:
-            self.columns.setDirection(direction)
 
     # -- accounts ---------------------------------------------------------------------------
     def _build_accounts(self) -> QFrame:

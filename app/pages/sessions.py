@@ -153,6 +153,8 @@ class SessionsPage(Page):
         hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         hh.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         hh.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        # track titles stretch, artists are fitted to at most 40%: both may end in "…" (tooltip: whole)
+        self.plays.setProperty("elideColumns", [1, 2])
         self.plays.verticalHeader().setDefaultSectionSize(26)
         dl.addWidget(self.detail_title)
         dl.addWidget(self.detail_sub)

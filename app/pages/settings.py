@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLineEdit, QVBox
 from app.pages.base import Page
 from app.pages.settings_form import Editor, editor, refresh
 from app.theme import ThemeManager
-from app.widgets.common import JobRow, PageHeader, button, card, label, page_scroll
+from app.widgets.common import JobRow, PageHeader, button, card, label, page_scroll, reflow_columns
 from core import paths
 from core.settings import SECTIONS, on_page, spec_of
 
@@ -56,6 +56,7 @@ class SettingsPage(Page):
         self.outer.addWidget(PageHeader("Settings", "Changes are saved as you go"))
         body = QWidget()
         cols = QHBoxLayout(body)
+        reflow_columns(cols, self, 1000)  # stacked in a narrow window instead of a sideways scroll (issue 18)
         cols.setContentsMargins(0, 4, 6, 4)
         cols.setSpacing(16)
         columns = {"left": QVBoxLayout(), "right": QVBoxLayout()}
@@ -192,6 +193,8 @@ class SettingsPage(Page):
     # -- loading ----------------------------------------------------------------------------
     def reload(self) -> None:
         """Show which secrets are stored and the feature coverage of the chosen account."""
+        if self.ctx.store is not None:  # the URL in use, not a description of the default (issue 18)
+            self.db.setPlaceholderText(f"in use: {self.ctx.db_url_in_use()}")
         engine = self.ctx.store.engine if self.ctx.store else None
         acc = self.ctx.account
 

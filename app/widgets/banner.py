@@ -4,8 +4,9 @@
 copy instead of piling up. Info and success banners fade out by themselves; errors, and any banner
 that offers an action (the first-run welcome), stay until closed or acted on.
 
-``OverlayHost`` floats the banners *over* the page instead of above it: a banner appearing or going
-never moves the page, so a click always lands on what was under the mouse.
+``OverlayHost`` floats the banners *over* the page's bottom edge instead of above the page: a banner
+appearing or going never moves the page, so a click always lands on what was under the mouse, and
+the page's title and controls at the top stay in sight.
 """
 
 from __future__ import annotations
@@ -137,8 +138,8 @@ class BannerArea(QWidget):
 
 
 class OverlayHost(QWidget):
-    """``content`` fills the host; ``banners`` float over its top edge (inset by ``margin``), sized to
-    their text, and never take layout space from the content."""
+    """``content`` fills the host; ``banners`` float over its bottom edge (inset by ``margin``), sized
+    to their text, and never take layout space from the content."""
 
     def __init__(
         self, content: QWidget, banners: BannerArea, margin: int = 20, parent: QWidget | None = None
@@ -159,7 +160,8 @@ class OverlayHost(QWidget):
         width = max(200, self.width() - 2 * self.margin)
         lay = self.banners.layout()
         height = lay.totalHeightForWidth(width) if lay.hasHeightForWidth() else lay.totalSizeHint().height()
-        self.banners.setGeometry(self.margin, 10, width, max(1, height))
+        height = max(1, min(height, self.height() - 2 * self.margin))
+        self.banners.setGeometry(self.margin, self.height() - height - self.margin, width, height)
         self.banners.raise_()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override

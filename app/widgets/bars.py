@@ -67,7 +67,10 @@ class Bars(QWidget):
         self.setMinimumWidth(160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setMouseTracking(True)
-        theme.on_change(lambda _t: self.update())
+        theme.on_change(self._theme_changed)  # a bound method: disconnected when the widget goes
+
+    def _theme_changed(self, _theme) -> None:
+        self.update()
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(360, self.minimumHeight())

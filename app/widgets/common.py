@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QButtonGroup,
     QFrame,
     QHBoxLayout,
@@ -63,6 +64,27 @@ def page_scroll(body: QWidget) -> QScrollArea:
     body.setObjectName("scrollBody")
     scroll.setWidget(body)
     return scroll
+
+
+class _Reflow(QObject):
+    def __init__(self, layout: QBoxLayout, watched: QWidget, min_width: int):
+        super().__init__(watched)
+        self.layout, self.min_width = layout, min_width
+        watched.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Resize:
+            wide = obj.width() >= self.min_width
+            direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+            if self.layout.direction() != direction:
+                self.layout.setDirection(direction)
+        return False
+
+
+def reflow_columns(layout: QBoxLayout, watched: QWidget, min_width: int) -> None:
+    """Side-by-side columns while ``watched`` is at least ``min_width`` wide, stacked below each other
+    when it is narrower — a page reflows instead of scrolling sideways."""
+    _Reflow(layout, watched, min_width)
 
 
 class PageHeader(QWidget):

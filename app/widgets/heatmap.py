@@ -111,10 +111,11 @@ class CalendarGrid(QWidget):
         p.setFont(small)
         muted = theme.color("muted")
         p.setPen(muted)
+        line_h = QFontMetrics(small).height()
         for i, name in enumerate(WEEKDAYS):
-            if name:
+            if name:  # every other row: a label may be taller than its own cell
                 p.drawText(
-                    QRect(0, int(top + i * step), int(left) - 6, int(cell)),
+                    QRect(0, int(top + i * step + cell / 2 - line_h / 2), int(left) - 6, line_h),
                     Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                     name,
                 )

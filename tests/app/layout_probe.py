@@ -43,8 +43,11 @@ def table_faults(view) -> list[str]:
         return out
     fm = _fm(view)
     rows = range(min(model.rowCount(), 60))
+    may_elide = set(view.property("elideColumns") or [])  # fitted columns whose cells carry a tooltip
     for col in range(model.columnCount()):
         if view.isColumnHidden(col) or hh.sectionResizeMode(col) == QHeaderView.ResizeMode.Stretch:
+            continue
+        if col in may_elide:
             continue
         width = view.columnWidth(col)
         if col == model.columnCount() - 1 and hh.stretchLastSection():
