@@ -60,18 +60,23 @@ EVAL_COLUMNS = [
     Column("NDCG@10", _metric("ndcg@10"), Qt.AlignmentFlag.AlignRight),
     Column("MRR@20", _metric("mrr@20"), Qt.AlignmentFlag.AlignRight),
     Column(
-        "HR@10 repeat",
+        "Repeat",
         _metric("hr@10_repeat"),
         Qt.AlignmentFlag.AlignRight,
-        tooltip=lambda r: "targets the listener had heard before",
+        tooltip=lambda r: "HR@10 on plays of tracks you had heard before",
     ),
     Column(
-        "HR@10 new",
+        "New",
         _metric("hr@10_explore"),
         Qt.AlignmentFlag.AlignRight,
-        tooltip=lambda r: "targets new to the listener (ID-only models score 0 here)",
+        tooltip=lambda r: "HR@10 on plays of tracks new to you (ID-only models score 0 here)",
     ),
-    Column("Coverage@20", _metric("coverage@20"), Qt.AlignmentFlag.AlignRight),
+    Column(
+        "Cover@20",
+        _metric("coverage@20"),
+        Qt.AlignmentFlag.AlignRight,
+        tooltip=lambda r: "share of all tracks that appear in its top-20 lists",
+    ),
     Column(
         "Train s",
         lambda r: f"{r['train_seconds']:.1f}" if r.get("train_seconds") is not None else "–",
@@ -106,6 +111,7 @@ class ModelsPage(Page):
         super().__init__(ctx, parent)
         self.api = ModelsApi()
         self._training_status: dict[str, str] = {}  # model -> what its Status cell says while it trains
+        self._ended: dict[str, str] = {}  # model -> "cancelled" / "failed" for a training that ended here
         self.header = PageHeader(
             "Models", "Recommenders trained on this computer, measured on your own listening"
         )
@@ -214,6 +220,8 @@ class ModelsPage(Page):
                 )
             if acc is not None and self.ctx.jobs.busy(f"train:{acc.name}:{r['name']}"):
                 r["status"] = self._training_status.get(r["name"], "training…")
+            elif r["name"] in self._ended and r.get("status") in ("", "running", None):
+                r["status"] = self._ended[r["name"]]  # cancelled or failed here, before a run row said so
         self.models_model.set_rows(rows)
         self._show_evals(evals)
         names = [r["name"] for r in rows]
@@ -261,13 +269,18 @@ class ModelsPage(Page):
         self.train_row.track(handle, f"Training {name} on {acc.name}", training_words)
         self._set_status(name, "training…")
         handle.progress.connect(lambda p: self._set_status(name, status_words(p)))
-        handle.cancelled.connect(lambda: self._set_status(name, "cancelled"))
-        handle.failed.connect(lambda _e: self._set_status(name, "failed"))
+        self._ended.pop(name, None)
+        handle.cancelled.connect(lambda: self._end(name, "cancelled"))
+        handle.failed.connect(lambda _e: self._end(name, "failed"))
         handle.done.connect(self._update_buttons)
         handle.done.connect(lambda: self._training_status.pop(name, None))
         handle.cancelled.connect(self._refresh_soon)
         self._update_buttons()
         return handle
+
+    def _end(self, name: str, text: str) -> None:
+        self._ended[name] = text
+        self._set_status(name, text)
 
     def _set_status(self, name: str, text: str) -> None:
         """Show a running or just-ended training in the table at once (no reload needed)."""
@@ -278,6 +291,7 @@ class ModelsPage(Page):
                 col = next(c for c, column in enumerate(MODEL_COLUMNS) if column.title == "Status")
                 idx = self.models_model.index(i, col)
                 self.models_model.dataChanged.emit(idx, idx)
+                self.models_table.horizontalHeader().resizeSections(QHeaderView.ResizeMode.ResizeToContents)
 
     def _refresh_soon(self) -> None:
         """After a cancel the run's row is written by the job as it stops: read it back."""
