@@ -437,8 +437,9 @@ class StatsPage(Page):
             from core.stats import last_days
 
             start, end = last_days(acc.last, data[1])
-            dates = f"{_day(start):%d %b} – {_day(end - 1):%d %b %Y}"
-            return start, end, f"{self.range.currentText().lower()} ({dates})"
+            a, b = _day(start), _day(end - 1)
+            dates = f"{a:%d %b} – {b:%d %b %Y}" if a.year == b.year else f"{a:%d %b %Y} – {b:%d %b %Y}"
+            return start, end, f"{self.range.currentText().lower()}, {dates} (UTC days)"
         if data[0] == "custom":
             a, b = self.date_from.date(), self.date_to.date()
             start = _utc(date(a.year(), a.month(), a.day()))
@@ -484,7 +485,9 @@ class StatsPage(Page):
         span = "no plays in this range"
         if first:
             a, b = date.fromisoformat(first[:10]), date.fromisoformat(last[:10])
-            span = f"{report['plays']:,} plays, {a:%d %b %Y} – {b:%d %b %Y}"
+            span = f"{report['plays']:,} plays"
+            if (self.range.currentData() or ("all",))[0] == "all":
+                span += f", {a:%d %b %Y} – {b:%d %b %Y}"
         self.header.set_subtitle(f"{acc.name} · {self._range_label} · {span}")
         self.cards["plays"].set(f"{report['plays']:,}", fmt.count(report["sessions"], "session"))
         est = report.get("estimated_time_share", 0.0)
