@@ -246,17 +246,16 @@ class InsightsPage(Page):
             )
         )
         lay.addWidget(top)
-        grid = QGridLayout()
-        grid.setSpacing(12)
+        self.card_grid = QGridLayout()
+        self.card_grid.setSpacing(12)
         self.cards: dict[str, IndicatorCard] = {}
-        for i, (key, title, unit) in enumerate(CARD_ORDER):
+        for key, title, unit in CARD_ORDER:
             c = IndicatorCard(key, title, unit)
             c.actionRequested.connect(self.do_action)
             self.cards[key] = c
-            grid.addWidget(c, i // 2, i % 2)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
-        lay.addLayout(grid)
+        self._columns = 0
+        self._arrange_cards(2)
+        lay.addLayout(self.card_grid)
         lay.addStretch(1)
         return page_scroll(body)
 
@@ -321,6 +320,23 @@ class InsightsPage(Page):
         lay.addWidget(support)
         lay.addStretch(1)
         return page_scroll(body)
+
+    TWO_COLUMNS_PX = 1100  # narrower: the cards stack in one column instead of scrolling sideways
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._arrange_cards(2 if self.width() >= self.TWO_COLUMNS_PX else 1)
+
+    def _arrange_cards(self, columns: int) -> None:
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for c in self.cards.values():
+            self.card_grid.removeWidget(c)
+        for i, c in enumerate(self.cards.values()):
+            self.card_grid.addWidget(c, i // columns, i % columns)
+        for col in range(2):
+            self.card_grid.setColumnStretch(col, 1 if col < columns else 0)
 
     # -- state ------------------------------------------------------------------------------
     def _show_mode(self, on: bool | None) -> None:

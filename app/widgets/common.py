@@ -98,7 +98,7 @@ class PageHeader(QWidget):
         left = QVBoxLayout()
         left.setSpacing(0)
         self.title = label(title, "title")
-        self.subtitle = label(subtitle, "subtitle")
+        self.subtitle = label(subtitle, "subtitle", wrap=True)  # wraps in a narrow window, never clipped
         self.subtitle.setVisible(bool(subtitle))
         left.addWidget(self.title)
         left.addWidget(self.subtitle)

@@ -107,8 +107,8 @@ def partial_note(weeks: list[dict]) -> str:
         return ""
     w = weeks[-1]
     return (
-        f"{week_label(w)} has only {w['days']} day{'s' * (w['days'] != 1)} of listening so far "
-        f"({w['plays']:,} plays): it is charted but compared only once the week is complete."
+        f"{week_label(w)} has only {w['days']} of its 7 days in your history ({w['plays']:,} plays): "
+        "it is charted, and compared with your usual once the week is complete."
     )
 
 

@@ -81,7 +81,7 @@ def test_a_partial_last_week_is_charted_but_not_judged():
     _compare_with_baseline(weeks)
     assert weeks[-1]["sentences"] == {} and weeks[-1]["baseline"] == {}
     assert latest_week(weeks) is weeks[-2]
-    assert "only 4 days" in headline(weeks) and "shorter sessions" not in headline(weeks)
+    assert "only 4 of its 7 days" in headline(weeks) and "shorter sessions" not in headline(weeks)
     by_key = {c.key: c for c in cards(weeks, "all")}
     assert by_key["session_minutes"].series[0].points[-1][1] == 5.0  # still on the chart
 
