@@ -77,8 +77,8 @@ def run(ctx) -> int:
         name = f"{row['title']} — {row['artist']}" if args.by == "album" else row["name"]
         change = rank_change(row)
         print(
-            f"{row['rank']:3d}. {name}  ({row['plays']:,} plays, {row['hours']:.1f} h, {row['share']:.1%})"
-            + (f"  {change}" if change else "")
+            f"{row['rank']:3d}. {name}  ({row['plays']:,} play{'s' * (row['plays'] != 1)}, "
+            f"{row['hours']:.1f} h, {row['share']:.1%})" + (f"  {change}" if change else "")
         )
     s = report["streaks"]
     if s["longest"]:
