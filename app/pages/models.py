@@ -127,6 +127,11 @@ class ModelsPage(Page):
         tl.addWidget(label("Models", "section"))
         self.models_model = ListTableModel(MODEL_COLUMNS)
         self.models_table = _table(self.models_model, "Models and when they were trained")
+        about = next(i for i, c in enumerate(MODEL_COLUMNS) if c.title == "About")
+        # the description takes what is left (whole in its tooltip): the table never scrolls sideways
+        self.models_table.horizontalHeader().setSectionResizeMode(about, QHeaderView.ResizeMode.Stretch)
+        self.models_table.horizontalHeader().setMinimumSectionSize(48)
+        self.models_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.models_empty = EmptyState(
             self.models_table, self.models_model, "No recommender models are installed in this build."
         )
@@ -186,7 +191,13 @@ class ModelsPage(Page):
         self.outer.addWidget(bottom, 1)
         self.models_table.selectionModel().currentChanged.connect(lambda *_a: self._update_buttons())
 
-    # -- loading ----------------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        kind = next(i for i, c in enumerate(MODEL_COLUMNS) if c.title == "Kind")
+        self.models_table.setColumnHidden(kind, self.width() < 760)  # a narrow window: names first
+
+        # -- loading ----------------------------------------------------------------------------
+
     def reload(self) -> None:
         acc = self.ctx.account
         if acc is None or self.ctx.store is None:

@@ -108,6 +108,8 @@ class SessionsPage(Page):
         self.gap.setAccessibleName("Gap that ends a session, in minutes")
         self.gap.setToolTip("A pause longer than this starts a new session (default 2 h)")
         self.gap.setValue(int(ctx.settings.session_gap_minutes))
+        self.gap.setMaximumWidth(110)
+        self.search.setMinimumWidth(200)
         controls.addWidget(self.search, 1)
         controls.addWidget(self.kind)
         controls.addWidget(self.year)
@@ -338,11 +340,19 @@ class SessionsPage(Page):
     def _fit_columns(self) -> None:
         """Artists get what their names need up to 40% of the table; track titles the rest."""
         fm = self.plays.fontMetrics()
-        need = max((fm.horizontalAdvance(p.artist) for p in self.plays_model.rows), default=60) + 16
+        need = max((fm.horizontalAdvance(p.artist) for p in self.plays_model.rows), default=60) + 28
         self.plays.setColumnWidth(2, max(60, min(need, int(self.plays.viewport().width() * 0.4))))
+
+    SIDE_BY_SIDE_PX = 800  # narrower: the session's plays go under the list, with the whole width
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
+        wide = self.width() >= self.SIDE_BY_SIDE_PX
+        orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if self.split.orientation() != orientation:
+            self.split.setOrientation(orientation)
+            self.list.setMinimumWidth(300 if wide else 0)
+            self.list.setMinimumHeight(0 if wide else 150)
         self._fit_columns()
 
     # -- settings ---------------------------------------------------------------------------

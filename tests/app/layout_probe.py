@@ -8,7 +8,7 @@ the offscreen platform of the other GUI tests has neither). Usage::
 A fault is one of:
 - ``elided``: a table cell or header in a column that does not stretch is wider than the column;
   a session row or a ranked name is cut while its row still has room;
-- ``hscroll``: a page's scroll area shows a horizontal scroll bar;
+- ``hscroll``: a page's scroll area, or a table, shows a horizontal scroll bar;
 - ``outside``: a visible widget reaches past the window or past its scroll area's viewport (sideways);
 - ``clipped``: a one-line label is wider than the room it got.
 """
@@ -43,6 +43,10 @@ def table_faults(view) -> list[str]:
         return out
     fm = _fm(view)
     rows = range(min(model.rowCount(), 60))
+    if hh.length() > view.viewport().width() + 1 and not view.horizontalScrollBar().isVisible():
+        out.append(
+            f"columns of {view.accessibleName()!r} run past its edge ({hh.length()} px in {view.viewport().width()})"
+        )
     may_elide = set(view.property("elideColumns") or [])  # fitted columns whose cells carry a tooltip
     for col in range(model.columnCount()):
         if view.isColumnHidden(col) or hh.sectionResizeMode(col) == QHeaderView.ResizeMode.Stretch:
@@ -90,6 +94,8 @@ def page_faults(win) -> list[str]:
                 )
         if isinstance(w, QTableView):
             out.extend(table_faults(w))
+            if w.horizontalScrollBar().isVisible():
+                out.append(f"hscroll in table {w.accessibleName()!r} ({w.viewport().width()} px wide)")
         if isinstance(w, RankedBars):
             names = w.elided_names()
             if names and w.width() > 600:
