@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.store.schema import Album, Artist, ArtistInfo, Artwork, AudioFeatures, ItemTag, Lyrics, Track
@@ -170,6 +170,28 @@ def fill_durations(conn: Connection, lengths: Mapping[int, float | int | None]) 
         )
         changed += int(result.rowcount or 0)
     return changed
+
+
+def backfill_durations(conn: Connection) -> int:
+    """Give tracks without a length the one their stored audio features know (rows saved before
+    ``fill_durations`` existed); artist-level means never count. Returns how many changed."""
+    feature = (
+        select(AudioFeatures.duration_ms)
+        .where(
+            AudioFeatures.item_kind == "track",
+            AudioFeatures.item_id == Track.id,
+            AudioFeatures.duration_ms >= 1000,
+            ~AudioFeatures.provider.like("table-mean:%"),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    result = conn.execute(
+        update(Track)
+        .where(Track.duration_ms.is_(None), feature.isnot(None))
+        .values(duration_ms=func.round(feature))
+    )
+    return int(result.rowcount or 0)
 
 
 def fill_mbid(conn: Connection, model, row_id: int | None, mbid: str | None) -> bool:
