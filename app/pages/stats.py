@@ -9,19 +9,14 @@ whole UTC calendar days ending with the newest play; the subtitle shows the date
 
 from __future__ import annotations
 
-import calendar
 from datetime import UTC, date, datetime, timedelta
 
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
-    QLineEdit,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -29,142 +24,15 @@ from PySide6.QtWidgets import (
 
 from app import fmt
 from app.pages.base import Page
+from app.pages.stats_data import day_of, overview_report, utc_day
+from app.pages.stats_history import HistoryTab
 from app.widgets.art import ArtCache
 from app.widgets.bars import Bar, Bars
 from app.widgets.common import PageHeader, Segmented, StatCard, card, label, notice, page_scroll
 from app.widgets.heatmap import HeatmapCalendar
-from app.widgets.paged import Column, PagedTableModel
 from app.widgets.ranked import RankedBars, RankedItem, change_text
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-DAILY_UP_TO_DAYS = 62  # a range this short is charted per day, not per month
-
-
-def _utc(d: date) -> int:
-    return calendar.timegm((d.year, d.month, d.day, 0, 0, 0))
-
-
-def _day(ts: int) -> date:
-    return datetime.fromtimestamp(int(ts), UTC).date()
-
-
-def _next_month(d: date) -> date:
-    return (d.replace(day=1) + timedelta(days=32)).replace(day=1)
-
-
-def period_bars(days: dict[date, int], covered: tuple[date, date] | None) -> tuple[str, list[Bar]]:
-    """(title, bars): plays per month — or per day for a short range — over every period from the
-    first to the last with plays. A month the data covers only in part (``covered`` = the first and
-    last day the history and the range both cover) is partial: its bar carries the full-month pace."""
-    if not days:
-        return "Plays per month", []
-    lo, hi = min(days), max(days)
-    if covered is not None:
-        lo, hi = min(lo, covered[0]), max(hi, covered[1])
-    if (hi - lo).days < DAILY_UP_TO_DAYS:
-        bars = []
-        d = lo
-        while d <= hi:
-            n = days.get(d, 0)
-            bars.append(
-                Bar(
-                    str(d.day),
-                    float(n),
-                    f"{d:%a %d %b %Y}: {n:,} plays",
-                    group=f"{MONTHS[d.month - 1]} {d.year}",
-                    align=d.day - 1,
-                )
-            )
-            d += timedelta(days=1)
-        return "Plays per day", bars
-    months: dict[date, int] = {}
-    for d, n in days.items():
-        months[d.replace(day=1)] = months.get(d.replace(day=1), 0) + n
-    bars = []
-    cur = lo.replace(day=1)
-    while cur <= hi:
-        nxt = _next_month(cur)
-        n = months.get(cur, 0)
-        length = (nxt - cur).days
-        first = max(cur, covered[0]) if covered else cur
-        last = min(nxt - timedelta(days=1), covered[1]) if covered else nxt - timedelta(days=1)
-        seen = (last - first).days + 1
-        name = f"{cur:%B %Y}"
-        if 0 < seen < length:
-            pace = n * length / seen
-            tip = (
-                f"{name}: {n:,} plays in the {seen} days covered ({first.day}–{last.day} {MONTHS[cur.month - 1]}); "
-                f"about {pace:,.0f} at that pace over the whole month"
-            )
-            bars.append(Bar(MONTHS[cur.month - 1], float(n), tip, str(cur.year), float(pace), cur.month - 1))
-        else:
-            bars.append(
-                Bar(
-                    MONTHS[cur.month - 1],
-                    float(n),
-                    f"{name}: {n:,} plays",
-                    str(cur.year),
-                    None,
-                    cur.month - 1,
-                )
-            )
-        cur = nxt
-    return "Plays per month", bars
-
-
-def load_overview(
-    engine,
-    account_id: int,
-    start: int | None,
-    end: int | None,
-    gap_s: int,
-    span: tuple[int, int] | None = None,
-) -> dict:
-    """Everything the overview shows, computed off the GUI thread (one pass over the plays).
-    ``span``: the account's first and last play, to tell partial months from quiet ones."""
-    from core.reports import stats_report
-
-    report = stats_report(engine, account_id, start, end, limit=12, gap_s=gap_s)
-    days = {date.fromisoformat(k): v for k, v in report["daily"].items()}
-    covered = None
-    if span is not None:
-        lo, hi = _day(span[0]), _day(span[1])
-        if start is not None:
-            lo = max(lo, _day(start))
-        if end is not None:
-            hi = min(hi, _day(end - 1))
-        covered = (lo, hi) if lo <= hi else None
-    report["days"] = days
-    report["covered"] = covered
-    report["period_title"], report["period_bars"] = period_bars(days, covered)
-    return report
-
-
-def _length(row) -> str:
-    ms = row.ms_played if row.ms_played is not None else row.duration_ms
-    return fmt.duration(ms / 1000, short=True) if ms else "–"
-
-
-HISTORY_COLUMNS = [
-    Column("When", lambda r: fmt.date_time(r.played_at)),
-    Column("Track", lambda r: r.track),
-    Column("Artist", lambda r: r.artist),
-    Column("Album", lambda r: r.album or ""),
-    Column(
-        "Length",
-        _length,
-        Qt.AlignmentFlag.AlignRight,
-        tooltip=lambda r: (
-            "how long it played"
-            if r.ms_played is not None
-            else "the track's length"
-            if r.duration_ms
-            else "not known: this source does not record lengths"
-        ),
-    ),
-    Column("Source", lambda r: fmt.source_name(r.source), tooltip=lambda r: r.source),
-]
 
 
 class StatsPage(Page):
@@ -200,14 +68,18 @@ class StatsPage(Page):
         self.outer.addWidget(self.tabs, 1)
         self.outer.addStretch(0)  # with the tabs hidden (no history yet) the header stays on top
         self.tabs.addTab(self._build_overview(), "Overview")
-        self.tabs.addTab(self._build_history(), "History")
+        self.history_tab = HistoryTab(ctx)
+        self.tabs.addTab(self.history_tab, "History")
+        # the tab's parts, as the page's own (Ctrl+F, tests)
+        self.search, self.history = self.history_tab.search, self.history_tab.history
+        self.history_model, self.load_history = self.history_tab.history_model, self.history_tab.load_history
 
         self.range.activated.connect(self._range_picked)
         self.date_from.dateChanged.connect(lambda _d: self._custom_timer.start())
         self.date_to.dateChanged.connect(lambda _d: self._custom_timer.start())
         self._custom_timer = QTimer(self, singleShot=True, interval=400)
         self._custom_timer.timeout.connect(lambda: self._is_custom() and self.load_overview())
-        self.tabs.currentChanged.connect(lambda i: i == 1 and self._history_needed())
+        self.tabs.currentChanged.connect(lambda i: i == 1 and self.history_tab.needed())
 
     # -- layout -----------------------------------------------------------------------------
     def _build_overview(self) -> QWidget:
@@ -333,48 +205,6 @@ class StatsPage(Page):
             g.setColumnStretch(0, 1)
             g.setColumnStretch(1, 1)
 
-    def _build_history(self) -> QWidget:
-        w = QWidget()
-        lay = QVBoxLayout(w)
-        lay.setContentsMargins(0, 10, 0, 0)
-        lay.setSpacing(8)
-        row = QHBoxLayout()
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search plays by track, artist or album  (Ctrl+F)")
-        self.search.setClearButtonEnabled(True)
-        self.search.setAccessibleName("Search plays")
-        self.history_count = label("", "muted")
-        row.addWidget(self.search, 1)
-        row.addWidget(self.history_count)
-        lay.addLayout(row)
-        self.history_model = PagedTableModel(self.ctx.jobs, HISTORY_COLUMNS, page_size=200)
-        self.history = QTableView()
-        self.history.setAccessibleName("Play history, newest first")
-        self.history.setModel(self.history_model)
-        self.history.verticalHeader().hide()
-        self.history.verticalHeader().setDefaultSectionSize(26)
-        self.history.setShowGrid(False)
-        self.history.setAlternatingRowColors(True)
-        self.history.setWordWrap(False)
-        self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.history.setTextElideMode(Qt.TextElideMode.ElideRight)
-        hh = self.history.horizontalHeader()
-        hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        for col in (1, 2, 3):
-            hh.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
-        lay.addWidget(self.history, 1)
-        self._search_timer = QTimer(self, singleShot=True, interval=300)
-        self._search_timer.timeout.connect(self.load_history)
-        self.search.textChanged.connect(lambda _t: self._search_timer.start())
-        self.history_model.pageLoaded.connect(self._history_loaded)
-        self.history_model.failed.connect(
-            lambda err: self.ctx.notify(
-                f"Loading plays: {err.message}", "error", retry=self.history_model.retry
-            )
-        )
-        self._history_stale = True
-        return w
-
     def focus_filter(self) -> bool:
         self.tabs.setCurrentIndex(1)
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -432,28 +262,28 @@ class StatsPage(Page):
         acc = self.ctx.account
         if data[0] == "year":
             y = data[1]
-            return _utc(date(y, 1, 1)), _utc(date(y + 1, 1, 1)), str(y)
+            return utc_day(date(y, 1, 1)), utc_day(date(y + 1, 1, 1)), str(y)
         if data[0] == "span" and acc is not None and acc.last is not None:
             from core.stats import last_days
 
             start, end = last_days(acc.last, data[1])
-            a, b = _day(start), _day(end - 1)
+            a, b = day_of(start), day_of(end - 1)
             dates = f"{a:%d %b} – {b:%d %b %Y}" if a.year == b.year else f"{a:%d %b %Y} – {b:%d %b %Y}"
             return start, end, f"{self.range.currentText().lower()}, {dates} (UTC days)"
         if data[0] == "custom":
             a, b = self.date_from.date(), self.date_to.date()
-            start = _utc(date(a.year(), a.month(), a.day()))
-            end = _utc(date(b.year(), b.month(), b.day()) + timedelta(days=1))
+            start = utc_day(date(a.year(), a.month(), a.day()))
+            end = utc_day(date(b.year(), b.month(), b.day()) + timedelta(days=1))
             return start, max(end, start + 86400), f"{fmt.day(start)} – {fmt.day(end - 86400)}"
         return None, None, "all time"
 
     # -- loading ----------------------------------------------------------------------------
     def reload(self) -> None:
         self._fill_ranges()
-        self._history_stale = True
+        self.history_tab.stale = True
         self.load_overview()
         if self.tabs.currentIndex() == 1:
-            self._history_needed()
+            self.history_tab.needed()
 
     def load_overview(self) -> None:
         self._gen += 1
@@ -472,7 +302,7 @@ class StatsPage(Page):
         self.header.set_subtitle(f"{acc.name} · {label_text} · loading…")
         span = (acc.first, acc.last) if acc.first is not None and acc.last is not None else None
         h = self.ctx.run(
-            "Computing your stats", lambda _t: load_overview(engine, acc.id, start, end, gap_s, span)
+            "Computing your stats", lambda _t: overview_report(engine, acc.id, start, end, gap_s, span)
         )
         h.finished.connect(lambda report: self._overview_ready(gen, acc, report))
         self.track(h)
@@ -577,35 +407,3 @@ class StatsPage(Page):
                 )
             )
         self.top_list.set_items(items)
-
-    # -- history ----------------------------------------------------------------------------
-    def _history_needed(self) -> None:
-        if self._history_stale:
-            self._history_stale = False
-            self.load_history()
-
-    def load_history(self) -> None:
-        acc = self.ctx.account
-        if acc is None or self.ctx.store is None:
-            self.history_model.reset(None)
-            return
-        from core.store.paging import plays_page
-
-        engine, text = self.ctx.store.engine, self.search.text()
-        self.history_count.setText("searching…" if text.strip() else "")
-        self.history_model.reset(lambda cursor, limit: plays_page(engine, acc.id, cursor, limit, text))
-
-    def _history_loaded(self, n: int) -> None:
-        rows = self.history_model.rows
-        # scrobble histories rarely know lengths: a column of dashes says nothing, so it goes away
-        self.history.setColumnHidden(4, not any(r.ms_played is not None or r.duration_ms for r in rows))
-        searching = bool(self.search.text().strip())
-        acc = self.ctx.account
-        if searching:
-            text = f"{n:,} matching plays" if self.history_model.exhausted else f"first {n:,} matching plays"
-        elif self.history_model.exhausted or acc is None:
-            text = f"{n:,} plays"
-        else:
-            text = f"newest {n:,} of {acc.plays:,} plays"
-        more = "" if self.history_model.exhausted else " · scroll for more"
-        self.history_count.setText(text + more)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from app.pages.models_words import how_often, sentence, status_words, training_words
-from app.pages.stats import period_bars
+from app.pages.stats_data import period_bars
 from app.widgets.bars import Bars
 from app.widgets.heatmap import HeatmapCalendar
 from app.widgets.ranked import change_text
