@@ -412,7 +412,7 @@ class InsightsPage(Page):
                 window.show_page("settings")
             return
         if key == "fetch_tags":
-            self._core_job("features", "Fetching tags and other features", account=acc.name)
+            self._core_job("features", "Fetching tags and other features", "tags")
             return
         kind = {"import_tags": "tags", "import_audio": "audio"}.get(key)
         if kind is None:
@@ -426,32 +426,18 @@ class InsightsPage(Page):
             self.import_table(path, kind)
 
     def import_table(self, path: str, kind: str):
-        """Import a feature table for the chosen account, then recompute the cards."""
-        acc, store = self.ctx.account, self.ctx.store
-        bg = self.ctx.background
-        title = f"Importing {kind} from {path.rsplit('/', 1)[-1]}"
-        if bg is not None and getattr(bg, "ready", False):
-            return self._core_job("features_import", title, path=path, kind=kind, account=acc.name)
-        from core.features.tables import import_table
+        """Import a feature table for the chosen account (the ``features_import`` job, in the queue the
+        schedule's feature work uses), then recompute the cards."""
+        name = path.replace("\\", "/").rsplit("/", 1)[-1]
+        return self._core_job("features_import", f"Importing {kind} from {name}", kind, path=path, kind=kind)
 
-        handle = self.ctx.run(
-            title, lambda token: import_table(store, path, kind, account=acc.name, cancel=token)
-        )
-        handle.finished.connect(lambda _r: self._imported(kind))
-        return handle
-
-    def _core_job(self, name: str, title: str, **params):
-        bg = self.ctx.background
-        if bg is None or not getattr(bg, "ready", False):
-            self.ctx.notify(
-                "Background jobs are not running in this session; start Segue normally to fetch features.",
-                "warning",
-            )
+    def _core_job(self, job: str, title: str, what: str = "features", **params):
+        acc = self.ctx.account
+        if acc is None or self.ctx.store is None:
             return None
-        handle = bg.submit(name, title, **params)
-        handle.failed.connect(lambda err: self.ctx.notify(f"{title}: {err.message}", "error"))
-        handle.finished.connect(lambda _r: self._imported(params.get("kind", "features")))
-        return handle
+        return self.ctx.start(
+            job, title, account=acc.name, on_result=lambda _r: self._imported(what), **params
+        )
 
     def _imported(self, what: str) -> None:
         self.ctx.notify(f"Done: {what} are in. The insights are recomputed.", "success")
