@@ -66,6 +66,11 @@ def _run_gui_fast(args) -> int:
 
     if args.home:
         os.environ["SEGUE_HOME"] = str(Path(args.home).expanduser())
+    probe = None
+    if os.environ.get("SEGUE_STARTUP_PROBE"):  # benchmarks: first-paint time (app/startup_probe.py)
+        from app.startup_probe import install
+
+        probe = install()
     from app.main import run
 
     def setup_logging() -> None:
@@ -73,7 +78,9 @@ def _run_gui_fast(args) -> int:
 
         setup_logging(args.verbose)
 
-    return run(db_url=args.db, after_show=setup_logging, open_files=args.files)
+    code = run(db_url=args.db, after_show=setup_logging, open_files=args.files)
+    del probe
+    return code
 
 
 def _registrars() -> list:
