@@ -17,6 +17,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from check_libs import is_elf  # packaging/ is this script's folder, first on sys.path
+
 # part name -> path prefixes under _internal/ (first match wins)
 PARTS = {
     "torch": ["torch/", "torch.libs/", "functorch/", "torchgen/"],
@@ -76,14 +78,6 @@ def parts(internal: Path) -> dict[str, float]:
     return {k: mb(v) for k, v in sorted(sizes.items(), key=lambda kv: -kv[1])}
 
 
-def is_elf(path: Path) -> bool:
-    try:
-        with path.open("rb") as fh:
-            return fh.read(4) == b"\x7fELF"
-    except OSError:
-        return False
-
-
 _REF = re.compile(r"\b(GLIBC|GLIBCXX|CXXABI)_(\d+(?:\.\d+)*)\b")
 
 
@@ -122,7 +116,10 @@ def cut_sizes(tsv: Path) -> dict:
         name = next((p for p, prefixes in PARTS.items() if any(rel.startswith(x) for x in prefixes)), "other")
         sizes[name] += int(n)
         total += int(n)
-    return {"total_mb": mb(total), "parts_mb": {k: mb(v) for k, v in sorted(sizes.items(), key=lambda kv: -kv[1])}}
+    return {
+        "total_mb": mb(total),
+        "parts_mb": {k: mb(v) for k, v in sorted(sizes.items(), key=lambda kv: -kv[1])},
+    }
 
 
 def main(argv: list[str]) -> int:
