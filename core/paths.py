@@ -17,7 +17,7 @@ import platformdirs
 APP_NAME = "Segue"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RESOURCES = REPO_ROOT / "resources"
-MARKER = "default_settings.json"  # a file every complete resources folder has
+MARKER = "themes/base.qss"  # a file every complete resources folder has
 
 
 def home() -> Path:

@@ -24,7 +24,8 @@ def shipped(tmp_path, monkeypatch):
     """A resources folder with distributor.json, as `make dist` puts it into the bundle."""
     folder = tmp_path / "resources"
     folder.mkdir()
-    (folder / paths.MARKER).write_text("{}", encoding="utf-8")
+    (folder / paths.MARKER).parent.mkdir(parents=True)
+    (folder / paths.MARKER).write_text("/* */", encoding="utf-8")
     (folder / distkeys.FILE).write_text(json.dumps(DIST), encoding="utf-8")
     monkeypatch.setattr(paths, "resources_root", lambda: folder)
     distkeys.distributor_keys.cache_clear()

@@ -18,7 +18,7 @@ def _fresh_lookup():
 
 def make_resources(folder):
     (folder / "themes").mkdir(parents=True)
-    (folder / paths.MARKER).write_text("{}", encoding="utf-8")
+    (folder / paths.MARKER).write_text("/* */", encoding="utf-8")
     (folder / "themes" / "light.qss").write_text("/* */", encoding="utf-8")
     return folder
 
