@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint bench screenshots clean xvfb
+.PHONY: run test install lint bench screenshots clean xvfb dist dist-venv smoke
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,3 +54,29 @@ screenshots: $(STAMP) xvfb
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# -- release build (packaging/README.md) ---------------------------------------------------------------
+# `make dist`: a CPU-only PyInstaller bundle (dist/segue/), its AppImage and tar.gz, then the smoke test
+# on both. Frozen from its own runtime-only venv (pyproject's dependencies through constraints.txt, plus
+# PyInstaller): no dev extras reach the bundle. A distributor Last.fm key / Spotify client id is taken
+# from the environment or SEGUE_DIST_KEYS=FILE (packaging/README.md "Distributor keys"), never echoed.
+DIST_VENV ?= .venv-dist
+DIST_PY := $(DIST_VENV)/bin/python
+DIST_STAMP := $(DIST_VENV)/.installed
+
+$(DIST_STAMP): pyproject.toml constraints.txt packaging/requirements-build.txt
+	test -x $(DIST_PY) || $(PYTHON) -m venv $(DIST_VENV)
+	$(DIST_PY) -m pip install --upgrade --quiet pip
+	$(DIST_PY) packaging/requirements.py > $(DIST_VENV)/requirements-runtime.txt
+	$(DIST_PY) -m pip install --quiet -c constraints.txt -r $(DIST_VENV)/requirements-runtime.txt \
+		-r packaging/requirements-build.txt
+	touch $(DIST_STAMP)
+
+dist-venv: $(DIST_STAMP)
+
+dist: $(DIST_STAMP)
+	nice -n 10 packaging/build $(DIST_PY)
+	packaging/smoke dist/segue/segue dist/Segue-x86_64.AppImage
+
+smoke:
+	packaging/smoke dist/segue/segue dist/Segue-x86_64.AppImage

@@ -58,7 +58,7 @@ def application() -> QApplication:
     app.setApplicationName("Segue")
     app.setApplicationDisplayName("Segue")
     app.setOrganizationName("Segue")
-    app.setDesktopFileName("segue")
+    app.setDesktopFileName("app.segue.Segue")  # the .desktop id (packaging/linux)
     from app.icons import app_icon
 
     app.setWindowIcon(app_icon())
@@ -72,6 +72,7 @@ def build(
     show: bool = True,
     background: bool = True,
     theme: str | None = None,
+    open_files: list[str] | None = None,
 ) -> App:
     """Assemble the app. ``background`` starts the periodic schedule (sync, features, embeddings,
     retraining) once the store is open; the job runner itself always runs. ``theme`` (light, dark,
@@ -93,7 +94,10 @@ def build(
         ctx.background = Background(ctx)
     _install_excepthook(ctx)
     default_page = "suggestions"
-    if first_run_demo and not settings.demo_imported:
+    if open_files:
+        default_page = "accounts"
+        _import_on_open(ctx, window, open_files)
+    elif first_run_demo and not settings.demo_imported:
         default_page = "stats"
         _offer_demo_on_first_run(ctx, window)
     window.restore_state(default_page)
@@ -193,8 +197,30 @@ def _offer_demo_on_first_run(ctx: AppContext, window: MainWindow) -> None:
     ctx.accountsChanged.connect(check)
 
 
+def _import_on_open(ctx: AppContext, window: MainWindow, files: list[str]) -> None:
+    """``segue FILE…`` / "Open with": once the accounts are known, import the files into the current
+    account (a new ``my-history`` when there is none, or only the demo) exactly as a drop on the
+    Accounts page does, with its summary."""
+
+    def go() -> None:
+        current = ctx.account
+        account = current.name if current is not None and current.kind != "demo" else "my-history"
+        window.show_page("accounts")
+        window.pages["accounts"].import_paths(files, account=account)
+
+    def loaded(_accounts: list) -> None:
+        ctx.accountsChanged.disconnect(loaded)
+        QTimer.singleShot(0, go)  # after the context has chosen the current account
+
+    ctx.accountsChanged.connect(loaded)
+
+
 def run(
-    db_url: str | None = None, screenshots: str | None = None, after_show=None, theme: str | None = None
+    db_url: str | None = None,
+    screenshots: str | None = None,
+    after_show=None,
+    open_files: list[str] | None = None,
+    theme: str | None = None,
 ) -> int:
     if screenshots:
         from app.screenshots import render_all
@@ -203,7 +229,7 @@ def run(
         code = render_all(app, screenshots)
         shutdown(app)
         return code
-    app = build(db_url, theme=theme)
+    app = build(db_url, theme=theme, open_files=open_files)
     if after_show is not None:
         QTimer.singleShot(0, after_show)
     code = app.qapp.exec()
