@@ -25,14 +25,17 @@ from models.discovery.signals import (
     ARTIST_BLOCK,
     ARTIST_FEATURES,
     ARTIST_STATIC,
-    EDGE_GROUPS,
+    GRAPH,
     HOUR,
     STATIC_BLOCK,
     TRACK_FEATURES,
     DiscoveryState,
 )
 
-PROX_SCALE = 100.0  # log1p(100·p): proximities are means of edge weights, mostly far below 1
+PROX_SCALE = 100.0
+ARTIST_COLUMNS = frozenset(
+    ARTIST_BLOCK
+)  # log1p(100·p): proximities are means of edge weights, mostly far below 1
 
 
 @dataclass
@@ -48,14 +51,6 @@ class Profile:
         return None if p is None else np.einsum("ij,j->i", self.index.vectors, p)
 
 
-@dataclass
-class Blocks:
-    state: DiscoveryState
-    artist: dict[str, np.ndarray]  # name → float64 [n_artists]
-    album: dict[str, np.ndarray]  # name → float64 [n_albums]
-    content: dict[str, Profile]  # kind → profiles (artist2vec included, as "artist2vec")
-
-
 def _unit(v: np.ndarray | None) -> np.ndarray | None:
     if v is None:
         return None
@@ -63,75 +58,119 @@ def _unit(v: np.ndarray | None) -> np.ndarray | None:
     return (v / n).astype(np.float32) if n > 1e-9 else None
 
 
+class Blocks:
+    """The dynamic features of one state, each column computed on first use (a scorer pays only for
+    the columns it weights): ``artist[name]`` float64 [n_artists], ``album[name]`` [n_albums],
+    ``content[kind]`` the kind's session / rotation profiles (``artist2vec`` included)."""
+
+    def __init__(self, state: DiscoveryState):
+        self.state = state
+        self.artist = _Columns(self._artist_column)
+        self.album = _Columns(self._album_column)
+        self._content: dict[str, Profile] | None = None
+        self._sess: np.ndarray | None = None
+
+    @property
+    def sess(self) -> np.ndarray:
+        if self._sess is None:
+            self._sess = self.state.session_artists()
+        return self._sess
+
+    @property
+    def content(self) -> dict[str, Profile]:
+        if self._content is None:
+            self._content = self._profiles()
+        return self._content
+
+    def _profiles(self) -> dict[str, Profile]:
+        state, ctx = self.state, self.state.ctx
+        out: dict[str, Profile] = {}
+        window = np.asarray([i for i in state.session_window() if i >= 0], np.int64)
+        for kind, index in ctx.content.items():
+            rows = index.item_row[window] if window.size else np.empty(0, np.int64)
+            rows = rows[rows >= 0]
+            s = index.vectors[rows].mean(axis=0) if rows.size else None
+            out[kind] = Profile(index, _unit(s), _unit(state.profiles[kind]))
+        a2v = ctx.artist2vec
+        if a2v is not None:
+            has = a2v.artist_row >= 0
+            rows = a2v.artist_row[has]
+            s_w, r_w = self.sess[has], state.rotation()[has]
+            s = s_w @ a2v.vectors[rows] if s_w.sum() > 0 else None
+            r = r_w @ a2v.vectors[rows] if r_w.sum() > 0 else None
+            out["artist2vec"] = Profile(a2v, _unit(s), _unit(r))
+        return out
+
+    def _artist_column(self, name: str) -> np.ndarray:
+        state, ctx = self.state, self.state.ctx
+        n = ctx.dspace.n_artists
+        count = state.artist_count
+        last_a = state.artists[-1] if state.artists else -1
+        if name in ARTIST_BLOCK[:4]:
+            return np.log1p(state.artist_recent[ARTIST_BLOCK.index(name)].values)
+        if name == "artist_total":
+            return np.log1p(count)
+        if name == "artist_session":
+            return np.log1p(self.sess)
+        if name in ("artist_last", "artist_next"):
+            out = np.zeros(n)
+            if last_a >= 0 and name == "artist_last":
+                out[last_a] = 1.0
+            elif last_a >= 0:
+                state.transitions.add_row_into(out, last_a, normalise=True)
+            return out
+        if name == "artist_since":
+            hours = np.maximum(state.now - np.nan_to_num(state.artist_last_time), 0) / HOUR
+            return np.where(count > 0, np.log1p(hours), 0.0)
+        if name == "artist_known":
+            return (count > 0).astype(np.float64)
+        if name in GRAPH:
+            group, which = name.rsplit("_", 1)
+            weights = self.sess if which == "session" else state.rotation()
+            return np.log1p(PROX_SCALE * ctx.graphs[group].proximity(weights))
+        if name in A2V:
+            a2v = ctx.artist2vec
+            if a2v is None:
+                return np.zeros(n)
+            has = a2v.artist_row >= 0
+            if name == "artist2vec_has":
+                return has.astype(np.float64)
+            cos = self.content["artist2vec"].cosines(name.rsplit("_", 1)[1])
+            return np.where(has, cos[np.maximum(a2v.artist_row, 0)], 0.0) if cos is not None else np.zeros(n)
+        return ctx.artist_static[:, ARTIST_STATIC.index(name)]
+
+    def _album_column(self, name: str) -> np.ndarray:
+        state = self.state
+        n = max(state.ctx.dspace.n_albums, 1)
+        if name == "album_30d":
+            return np.log1p(state.album_recent.values)
+        if name == "album_known":
+            return (state.album_count > 0).astype(np.float64)
+        out = np.zeros(n)
+        if name == "album_last":
+            if state.albums and state.albums[-1] >= 0:
+                out[state.albums[-1]] = 1.0
+            return out
+        played = [b for b in state.albums[state.session_start :] if b >= 0]
+        if played:
+            np.add.at(out, np.asarray(played, np.int64), 1.0)
+        return np.log1p(out)
+
+
+class _Columns(dict):
+    """name → column, computed by ``make(name)`` on first access."""
+
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, name: str) -> np.ndarray:
+        self[name] = col = self.make(name)
+        return col
+
+
 def blocks(state: DiscoveryState) -> Blocks:
-    ctx = state.ctx
-    d = ctx.dspace
-    now = state.now
-    sess = state.session_artists()
-    rot = state.rotation()
-    count = state.artist_count
-    last_a = state.artists[-1] if state.artists else -1
-    art: dict[str, np.ndarray] = {}
-    for name, c in zip(ARTIST_BLOCK[:4], state.artist_recent, strict=True):
-        art[name] = np.log1p(c.values)
-    art["artist_total"] = np.log1p(count)
-    art["artist_session"] = np.log1p(sess)
-    art["artist_last"] = np.zeros(d.n_artists)
-    art["artist_next"] = np.zeros(d.n_artists)
-    if last_a >= 0:
-        art["artist_last"][last_a] = 1.0
-        state.transitions.add_row_into(art["artist_next"], last_a, normalise=True)
-    known = count > 0
-    art["artist_since"] = np.where(
-        known, np.log1p(np.maximum(now - np.nan_to_num(state.artist_last_time), 0) / HOUR), 0.0
-    )
-    art["artist_known"] = known.astype(np.float64)
-    for g in EDGE_GROUPS:
-        graph = ctx.graphs[g]
-        art[f"{g}_session"] = np.log1p(PROX_SCALE * graph.proximity(sess))
-        art[f"{g}_rotation"] = np.log1p(PROX_SCALE * graph.proximity(rot))
-    content: dict[str, Profile] = {}
-    window = [i for i in state.session_window() if i >= 0]
-    for kind, index in ctx.content.items():
-        rows = index.item_row[np.asarray(window, np.int64)] if window else np.empty(0, np.int64)
-        rows = rows[rows >= 0]
-        s = index.vectors[rows].mean(axis=0) if rows.size else None
-        content[kind] = Profile(index, _unit(s), _unit(state.profiles[kind]))
-    a2v = ctx.artist2vec
-    if a2v is not None:
-        has = a2v.artist_row >= 0
-        s_w, r_w = sess[has], rot[has]
-        rows = a2v.artist_row[has]
-        s = s_w @ a2v.vectors[rows] if s_w.sum() > 0 else None
-        r = r_w @ a2v.vectors[rows] if r_w.sum() > 0 else None
-        prof = Profile(a2v, _unit(s), _unit(r))
-        content["artist2vec"] = prof
-        for which in ("session", "rotation"):
-            cos = prof.cosines(which)
-            art[f"artist2vec_{which}"] = (
-                np.where(has, cos[np.maximum(a2v.artist_row, 0)], 0.0)
-                if cos is not None
-                else np.zeros(d.n_artists)
-            )
-        art["artist2vec_has"] = has.astype(np.float64)
-    else:
-        for name in A2V:
-            art[name] = np.zeros(d.n_artists)
-    for j, name in enumerate(ARTIST_STATIC):
-        art[name] = ctx.artist_static[:, j]
-    album: dict[str, np.ndarray] = {}
-    n_alb = max(d.n_albums, 1)
-    album["album_30d"] = np.log1p(state.album_recent.values)
-    album["album_session"] = np.zeros(n_alb)
-    album["album_last"] = np.zeros(n_alb)
-    alb_sess = [b for b in state.albums[state.session_start :] if b >= 0]
-    if alb_sess:
-        np.add.at(album["album_session"], np.asarray(alb_sess, np.int64), 1.0)
-        album["album_session"] = np.log1p(album["album_session"])
-    if state.albums and state.albums[-1] >= 0:
-        album["album_last"][state.albums[-1]] = 1.0
-    album["album_known"] = (state.album_count > 0).astype(np.float64)
-    return Blocks(state, art, album, content)
+    return Blocks(state)
 
 
 def _content_column(b: Blocks, kind: str, which: str, rows: np.ndarray) -> np.ndarray:
@@ -156,7 +195,7 @@ def track_matrix(b: Blocks, idx: np.ndarray) -> np.ndarray:
     static = b.state.ctx.static[idx]
     cols = []
     for name in TRACK_FEATURES:
-        if name in b.artist:
+        if name in ARTIST_COLUMNS:
             cols.append(b.artist[name][art])
         elif name in ALBUM_BLOCK:
             cols.append(np.where(alb >= 0, b.album[name][np.maximum(alb, 0)], 0.0))
@@ -174,7 +213,7 @@ def artist_matrix(b: Blocks, artists: np.ndarray) -> np.ndarray:
     """float32 [len(artists), len(ARTIST_FEATURES)] for dense artist indices."""
     cols = []
     for name in ARTIST_FEATURES:
-        if name in b.artist:
+        if name in ARTIST_COLUMNS:
             cols.append(b.artist[name][artists])
         else:
             kind, which = name.rsplit("_", 1)
@@ -212,14 +251,13 @@ class LinearScores:
         ctx = b.state.ctx
         d = ctx.dspace
         art_part = np.zeros(d.n_artists)
-        for name, col in b.artist.items():
-            c = self.coef.get(name)
-            if c:
-                art_part += c * col
+        for name, c in self.coef.items():
+            if name in ARTIST_COLUMNS:
+                art_part += c * b.artist[name]
         out = art_part[d.space.artist_of[idx]] + self.intercept
-        alb_coef = [(self.coef.get(n, 0.0), b.album[n]) for n in ALBUM_BLOCK]
-        if any(c for c, _ in alb_coef):
-            alb_part = sum(c * col for c, col in alb_coef if c)
+        alb_coef = [(self.coef[n], n) for n in ALBUM_BLOCK if n in self.coef]
+        if alb_coef:
+            alb_part = sum(c * b.album[n] for c, n in alb_coef)
             alb = d.album_of[idx]
             out += np.where(alb >= 0, alb_part[np.maximum(alb, 0)], 0.0)
         if self._static is None or self._static[0] != id(ctx.static):
@@ -234,10 +272,9 @@ class LinearScores:
 
     def artists(self, b: Blocks, artists: np.ndarray) -> np.ndarray:
         out = np.full(artists.size, self.intercept)
-        for name, col in b.artist.items():
-            c = self.coef.get(name)
-            if c:
-                out += c * col[artists]
+        for name, c in self.coef.items():
+            if name in ARTIST_COLUMNS:
+                out += c * b.artist[name][artists]
         for kind, index in b.state.ctx.content.items():
             if any(f"{kind}_{w}" in self.coef for w in ("session", "rotation", "has")):
                 part = self._content(b, kind, index.artist_row[artists])
