@@ -120,6 +120,11 @@ class DiscoveryRanker(Recommender):
             **params,
         )
         self.ctx: Context | None = None
+        # the artist2vec fitted on every play for serving: (store artist ids, unit vectors)
+        self.artist_vectors: tuple[np.ndarray, np.ndarray] = (
+            np.empty(0, np.int64),
+            np.empty((0, 0), np.float32),
+        )
         self.tracks = Blend(TRACK_FEATURES)
         self.artists = Blend(ARTIST_FEATURES)
         self.tracks.set_raw(blend_vector(TRACK_FEATURES, BASELINE_BLENDS["artist_affinity"][0]), "fallback")
@@ -219,6 +224,9 @@ class DiscoveryRanker(Recommender):
         for key, blend in (("tracks", self.tracks), ("artists", self.artists)):
             r = blend.ranker
             out.update({f"{key}.weights": r.weights, f"{key}.mean": r.mean, f"{key}.std": r.std})
+        ids, vecs = self.artist_vectors
+        if ids.size:
+            out.update({"artist2vec.ids": ids, "artist2vec.vectors": vecs})
         return out
 
     def load_arrays(self, arrays: dict[str, np.ndarray]) -> None:
@@ -227,6 +235,8 @@ class DiscoveryRanker(Recommender):
             blend.ranker.mean = arrays[f"{key}.mean"]
             blend.ranker.std = arrays[f"{key}.std"]
             blend.note, blend._scores = "loaded", None
+        if "artist2vec.ids" in arrays:
+            self.artist_vectors = (arrays["artist2vec.ids"], arrays["artist2vec.vectors"])
 
     def save(self, directory) -> None:
         """Saves the blends only (the space is the catalogue's and is rebuilt when serving)."""

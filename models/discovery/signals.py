@@ -187,9 +187,10 @@ class DiscoveryState:
             )
 
     # -- updates ----------------------------------------------------------------------------
-    def observe(self, item: int, played_at: int) -> None:
+    def observe(self, item: int, played_at: int, artist: int = -1) -> None:
+        """Count one play; ``artist`` (dense) stands in for a track outside the space (-1: unknown)."""
         d = self.ctx.dspace
-        a = int(d.space.artist_of[item]) if item >= 0 else -1
+        a = int(d.space.artist_of[item]) if item >= 0 else int(artist)
         b = int(d.album_of[item]) if item >= 0 else -1
         if self.times and played_at - self.times[-1] > self.gap_s:
             self.session_start = len(self.items)

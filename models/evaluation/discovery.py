@@ -250,7 +250,7 @@ def evaluate_listener(
                 }
             )
     yield Progress(len(seeds), len(seeds), "done")
-    coverage = {k: round(v.item_coverage(), 4) for k, v in content.items()}
+    coverage = {k: round(float((v.item_row[dspace.candidate] >= 0).mean()), 4) for k, v in content.items()}
     for r in rows:
         r.update(
             {

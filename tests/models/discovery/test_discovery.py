@@ -209,3 +209,37 @@ def test_evidence_is_true_of_the_store(world):
                     select(CatalogueItem.score).where(CatalogueItem.artist_id == ev.artist)
                 ).first()
     assert "affinity" in kinds
+
+
+def test_discover_trains_serves_with_reasons_and_follows_new_plays(tmp_path):
+    from core.store import open_store
+    from models.discovery.service import discover, train_discovery
+
+    store = open_store(f"sqlite:///{tmp_path / 'd.sqlite'}")
+    history = sessions_history()
+    me = add_account(store, tmp_path, "me", history)
+    add_account(store, tmp_path, "other", everything_history())
+    refresh_local(store, "me")
+    from core.jobs import run_job
+
+    result = run_job(train_discovery(store, "me"))
+    assert "lists" in result["params"]["trained_tracks"]
+    recs = discover(store, "me", 20)
+    assert len(recs) == 20
+    with store.engine.connect() as conn:
+        mine = set(conn.execute(select(Scrobble.track_id).where(Scrobble.account_id == me)).scalars())
+    assert not {r.track_id for r in recs} & mine
+    assert all(r.reason and "{" not in r.reason for r in recs)
+    by_artist = [r for r in recs if r.evidence.kind == "affinity"]
+    assert by_artist and "whom you played" in by_artist[0].reason
+    # a dismissed track is left out; a new play is counted at once
+    again = discover(store, "me", 20, exclude=[recs[0].track_id])
+    assert recs[0].track_id not in {r.track_id for r in again}
+    with store.engine.connect() as conn:
+        a, t = conn.execute(
+            select(Artist.name, Track.name).join(Track).where(Track.id == recs[1].track_id)
+        ).one()
+    add_account(store, tmp_path, "me", [(a, t, history[-1][2] + 600)])
+    after = discover(store, "me", 20)
+    assert recs[1].track_id not in {r.track_id for r in after}
+    store.dispose()
