@@ -124,7 +124,7 @@ def main() -> None:
         "candidates_rankable": int(warm_state.state.rankable().size),
         "catalogue_artists": int(cat.artist_pool.size),
         "prepare": prep,
-        "training": {**training, "trained_tracks": trained["params"].get("trained_tracks")},
+        "training": {**training, "fit": trained["params"].get("fit")},
         "discover": {
             "cold_first_call_ms": round(cold * 1000, 1),
             "warm": _pct(warm),

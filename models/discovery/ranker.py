@@ -1,13 +1,11 @@
 """``discovery``: the learned ranker of new-to-you tracks (and artists) over the candidate catalogue.
 
-Two linear blends (``hybrid.ranker.LinearRanker``: listwise softmax, then coordinate ascent on
-NDCG@10 inside candidate lists), one over ``TRACK_FEATURES`` for "which unheard track next", one over
+Two linear blends, one over ``TRACK_FEATURES`` for "which unheard track next", one over
 ``ARTIST_FEATURES`` for "which artist the listener plays for the first time next". Both are learned
-on the explore targets of the validation tail of the training span (``lists.collect``), never on the
-test span; the ascent also starts from the baselines' own blends, so on validation the ranker is at
-least as good as the artist-affinity and co-listen baselines it is compared with. With fewer than
-``MIN_LISTS`` lists a blend keeps its fallback: the artist-affinity (tracks) or co-listen (artists)
-baseline.
+on the explore targets of the validation tail of the training span, never on the test span
+(``fitting.fit_walk``: candidate lists, blends fitted on the tail's first part and chosen by their
+full ranking of its last part — the baselines' own blends among the candidates, so the ranker
+falls back to a baseline where learning does not beat it on validation).
 
 ``groups`` switches feature groups off (``signals.group_of``), which is how every signal is ablated:
 a switched-off column has weight 0 and its group contributes nothing.
@@ -19,7 +17,6 @@ artist2vec. Its item space *is* that space, so it follows the ``Recommender`` pr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -27,68 +24,14 @@ import numpy as np
 from core.jobs import CancelToken, Progress
 from models.base import ItemFeatures, ModelError, ProgressFn, Recommender, TrainData
 from models.discovery.blends import BASELINE_BLENDS, blend_vector
-from models.discovery.features import LinearScores, blocks
-from models.discovery.lists import Collected, collect
+from models.discovery.features import blocks
+from models.discovery.fitting import Blend, Fitted, Spec, fit_walk
 from models.discovery.signals import ARTIST_FEATURES, TRACK_FEATURES, Context, DiscoveryState, group_of
 from models.evaluation.splits import validation_split
-from models.hybrid.ranker import LinearRanker
 from models.registry import register
 
-MIN_LISTS = 30
 TRACK_GROUPS = tuple(dict.fromkeys(group_of(f) for f in TRACK_FEATURES))
 ARTIST_GROUPS = tuple(dict.fromkeys(group_of(f) for f in ARTIST_FEATURES))
-
-
-class Blend:
-    """A linear blend over ``names`` with standardisation, fitted on lists or set from raw weights."""
-
-    def __init__(self, names: list[str]):
-        self.names = list(names)
-        self.ranker = LinearRanker(len(names))
-        self.note = "fallback"
-        self._scores: LinearScores | None = None
-
-    def set_raw(self, raw: np.ndarray, note: str) -> None:
-        self.ranker.weights = np.asarray(raw, np.float64).copy()
-        self.ranker.mean = np.zeros(len(self.names))
-        self.ranker.std = np.ones(len(self.names))
-        self.note, self._scores = note, None
-
-    def fit(
-        self, X, offsets, target, reach, enabled: np.ndarray, inits: Iterable[np.ndarray], l2: float
-    ) -> dict:
-        cols = np.flatnonzero(enabled)
-        sub = LinearRanker(cols.size)
-        stats = sub.fit(X[:, cols], offsets, target, reach, l2=l2, inits=[np.asarray(w)[cols] for w in inits])
-        self.ranker.weights = np.zeros(len(self.names))
-        self.ranker.mean = np.zeros(len(self.names))
-        self.ranker.std = np.ones(len(self.names))
-        self.ranker.weights[cols], self.ranker.mean[cols], self.ranker.std[cols] = (
-            sub.weights,
-            sub.mean,
-            sub.std,
-        )
-        self.note = f"{target.size} lists: NDCG@10 {stats['ndcg_start']:.4f} ({stats['start']}) -> {stats['ndcg']:.4f}"
-        self._scores = None
-        return stats
-
-    @property
-    def scores(self) -> LinearScores:
-        if self._scores is None:
-            coef = self.ranker.weights / self.ranker.std
-            self._scores = LinearScores(self.names, coef, -float(coef @ self.ranker.mean))
-        return self._scores
-
-    def contributions(self, values: np.ndarray) -> np.ndarray:
-        return self.ranker.contributions(values)
-
-
-def enabled_columns(names: list[str], groups: Iterable[str] | None) -> np.ndarray:
-    """bool per column: its group is in ``groups`` (None: every group)."""
-    if groups is None:
-        return np.ones(len(names), bool)
-    allowed = set(groups)
-    return np.array([group_of(n) in allowed for n in names], bool)
 
 
 @register
@@ -102,21 +45,23 @@ class DiscoveryRanker(Recommender):
         self,
         groups: list[str] | None = None,
         artist_groups: list[str] | None = None,
-        tune_fraction: float = 0.5,
-        max_lists: int = 1500,
-        per_feature: int = 10,
-        random_negatives: int = 50,
-        l2: float = 1e-3,
+        tune_fraction: float = 0.6,
+        select_share: float = 1 / 3,
+        max_lists: int = 1000,
+        per_feature: int = 5,
+        per_baseline: int = 30,
+        random_negatives: int = 200,
         **params: Any,
     ):
         super().__init__(
             groups=groups,
             artist_groups=artist_groups,
             tune_fraction=tune_fraction,
+            select_share=select_share,
             max_lists=max_lists,
             per_feature=per_feature,
+            per_baseline=per_baseline,
             random_negatives=random_negatives,
-            l2=l2,
             **params,
         )
         self.ctx: Context | None = None
@@ -150,50 +95,45 @@ class DiscoveryRanker(Recommender):
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
     ) -> None:
-        collected = self.collect(data, progress, cancel)
-        self.fit_collected(collected)
+        p = self.params
+        spec = Spec(self.name, _tuple(p["groups"]), _tuple(p["artist_groups"]))
+        self.adopt(self.fit_specs(data, [spec], progress, cancel)[spec.name])
         if progress is not None:
             progress(Progress(1, 1, "discovery blends fitted"))
 
-    def collect(
-        self, data: TrainData, progress: ProgressFn | None = None, cancel: CancelToken | None = None
-    ) -> Collected:
-        """Training lists from the validation tail of ``data`` (a fitted model needs only these)."""
+    def fit_specs(
+        self,
+        data: TrainData,
+        specs: list[Spec],
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+    ) -> dict[str, Fitted]:
+        """Fit several group configurations in one walk of the validation tail (the ablations)."""
         ctx = self._need_ctx()
         if data.space is not ctx.dspace.space:
             raise ModelError("the training data must be indexed by the bound discovery space")
-        split = validation_split(len(data.items), self.params["tune_fraction"])
+        p = self.params
+        split = validation_split(len(data.items), p["tune_fraction"])
         state = DiscoveryState(ctx, data.items[: split.start], data.played_at[: split.start])
-        return collect(
+        return fit_walk(
             state,
             data.items,
             data.played_at,
             split.start,
-            per_feature=self.params["per_feature"],
-            random_negatives=self.params["random_negatives"],
-            max_targets=self.params["max_lists"],
+            specs,
+            select_share=p["select_share"],
+            per_feature=p["per_feature"],
+            per_baseline=p["per_baseline"],
+            random_negatives=p["random_negatives"],
+            max_lists=p["max_lists"],
             seed=data.seed,
             progress=progress,
             cancel=cancel,
         )
 
-    def fit_collected(self, collected: Collected) -> None:
-        p = self.params
-        for blend, lists, names, groups, key, base in (
-            (self.tracks, collected.tracks, TRACK_FEATURES, p["groups"], "tracks", "artist_affinity"),
-            (self.artists, collected.artists, ARTIST_FEATURES, p["artist_groups"], "artists", "colisten_knn"),
-        ):
-            enabled = enabled_columns(names, groups)
-            level = 0 if key == "tracks" else 1
-            inits = [blend_vector(names, b[level]) * enabled for b in BASELINE_BLENDS.values()]
-            fallback = blend_vector(names, BASELINE_BLENDS[base][level]) * enabled
-            if len(lists) < MIN_LISTS or not enabled.any():
-                blend.set_raw(fallback, f"fallback ({len(lists)} validation lists)")
-            else:
-                blend.fit(*lists.flat(len(names)), enabled, inits, p["l2"])
-            p[f"trained_{key}"] = blend.note
-        p["validation_explore_targets"] = collected.explore_targets
-        p["validation_new_artist_targets"] = collected.new_artist_targets
+    def adopt(self, fitted: Fitted) -> None:
+        self.tracks, self.artists = fitted.tracks, fitted.artists
+        self.params["fit"] = fitted.info
 
     # -- scoring ----------------------------------------------------------------------------
     def start(self, items: np.ndarray, played_at: np.ndarray) -> DiscoveryState:
@@ -252,3 +192,7 @@ class DiscoveryRanker(Recommender):
             super().save(Path(directory))
         finally:
             self.space = space
+
+
+def _tuple(groups) -> tuple[str, ...] | None:
+    return None if groups is None else tuple(groups)

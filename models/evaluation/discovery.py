@@ -36,7 +36,8 @@ from models.discovery.artist2vec import fit_artist2vec, local_sessions
 from models.discovery.blends import BASELINE_BLENDS, blend_vector
 from models.discovery.content import load_content
 from models.discovery.features import blocks
-from models.discovery.ranker import ARTIST_GROUPS, TRACK_GROUPS, Blend, DiscoveryRanker
+from models.discovery.fitting import Blend, Spec
+from models.discovery.ranker import ARTIST_GROUPS, TRACK_GROUPS, DiscoveryRanker
 from models.discovery.signals import ARTIST_FEATURES, TRACK_FEATURES, Context, DiscoveryState
 from models.discovery.space import DiscoverySpace, build_space
 from models.evaluation.discovery_data import ListenerData
@@ -114,37 +115,43 @@ def fit_variants(
     ranker = DiscoveryRanker(**(params or {}))
     val = validation_split(start, ranker.params["tune_fraction"])
     t0 = time.perf_counter()
-    ctx = _context(ld, dspace, content, int(times[val.start]) - 1, seed)
-    ranker.bind(ctx)
+    ranker.bind(_context(ld, dspace, content, int(times[val.start]) - 1, seed))
     data = TrainData(dspace.space, items[:start], times[:start], np.zeros(start, np.int64), seed=seed)
-    collected = ranker.collect(data)
-    variants = []
-    for name, tg, ag in _variant_specs():
-        m = DiscoveryRanker(**{**(params or {}), "groups": tg, "artist_groups": ag})
-        m.fit_collected(collected)
-        variants.append(Variant(name, "ranker" if name == "discovery" else "ablation", m.tracks, m.artists))
+    specs = [Spec(name, tg, ag) for name, tg, ag in _variant_specs()]
+    fitted = ranker.fit_specs(data, specs)
+    variants = [
+        Variant(
+            s.name,
+            "ranker" if s.name == "discovery" else "ablation",
+            fitted[s.name].tracks,
+            fitted[s.name].artists,
+        )
+        for s in specs
+    ]
     for name, (tw, aw) in BASELINE_BLENDS.items():
-        t, a = Blend(TRACK_FEATURES), Blend(ARTIST_FEATURES)
-        t.set_raw(blend_vector(TRACK_FEATURES, tw), name)
-        a.set_raw(blend_vector(ARTIST_FEATURES, aw), name)
+        t = Blend(TRACK_FEATURES).set_raw(blend_vector(TRACK_FEATURES, tw), name)
+        a = Blend(ARTIST_FEATURES).set_raw(blend_vector(ARTIST_FEATURES, aw), name)
         variants.append(Variant(name, "baseline", t, a))
+    main = fitted["discovery"]
     info = {
         "fit_seconds": round(time.perf_counter() - t0, 2),
-        "validation_lists": len(collected.tracks),
-        "validation_artist_lists": len(collected.artists),
-        "validation_explore_targets": collected.explore_targets,
-        "validation_new_artist_targets": collected.new_artist_targets,
-        "trained": {v.name: [v.tracks.note, v.artists.note] for v in variants if v.kind != "baseline"},
+        "validation": main.info,
+        "chosen": {
+            s.name: [fitted[s.name].info["tracks"]["chosen"], fitted[s.name].info["artists"]["chosen"]]
+            for s in specs
+        },
         "weights": {
-            "tracks": dict(
-                zip(TRACK_FEATURES, np.round(variants[0].tracks.ranker.weights, 4).tolist(), strict=True)
-            ),
-            "artists": dict(
-                zip(ARTIST_FEATURES, np.round(variants[0].artists.ranker.weights, 4).tolist(), strict=True)
-            ),
+            "tracks": _nonzero(TRACK_FEATURES, main.tracks),
+            "artists": _nonzero(ARTIST_FEATURES, main.artists),
         },
     }
     return variants, info
+
+
+def _nonzero(names: list[str], blend: Blend) -> dict[str, float]:
+    """Raw-unit weights of the blend's columns (the standardised weight over the column's std)."""
+    coef = blend.ranker.weights / blend.ranker.std
+    return {n: round(float(c), 5) for n, c in zip(names, coef, strict=True) if c != 0.0}
 
 
 def _rank(scores: np.ndarray, pos: int) -> float:

@@ -20,7 +20,7 @@ from core.sources.importing import import_files
 
 T0 = 1_600_000_000
 N_ARTISTS = 12
-N_TRACKS = 25
+N_TRACKS = 60
 
 
 def write_history(path: Path, plays: list[tuple[str, str, int]]) -> Path:

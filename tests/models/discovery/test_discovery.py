@@ -153,7 +153,7 @@ def test_the_ranker_learns_on_validation_and_beats_popularity_later(world):
     )
     ranker = DiscoveryRanker().bind(ctx)
     ranker.fit(train)
-    assert "lists" in ranker.params["trained_tracks"]
+    assert ranker.params["fit"]["tracks"]["lists"] >= 30
     pop = PopularityBaseline().bind(ctx)
     pop.fit(train)
     start = int(n * 0.8)
@@ -223,7 +223,7 @@ def test_discover_trains_serves_with_reasons_and_follows_new_plays(tmp_path):
     from core.jobs import run_job
 
     result = run_job(train_discovery(store, "me"))
-    assert "lists" in result["params"]["trained_tracks"]
+    assert result["params"]["fit"]["tracks"]["lists"] >= 30
     recs = discover(store, "me", 20)
     assert len(recs) == 20
     with store.engine.connect() as conn:
