@@ -193,6 +193,7 @@ def fit_walk(
     start: int,
     specs: list[Spec],
     *,
+    albums: np.ndarray | None = None,
     select_share: float = 1 / 3,
     per_feature: int = 5,
     per_baseline: int = 30,
@@ -202,7 +203,8 @@ def fit_walk(
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> dict[str, Fitted]:
-    """Walk ``items[start:]`` from ``state`` (holding ``items[:start]``) and fit every spec."""
+    """Walk ``items[start:]`` from ``state`` (holding ``items[:start]``) and fit every spec
+    (``albums``: the album of each play, dense, as ``DiscoveryState.observe`` takes it)."""
     rng = np.random.default_rng(seed)
     d = state.ctx.dspace
     n = items.size
@@ -280,7 +282,7 @@ def fit_walk(
                         for j, (_, blend) in enumerate(cands):
                             s = score(blend.scores, b, pool)
                             ranks[key][j].append(float(np.count_nonzero(s >= s[pos])))
-        state.observe(item, int(times[p]))
+        state.observe(item, int(times[p]), album=None if albums is None else int(albums[p]))
     if not candidates:  # a tail too short to reach the selection part
         for key in enabled:
             candidates[key] = _candidates(key[1], enabled[key], lists[key[1]], len(lists[key[1]]))

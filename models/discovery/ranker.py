@@ -103,7 +103,7 @@ class DiscoveryRanker(Recommender):
 
     def fit_specs(
         self,
-        data: TrainData,
+        data: TrainData,  # a signals.DiscoveryData carries the albums of the plays
         specs: list[Spec],
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
@@ -114,13 +114,16 @@ class DiscoveryRanker(Recommender):
             raise ModelError("the training data must be indexed by the bound discovery space")
         p = self.params
         split = validation_split(len(data.items), p["tune_fraction"])
-        state = DiscoveryState(ctx, data.items[: split.start], data.played_at[: split.start])
+        albums = getattr(data, "albums", None)
+        head = None if albums is None else albums[: split.start]
+        state = DiscoveryState(ctx, data.items[: split.start], data.played_at[: split.start], head)
         return fit_walk(
             state,
             data.items,
             data.played_at,
             split.start,
             specs,
+            albums=albums,
             select_share=p["select_share"],
             per_feature=p["per_feature"],
             per_baseline=p["per_baseline"],

@@ -27,14 +27,14 @@ from core.jobs import CancelToken, Progress, run_job
 from core.store.engine import Store
 from core.store.queries import PlayFrame, account_by_name, load_plays, names, track_info
 from core.store.schema import Album, Artist, CatalogueFetch, CatalogueSeed
-from models.base import ModelError, TrainData, top_k
+from models.base import ModelError, top_k
 from models.data import collapse_consecutive
 from models.discovery.artist2vec import fit_artist2vec, local_sessions
 from models.discovery.content import ContentIndex, _unit, load_content
 from models.discovery.features import blocks
 from models.discovery.ranker import DiscoveryRanker
 from models.discovery.reasons import Discovery, explain, reason_text
-from models.discovery.signals import Context
+from models.discovery.signals import Context, DiscoveryData, DiscoveryState
 from models.discovery.space import build_space, dense_index
 from models.evaluation.splits import validation_split
 
@@ -57,7 +57,7 @@ def build_context(
     from core.catalogue import load_catalogue
 
     catalogue = load_catalogue(engine, account_id, exclude_heard=False)
-    dspace = build_space(engine, catalogue, frame.track_id, frame.artist_id)
+    dspace = build_space(engine, catalogue, frame.track_id, frame.artist_id, frame.album_id)
     content = load_content(engine, dspace)
     sessions = local_sessions(engine, dspace, account_id, listener_upto=artist2vec_upto)
     ctx = Context(dspace, content, fit_artist2vec(sessions, dspace.n_artists, seed=seed))
@@ -88,7 +88,10 @@ def train_discovery(
             f"the catalogue of {account} is empty: run `segue catalogue refresh --account {account}`"
         )
     model.bind(ctx)
-    data = TrainData(ctx.dspace.space, items, frame.played_at, np.zeros(items.size, np.int64), seed=seed)
+    albums = ctx.dspace.album_index(frame.album_id)
+    data = DiscoveryData(
+        ctx.dspace.space, items, frame.played_at, np.zeros(items.size, np.int64), seed, albums
+    )
     model.fit(data, None, lambda p: None, cancel)
     cancel.raise_if_cancelled()
     yield Progress(1, 2, "fitting artist2vec on every play")
@@ -185,7 +188,7 @@ def _warm(store: Store, account: str, train_if_missing: bool, cancel: CancelToke
     ctx, items = build_context(store.engine, info.id, frame, seed=0)
     ctx.artist2vec = _artist2vec_from(*model.artist_vectors, ctx.dspace.space.artist_ids)
     model.bind(ctx)
-    state = model.start(items, frame.played_at)
+    state = DiscoveryState(ctx, items, frame.played_at, ctx.dspace.album_index(frame.album_id))
     last_time = int(frame.played_at[-1]) if len(frame) else 0
     last_track = int(frame.track_id[-1]) if len(frame) else -1
     warm = _Warm(model, state, cfg.stat().st_mtime, stamp, last_time, last_track, now)

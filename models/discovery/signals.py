@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from models.base import TrainData
 from models.baselines.counting import DecayedCounts, Transitions
 from models.discovery.content import ARTIST_KINDS, TRACK_KINDS, ContentIndex
 from models.discovery.graph import ArtistGraph
@@ -143,10 +144,26 @@ def _rank_in_artist(d: DiscoverySpace) -> np.ndarray:
     return out
 
 
+@dataclass
+class DiscoveryData(TrainData):
+    """Training plays with the album each play names (dense, -1 unknown; None: the tracks' albums)."""
+
+    albums: np.ndarray | None = None
+
+
 class DiscoveryState:
     """The history seen so far, as counts over the space's artists, albums and tracks."""
 
-    def __init__(self, ctx: Context, items: np.ndarray, times: np.ndarray, gap_s: int = GAP_S):
+    def __init__(
+        self,
+        ctx: Context,
+        items: np.ndarray,
+        times: np.ndarray,
+        albums: np.ndarray | None = None,
+        gap_s: int = GAP_S,
+    ):
+        """``albums``: dense album per play as the listener's plays name it (default: the track's
+        album as other accounts name it)."""
         d = ctx.dspace
         items = np.asarray(items, np.int64)
         times = np.asarray(times, np.int64)
@@ -154,7 +171,10 @@ class DiscoveryState:
         self.items: list[int] = items.tolist()
         self.times: list[int] = times.tolist()
         art = np.where(items >= 0, d.space.artist_of[np.maximum(items, 0)], -1)
-        alb = np.where(items >= 0, d.album_of[np.maximum(items, 0)], -1)
+        if albums is None:
+            alb = np.where(items >= 0, d.album_of[np.maximum(items, 0)], -1)
+        else:
+            alb = np.asarray(albums, np.int64)
         self.artists: list[int] = art.tolist()
         self.albums: list[int] = alb.tolist()
         breaks = np.flatnonzero(np.diff(times) > gap_s) if times.size > 1 else np.empty(0, np.int64)
@@ -187,11 +207,14 @@ class DiscoveryState:
             )
 
     # -- updates ----------------------------------------------------------------------------
-    def observe(self, item: int, played_at: int, artist: int = -1) -> None:
-        """Count one play; ``artist`` (dense) stands in for a track outside the space (-1: unknown)."""
+    def observe(self, item: int, played_at: int, artist: int = -1, album: int | None = None) -> None:
+        """Count one play; ``artist`` (dense) stands in for a track outside the space (-1: unknown);
+        ``album`` (dense, -1 unknown) is the play's album (None: the track's, as others name it)."""
         d = self.ctx.dspace
         a = int(d.space.artist_of[item]) if item >= 0 else int(artist)
-        b = int(d.album_of[item]) if item >= 0 else -1
+        if album is None:
+            album = int(d.album_of[item]) if item >= 0 else -1
+        b = int(album)
         if self.times and played_at - self.times[-1] > self.gap_s:
             self.session_start = len(self.items)
         if self.artists:

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
-from core.store.schema import Track
+from core.store.schema import Scrobble
 from models.base import ItemSpace
 
 if TYPE_CHECKING:
@@ -67,8 +67,8 @@ class SourceColumn:
 class DiscoverySpace:
     space: ItemSpace
     candidate: np.ndarray  # bool [n_items]: listed by the catalogue
-    album_of: np.ndarray  # int64 [n_items]: dense album index, -1 unknown
-    album_ids: np.ndarray  # int64 [n_albums]: store album id per dense album
+    album_of: np.ndarray  # int64 [n_items]: dense album as other accounts' plays name it, -1 unknown
+    album_ids: np.ndarray  # int64 [n_albums]: store album id per dense album (the listener's too)
     popularity: np.ndarray  # float64 [n_items]: log1p listeners (web) or local listeners, NaN unknown
     local_listeners: np.ndarray  # int32 [n_items]: other local accounts that played it
     sources: dict[str, SourceColumn] = field(default_factory=dict)
@@ -86,6 +86,10 @@ class DiscoverySpace:
     def n_albums(self) -> int:
         return int(self.album_ids.size)
 
+    def album_index(self, store_album_ids: np.ndarray) -> np.ndarray:
+        """Dense album indices of store album ids (-1 unknown)."""
+        return dense_index(self.album_ids, store_album_ids)
+
     def edge_group(self, group: str) -> sp.csr_matrix:
         """The sum of the group's edge matrices (an empty matrix when the catalogue has none)."""
         n = self.n_artists
@@ -101,10 +105,12 @@ def build_space(
     catalogue: Catalogue | None,
     history_tracks: np.ndarray,
     history_artists: np.ndarray,
+    history_albums: np.ndarray | None = None,
 ) -> DiscoverySpace:
-    """The space of the listener's tracks (store ids, with their artists; negative ids are tracks the
-    store does not hold) and the catalogue's candidates. ``catalogue`` None: no candidates (a
-    discovery model then ranks nothing); ``engine`` None: no album lookup."""
+    """The space of the listener's tracks (store ids, with their artists and the albums their plays
+    name; negative ids are tracks the store does not hold) and the catalogue's candidates.
+    ``catalogue`` None: no candidates (a discovery model then ranks nothing); ``engine`` None: no
+    album lookup."""
     h_tracks = np.asarray(history_tracks, np.int64)
     h_artists = np.asarray(history_artists, np.int64)
     if catalogue is not None:
@@ -138,7 +144,9 @@ def build_space(
             sources[name] = _source_column(space, cand_pos[ev.index], ev)
         pool[dense_index(artist_ids, catalogue.artist_pool)] = True
         edge_mats = _edge_matrices(catalogue, artist_ids)
-    album_of, album_ids = _albums(engine, track_ids)
+    listener = int(catalogue.account_id) if catalogue is not None else None
+    albums = np.empty(0, np.int64) if history_albums is None else history_albums
+    album_of, album_ids = _albums(engine, track_ids, listener, albums)
     return DiscoverySpace(
         space, candidate, album_of, album_ids, popularity, local_listeners, sources, pool, edge_mats
     )
@@ -198,24 +206,31 @@ def _edge_matrices(catalogue, artist_ids: np.ndarray) -> dict[str, sp.csr_matrix
     return out
 
 
-def _albums(engine: Engine | None, track_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Dense album index per track (-1 none) and the store album ids."""
+def _albums(
+    engine: Engine | None, track_ids: np.ndarray, listener_id: int | None, history_albums: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(dense album per track as *other* accounts' plays name it (-1 none), the store album ids of the
+    dense index: those albums and the listener's own). A candidate's album comes from others' data
+    only, so what the listener's own plays say about a track never describes it as a candidate."""
     album = np.full(track_ids.size, -1, np.int64)
+    raw = np.full(track_ids.size, -1, np.int64)
     ids = [int(t) for t in track_ids.tolist() if t > 0]
-    if engine is None or not ids:
-        return album, np.empty(0, np.int64)
-    found: dict[int, int] = {}
-    with engine.connect() as conn:
-        for i in range(0, len(ids), 900):
-            found.update(
-                (t, a)
-                for t, a in conn.execute(
-                    select(Track.id, Track.album_id).where(
-                        Track.id.in_(ids[i : i + 900]), Track.album_id.is_not(None)
-                    )
+    if engine is not None and ids:
+        counts: dict[int, dict[int, int]] = {}
+        with engine.connect() as conn:
+            for i in range(0, len(ids), 900):
+                stmt = (
+                    select(Scrobble.track_id, Scrobble.album_id, func.count())
+                    .where(Scrobble.track_id.in_(ids[i : i + 900]), Scrobble.album_id.is_not(None))
+                    .group_by(Scrobble.track_id, Scrobble.album_id)
                 )
-            )
-    raw = np.fromiter((found.get(int(t), -1) for t in track_ids.tolist()), np.int64, track_ids.size)
-    album_ids, dense = np.unique(raw[raw >= 0], return_inverse=True)
-    album[raw >= 0] = dense
-    return album, album_ids.astype(np.int64)
+                if listener_id is not None:
+                    stmt = stmt.where(Scrobble.account_id != listener_id)
+                for t, a, n in conn.execute(stmt):
+                    counts.setdefault(int(t), {})[int(a)] = int(n)
+        best = {t: max(c, key=lambda a: (c[a], -a)) for t, c in counts.items()}
+        raw = np.fromiter((best.get(int(t), -1) for t in track_ids.tolist()), np.int64, track_ids.size)
+    h = np.asarray(history_albums, np.int64)
+    album_ids = np.unique(np.concatenate([raw[raw >= 0], h[h >= 0]])).astype(np.int64)
+    album[raw >= 0] = np.searchsorted(album_ids, raw[raw >= 0])
+    return album, album_ids

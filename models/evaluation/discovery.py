@@ -31,14 +31,13 @@ from typing import Any
 import numpy as np
 
 from core.jobs import CancelToken, Progress
-from models.base import TrainData
 from models.discovery.artist2vec import fit_artist2vec, local_sessions
 from models.discovery.blends import BASELINE_BLENDS, blend_vector
 from models.discovery.content import load_content
 from models.discovery.features import blocks
 from models.discovery.fitting import Blend, Spec
 from models.discovery.ranker import ARTIST_GROUPS, TRACK_GROUPS, DiscoveryRanker
-from models.discovery.signals import ARTIST_FEATURES, TRACK_FEATURES, Context, DiscoveryState
+from models.discovery.signals import ARTIST_FEATURES, TRACK_FEATURES, Context, DiscoveryData, DiscoveryState
 from models.discovery.space import DiscoverySpace, build_space
 from models.evaluation.discovery_data import ListenerData
 from models.evaluation.metrics import hit_rate, mrr, ndcg
@@ -87,13 +86,13 @@ def _variant_specs() -> list[tuple[str, tuple[str, ...] | None, tuple[str, ...] 
     return specs
 
 
-def listener_space(ld: ListenerData) -> tuple[DiscoverySpace, np.ndarray]:
-    """The listener's discovery space and every play of the sequence as a dense index of it."""
+def listener_space(ld: ListenerData) -> tuple[DiscoverySpace, np.ndarray, np.ndarray]:
+    """The listener's discovery space, every play of the sequence as a dense item, and its dense album."""
     from core.catalogue.query import load_catalogue
 
     catalogue = load_catalogue(ld.store.engine, ld.account_id, exclude_heard=False)
-    dspace = build_space(ld.store.engine, catalogue, ld.track_ids, ld.artist_ids)
-    return dspace, dspace.space.indices(ld.track_ids)
+    dspace = build_space(ld.store.engine, catalogue, ld.track_ids, ld.artist_ids, ld.album_ids)
+    return dspace, dspace.space.indices(ld.track_ids), dspace.album_index(ld.album_ids)
 
 
 def _context(ld: ListenerData, dspace: DiscoverySpace, content, upto: int | None, seed: int) -> Context:
@@ -105,6 +104,7 @@ def fit_variants(
     ld: ListenerData,
     dspace: DiscoverySpace,
     items: np.ndarray,
+    albums: np.ndarray,
     content,
     seed: int,
     params: dict | None = None,
@@ -116,7 +116,9 @@ def fit_variants(
     val = validation_split(start, ranker.params["tune_fraction"])
     t0 = time.perf_counter()
     ranker.bind(_context(ld, dspace, content, int(times[val.start]) - 1, seed))
-    data = TrainData(dspace.space, items[:start], times[:start], np.zeros(start, np.int64), seed=seed)
+    data = DiscoveryData(
+        dspace.space, items[:start], times[:start], np.zeros(start, np.int64), seed, albums[:start]
+    )
     specs = [Spec(name, tg, ag) for name, tg, ag in _variant_specs()]
     fitted = ranker.fit_specs(data, specs)
     variants = [
@@ -162,6 +164,7 @@ def walk_test(
     ld: ListenerData,
     dspace: DiscoverySpace,
     items: np.ndarray,
+    albums: np.ndarray,
     ctx: Context,
     variants: Sequence[Variant],
     cancel: CancelToken | None = None,
@@ -172,7 +175,7 @@ def walk_test(
     orig_tracks = ld.seq.space.track_ids[ld.seq.items]
     orig_artists = ld.seq.space.artist_ids[ld.seq.space.artist_of[ld.seq.items]]
     seen_t, seen_a = set(orig_tracks[:start].tolist()), set(orig_artists[:start].tolist())
-    state = DiscoveryState(ctx, items[:start], times[:start])
+    state = DiscoveryState(ctx, items[:start], times[:start], albums[:start])
     ranks = {v.name: [] for v in variants}
     art_ranks = {v.name: [] for v in variants}
     reach, art_reach, n_cand, n_art = [], [], [], []
@@ -204,7 +207,7 @@ def walk_test(
                     )
         seen_t.add(int(orig_tracks[p]))
         seen_a.add(int(orig_artists[p]))
-        state.observe(item, int(times[p]))
+        state.observe(item, int(times[p]), album=int(albums[p]))
     out = {}
     for v in variants:
         r, ar = np.asarray(ranks[v.name]), np.asarray(art_ranks[v.name])
@@ -235,16 +238,16 @@ def evaluate_listener(
     """Rows (one per seed × model) for one listener."""
     account = ld.store.engine.url.database
     yield Progress(0, len(seeds), f"{account}: catalogue and content")
-    dspace, items = listener_space(ld)
+    dspace, items, albums = listener_space(ld)
     content = load_content(ld.store.engine, dspace)
     rows = []
     for n, seed in enumerate(seeds):
         yield Progress(n, len(seeds), f"seed {seed}: fitting on the validation tail")
-        variants, info = fit_variants(ld, dspace, items, content, seed, params)
+        variants, info = fit_variants(ld, dspace, items, albums, content, seed, params)
         ctx = _context(ld, dspace, content, None, seed)
         t0 = time.perf_counter()
         yield Progress(n, len(seeds), f"seed {seed}: walking the test span")
-        results = walk_test(ld, dspace, items, ctx, variants, cancel)
+        results = walk_test(ld, dspace, items, albums, ctx, variants, cancel)
         walk_s = round(time.perf_counter() - t0, 2)
         for name, res in results.items():
             rows.append(

@@ -58,6 +58,7 @@ class ListenerData:
     split: splits.Split
     track_ids: np.ndarray  # per play of ``seq``: the track id in ``store`` (ghosts ≤ -2: not held)
     artist_ids: np.ndarray  # per play: the artist id in ``store`` (ghosts ≤ -2)
+    album_ids: np.ndarray  # per play: the album its play names, as an album id in ``store`` (-1 none)
     cut_time: int  # the first test play's time; the store holds the listener's plays before it
 
 
@@ -199,7 +200,8 @@ def listener_store(
         done.write_text(json.dumps({"account": account, "cut_time": cut_time, "built_at": int(time.time())}))
     store = open_store(f"sqlite:///{target}")
     track_ids, artist_ids = map_plays(base.engine, seq.space.track_ids[seq.items], store.engine)
-    return ListenerData(store, info.id, seq, split, track_ids, artist_ids, cut_time)
+    album_ids = map_albums(base.engine, seq.album_ids, store.engine)
+    return ListenerData(store, info.id, seq, split, track_ids, artist_ids, album_ids, cut_time)
 
 
 def own_folders(account: str) -> list[Path]:
@@ -317,6 +319,29 @@ def seed_text_vectors(store: Store, path: Path) -> int:
                 save_vectors(conn, f"{source}_st", "", SOURCES[source], ids, np.stack(vecs), version, hashes)
                 n += len(ids)
     return n
+
+
+def map_albums(source: Engine, album_ids: np.ndarray, target: Engine) -> np.ndarray:
+    """Each source album as the target's album row with the same artist and album name keys (-1 none)."""
+    from core.store.schema import Album
+
+    uniq = [int(a) for a in np.unique(album_ids) if a >= 0]
+    keys: dict[int, tuple[str, str]] = {}
+    with source.connect() as conn:
+        for i in range(0, len(uniq), 900):
+            stmt = (
+                select(Album.id, Artist.name_key, Album.name_key)
+                .join(Artist, Artist.id == Album.artist_id)
+                .where(Album.id.in_(uniq[i : i + 900]))
+            )
+            keys.update((a, (ak, bk)) for a, ak, bk in conn.execute(stmt))
+    with target.connect() as conn:
+        rows = conn.execute(
+            select(Album.id, Artist.name_key, Album.name_key).join(Artist, Artist.id == Album.artist_id)
+        )
+        found = {(ak, bk): a for a, ak, bk in rows}
+    out = {a: found.get(k, -1) for a, k in keys.items()}
+    return np.fromiter((out.get(int(a), -1) for a in album_ids), np.int64, album_ids.size)
 
 
 def map_plays(source: Engine, track_ids: np.ndarray, target: Engine) -> tuple[np.ndarray, np.ndarray]:
