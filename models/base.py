@@ -128,11 +128,24 @@ class ItemFeatures(Protocol):
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """What a reason states, as data (store ids, counts, dates), so it can be checked against the store
+    and shown in other words. Every field is optional: a reason fills what it claims."""
+
+    source: str = ""  # where the suggestion comes from: a model name, "other accounts", "popular here"
+    anchor_track: int | None = None  # the store track the reason names ("after X", "like X")
+    artist: int | None = None  # the store artist the reason names
+    plays: int | None = None  # the count the reason states (plays, times after the anchor, sessions)
+    last_played: int | None = None  # unix seconds: when the listener last played the suggestion
+
+
+@dataclass(frozen=True)
 class Recommendation:
     track_id: int
     score: float
     reason: str
     new_to_user: bool = False
+    evidence: Evidence | None = None
 
 
 ProgressFn = Callable[[Progress], None]
@@ -170,6 +183,7 @@ class Recommender(ABC):
     deterministic: ClassVar[bool] = False  # True: results do not depend on the seed (harness runs it once)
     batch_size: ClassVar[int] = 1  # > 1: the harness collects ``snapshot``s and calls ``score_batch``
     history_window: ClassVar[int | None] = None  # plays a snapshot keeps (None: all)
+    scores_new_tracks: ClassVar[bool] = False  # True: ``extend_space`` adopts tracks heard after training
 
     def __init__(self, **params: Any):
         self.params: dict[str, Any] = dict(params)
@@ -219,6 +233,16 @@ class Recommender(ABC):
     def reason(self, state: Any, item: int) -> str:
         """A short human sentence for why ``item`` is suggested after ``state``."""
         return self.description or self.name
+
+    def extend_space(self, space: ItemSpace) -> None:
+        """Adopt a larger item space (``ItemSpace.extended``: tracks first heard after training, existing
+        indices kept). Only models with ``scores_new_tracks`` implement it."""
+        raise NotImplementedError(f"{self.name} cannot score tracks first heard after training")
+
+    def artist_recency(self, state: Any) -> np.ndarray | None:
+        """How much the listener played each artist lately (by dense artist index, decayed), when the
+        model tracks it; None otherwise."""
+        return None
 
     def recommend(self, state: Any, k: int = 20, exclude: Sequence[int] = ()) -> list[Recommendation]:
         """Top-k items (as track ids) with reasons; ``exclude`` holds dense indices."""

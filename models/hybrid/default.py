@@ -12,8 +12,7 @@ first heard after training are scored as soon as they have been played once.
 New-to-user tracks are ranked apart (``explore_scores``: artist affinity and artist transitions)
 and always below known tracks in ``scores``: the evaluation's item space holds only tracks the
 listener will eventually play, so pushing unheard tracks of the current artist up would exploit the
-protocol rather than recommend. The app asks for discovery separately (``recommend_for(...,
-explore=True)``) over its candidate catalogue.
+protocol rather than recommend. The app asks for discovery separately (``models.api.explore``) over its candidate catalogue.
 """
 
 from __future__ import annotations
@@ -59,6 +58,7 @@ class Default(Recommender):
     description = "repeat-aware blend of what you play next, what is in rotation, and your favourites"
     family = "hybrid"
     deterministic = True
+    scores_new_tracks = True
 
     def __init__(
         self,
@@ -188,6 +188,11 @@ class Default(Recommender):
             space.track_ids[: len(self.space)], self.space.track_ids
         )
         self.space = space
+
+    def artist_recency(self, state: SeqState) -> np.ndarray:
+        """Decayed recent plays per dense artist (the second of ``ARTIST_HALF_LIVES``)."""
+        sig: Signals = state.extra["signals"]
+        return sig.artist_recent[1].values
 
     # -- scoring ----------------------------------------------------------------------------
     def scores(self, state: SeqState) -> np.ndarray:
