@@ -1,0 +1,115 @@
+"""``musicbrainz.artist``: artist name → MusicBrainz artist MBID, for the ListenBrainz sources.
+
+Asked only for the listener's seed artists and second-hop artists that have no MBID yet (Last.fm
+exports and answers carry many). ``/ws/2/artist?query=artist:"NAME"&fmt=json``: accepted only when a
+result's normalised name (or one of its aliases) equals ours with score ≥ 90 — a wrong ID is worse than
+none. The MBID goes onto the artist row; the answer (found / not found) is cached like any other.
+Shares the MusicBrainz client code and its 1 req/s limit with the recording-ID provider.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, select
+
+from core.catalogue.expand import similar_artists
+from core.catalogue.sources.base import DAY, BaseSource, Want
+from core.features.providers.base import Outcome, outcome_from_error
+from core.features.providers.musicbrainz import _UUID, DEFAULT_ROOT, classify, lucene_escape
+from core.features.providers.rows import fill_mbid
+from core.jobs import CancelToken
+from core.net import USER_AGENT, HttpClient, ServiceError, Transient, shared_limiter
+from core.normalize import artist_key
+from core.store.schema import Artist
+
+NAME = "musicbrainz.artist"
+MIN_SCORE = 90
+
+
+def choose_artist(artists: list, name: str) -> str | None:
+    """The MBID of the best-scored artist named ``name`` (or aliased so), None rather than a guess."""
+    want = artist_key(name)
+    best: tuple[int, str] | None = None
+    for a in artists:
+        if not isinstance(a, dict) or not _UUID.match(str(a.get("id", ""))):
+            continue
+        score = int(a.get("score", 0) or 0)
+        names = [a.get("name") or "", a.get("sort-name") or ""]
+        names += [al.get("name") or "" for al in a.get("aliases") or [] if isinstance(al, dict)]
+        if score >= MIN_SCORE and want in {artist_key(n) for n in names if n}:
+            if best is None or score > best[0]:
+                best = (score, a["id"])
+    return best[1] if best else None
+
+
+class MusicBrainzArtists(BaseSource):
+    name = NAME
+    service = "musicbrainz"
+    level = "ids"
+    ttl_s = 180 * DAY
+
+    def __init__(
+        self,
+        root: str = DEFAULT_ROOT,
+        *,
+        per_second: float = 1.0,
+        hops: int = 60,
+        timeout: float = 20.0,
+        attempts: int = 4,
+        backoff_s: float = 2.0,
+        user_agent: str = USER_AGENT,
+    ):
+        self.per_second = per_second
+        self.hops = hops
+        self.http = HttpClient(
+            root if root.endswith("/") else root + "/",
+            per_second=per_second,
+            timeout=timeout,
+            attempts=attempts,
+            backoff_s=backoff_s,
+            user_agent=user_agent,
+            classify=classify,
+        )
+        self.http.limiter = shared_limiter("musicbrainz", per_second)
+
+    @property
+    def requests_made(self) -> int:
+        return self.http.requests_made
+
+    def close(self) -> None:
+        self.http.close()
+
+    def wants(self, conn: Connection, seeds, now: int) -> list[Want]:
+        ids = {a.id: (a.name, a.weight) for a in seeds.artists}
+        for hop in similar_artists(conn, seeds.account_id, self.hops, exclude=set(ids)):
+            ids.setdefault(hop.artist_id, (hop.name, hop.weight))
+        have = set(
+            conn.execute(
+                select(Artist.id).where(Artist.id.in_(list(ids)), Artist.mbid.is_not(None))
+            ).scalars()
+        )
+        return [
+            Want(key=artist_key(name), weight=w, seed_artist_id=i, query={"artist": name})
+            for i, (name, w) in ids.items()
+            if i not in have and name.strip()
+        ]
+
+    def fetch(self, want: Want, cancel: CancelToken | None = None) -> Outcome:
+        name = want.query["artist"]
+        try:
+            body = self.http.get_json(
+                "artist",
+                {"query": f'artist:"{lucene_escape(name)}"', "fmt": "json", "limit": 10},
+                cancel=cancel,
+            )
+            if not isinstance(body, dict) or not isinstance(body.get("artists"), list):
+                raise Transient("artist search answer without artists")
+        except ServiceError as exc:
+            return outcome_from_error(exc, "MusicBrainz")
+        mbid = choose_artist(body["artists"], name)
+        if mbid is None:
+            return Outcome.missing("MusicBrainz: no artist with this name")
+        return Outcome.ok({"mbid": mbid})
+
+    def save(self, conn: Connection, want: Want, outcome: Outcome, now: int) -> None:
+        if outcome.kind == "ok":
+            fill_mbid(conn, Artist, want.seed_artist_id, outcome.data["mbid"])
