@@ -113,7 +113,7 @@ def unheard_candidates(db: str) -> dict:
 def live(folder: Path, scale: float) -> dict:
     from fakes.discovery_world import DiscoveryWorld
     from fakes.lastfm_server import FakeLastfm
-    from fakes.listenbrainz_server import FakeListenBrainz
+    from fakes.listenbrainz_server import FakeListenBrainz, segue_env
     from fakes.musicbrainz_server import FakeMusicBrainz, artists_from_world
 
     from core.features.table_readers import read_hetrec
@@ -132,13 +132,7 @@ def live(folder: Path, scale: float) -> dict:
         FakeListenBrainz(world, rate_limit=rates["listenbrainz"], rate_window=1.0) as lb,
         FakeMusicBrainz(artists=artists_from_world(world), rate_limit=rates["musicbrainz"]) as mb,
     ):
-        env = {
-            "SEGUE_LASTFM_API_KEY": fm.api_key,
-            "SEGUE_LASTFM_API_ROOT": fm.url,
-            "SEGUE_LISTENBRAINZ_ROOT": lb.url,
-            "SEGUE_LISTENBRAINZ_LABS_ROOT": lb.labs_url,
-            "SEGUE_MUSICBRAINZ_ROOT": mb.url,
-        }
+        env = segue_env(fm, lb, mb)
         t0 = time.perf_counter()
         refresh = segue(home, db, "catalogue", "refresh", "--account", "listener", "--json", env=env)
         refresh_s = time.perf_counter() - t0

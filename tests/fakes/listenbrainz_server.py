@@ -34,7 +34,7 @@ from typing import Any
 from .discovery_world import DiscoveryWorld, WorldArtist
 from .http_fake import FakeService, Reply, Request, json_reply
 
-__all__ = ["FakeListenBrainz"]
+__all__ = ["FakeListenBrainz", "segue_env"]
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 TOKEN_MESSAGE = (
@@ -270,3 +270,14 @@ class FakeListenBrainz(FakeService):
                 },
             }
         return json_reply(200, out)
+
+
+def segue_env(lastfm, listenbrainz, musicbrainz) -> dict[str, str]:
+    """The environment that points a ``segue`` process at the three discovery fakes."""
+    return {
+        "SEGUE_LASTFM_API_KEY": lastfm.api_key,
+        "SEGUE_LASTFM_API_ROOT": lastfm.url,
+        "SEGUE_LISTENBRAINZ_ROOT": listenbrainz.url,
+        "SEGUE_LISTENBRAINZ_LABS_ROOT": listenbrainz.labs_url,
+        "SEGUE_MUSICBRAINZ_ROOT": musicbrainz.url,
+    }

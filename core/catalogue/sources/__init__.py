@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from core.catalogue.seeds import SeedPolicy
 from core.catalogue.sources.base import DAY, BaseSource, CatalogueSource, Entry, Want
-from core.net import USER_AGENT
+from core.features.providers import ProviderConfig, lastfm_api
 
 __all__ = [
     "SOURCES",
@@ -68,11 +68,14 @@ DEFAULT_TTL_DAYS: dict[str, float] = {
     "listenbrainz.top_recordings": 30,
     "listenbrainz.lb_radio": 14,
 }
-DEFAULT_RATES = {"lastfm": 4.0, "listenbrainz": 1.0, "musicbrainz": 1.0}
 
 
 @dataclass
 class CatalogueConfig:
+    """What the sources need. Last.fm and MusicBrainz (key, roots, rates, timeouts, User-Agent) come
+    from the same :class:`ProviderConfig` the feature providers use, so they are set once."""
+
+    providers: ProviderConfig = field(default_factory=ProviderConfig)
     enabled: dict[str, bool] = field(default_factory=dict)  # source → on/off (absent: on)
     include_demo: bool = False
     tables: list[tuple[str, str]] = field(default_factory=list)  # extra (path, kind) tables to follow
@@ -81,46 +84,36 @@ class CatalogueConfig:
     answer_size: int = 50  # entries asked per answer
     hops: int = 60  # second-hop artists whose top tracks are fetched
     radio_seeds: int = 20  # seed artists LB Radio is asked for
-    lastfm_api_key: str = ""
-    lastfm_root: str = "https://ws.audioscrobbler.com/2.0/"
     listenbrainz_root: str = "https://api.listenbrainz.org/1/"
     listenbrainz_labs_root: str = "https://labs.api.listenbrainz.org/"
     listenbrainz_token: str = ""
-    musicbrainz_root: str = "https://musicbrainz.org/ws/2/"
-    rates: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_RATES))
-    timeout: float = 20.0
-    attempts: int = 4
-    backoff_s: float = 2.0
-    lastfm_rate_pause_s: float = 300.0
-    user_agent: str = USER_AGENT
+    listenbrainz_rate: float = 1.0
 
     @classmethod
     def from_settings(cls, settings=None, account: str | None = None) -> CatalogueConfig:
-        """Keys and roots as every other client reads them (``core.sources.lastfm.config``,
-        ``ProviderConfig``); the catalogue's own settings are ``catalogue_*`` / ``listenbrainz_*``
-        fields; ``SEGUE_LISTENBRAINZ_ROOT`` / ``SEGUE_LISTENBRAINZ_LABS_ROOT`` override the roots."""
+        """Keys and roots as every other client reads them (``ProviderConfig.from_settings``); the
+        catalogue's own settings are the ``catalogue_*`` / ``listenbrainz_*`` fields;
+        ``SEGUE_LISTENBRAINZ_ROOT`` / ``SEGUE_LISTENBRAINZ_LABS_ROOT`` override the roots and the
+        token comes from the keyring (``listenbrainz:token``) or ``SEGUE_LISTENBRAINZ_TOKEN``."""
         from core import secrets
         from core.catalogue.sources.listenbrainz_base import TOKEN_SECRET
-        from core.features.providers import ProviderConfig
         from core.logs import register_secret
         from core.settings import Settings
 
         settings = settings or Settings.load()
-        providers = ProviderConfig.from_settings(settings, account)
         token = os.environ.get("SEGUE_LISTENBRAINZ_TOKEN") or secrets.get_secret(TOKEN_SECRET) or ""
         register_secret(token)
+        providers = ProviderConfig.from_settings(settings, account)
         return cls(
+            providers=providers,
             enabled=dict(settings.catalogue_sources),
             include_demo=bool(settings.catalogue_include_demo),
             ttl_days=dict(settings.catalogue_ttl_days),
-            lastfm_api_key=providers.lastfm_api_key,
-            lastfm_root=providers.lastfm_root,
             listenbrainz_root=os.environ.get("SEGUE_LISTENBRAINZ_ROOT") or settings.listenbrainz_api_root,
             listenbrainz_labs_root=os.environ.get("SEGUE_LISTENBRAINZ_LABS_ROOT")
             or settings.listenbrainz_labs_root,
             listenbrainz_token=token,
-            musicbrainz_root=providers.musicbrainz_root,
-            rates={**DEFAULT_RATES, **{k: v for k, v in providers.rates.items() if k in DEFAULT_RATES}},
+            listenbrainz_rate=providers.rate("listenbrainz"),
         )
 
     def ttl_s(self, source: str) -> int:
@@ -129,39 +122,20 @@ class CatalogueConfig:
     def is_on(self, source: str) -> bool:
         return bool(self.enabled.get(source, True))
 
-    def rate(self, service: str) -> float:
-        return float(self.rates.get(service, DEFAULT_RATES.get(service, 1.0)))
-
-
-def _lastfm_api(config: CatalogueConfig):
-    from core.net import shared_limiter
-    from core.sources.lastfm.api import LastfmApi
-
-    api = LastfmApi(
-        config.lastfm_api_key,
-        root=config.lastfm_root,
-        per_second=config.rate("lastfm"),
-        timeout=config.timeout,
-        attempts=config.attempts,
-        backoff_s=config.backoff_s,
-        rate_pause_s=config.lastfm_rate_pause_s,
-    )
-    api.http.limiter = shared_limiter("lastfm", config.rate("lastfm"))  # with the sync and the tag backlog
-    return api
-
 
 def _listenbrainz(config: CatalogueConfig):
     from core.catalogue.sources.listenbrainz_base import ListenBrainzClient
 
+    p = config.providers
     return ListenBrainzClient(
         config.listenbrainz_root,
         config.listenbrainz_labs_root,
         token=config.listenbrainz_token,
-        per_second=config.rate("listenbrainz"),
-        timeout=config.timeout,
-        attempts=config.attempts,
-        backoff_s=config.backoff_s,
-        user_agent=config.user_agent,
+        per_second=config.listenbrainz_rate,
+        timeout=p.timeout,
+        attempts=p.attempts,
+        backoff_s=p.backoff_s,
+        user_agent=p.user_agent,
     )
 
 
@@ -176,7 +150,7 @@ def build_sources(
     sources: list[CatalogueSource] = []
     skipped: dict[str, str] = {}
     lastfm = lb = None
-    if set(LASTFM) & set(wanted) and not config.lastfm_api_key:
+    if set(LASTFM) & set(wanted) and not config.providers.lastfm_api_key:
         skipped.update(
             (s, "no Last.fm API key: set it in Settings (or SEGUE_LASTFM_API_KEY)")
             for s in LASTFM
@@ -187,7 +161,7 @@ def build_sources(
         if name not in wanted or name in skipped:
             continue
         if name.startswith("lastfm."):
-            lastfm = lastfm or _lastfm_api(config)
+            lastfm = lastfm or lastfm_api(config.providers)
         if name.startswith("listenbrainz."):
             lb = lb or _listenbrainz(config)
         src: CatalogueSource
@@ -218,15 +192,7 @@ def build_sources(
         elif name == "musicbrainz.artist":
             from core.catalogue.sources.musicbrainz_artists import MusicBrainzArtists
 
-            src = MusicBrainzArtists(
-                config.musicbrainz_root,
-                per_second=config.rate("musicbrainz"),
-                hops=hops,
-                timeout=config.timeout,
-                attempts=config.attempts,
-                backoff_s=config.backoff_s,
-                user_agent=config.user_agent,
-            )
+            src = MusicBrainzArtists(config.providers, hops=hops)
         elif name == "listenbrainz.similar_artists":
             from core.catalogue.sources.listenbrainz_similar_artists import ListenBrainzSimilarArtists
 

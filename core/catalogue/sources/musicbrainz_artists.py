@@ -14,10 +14,10 @@ from sqlalchemy import Connection, select
 from core.catalogue.expand import similar_artists
 from core.catalogue.sources.base import DAY, BaseSource, Want
 from core.features.providers.base import Outcome, outcome_from_error
-from core.features.providers.musicbrainz import _UUID, DEFAULT_ROOT, classify, lucene_escape
+from core.features.providers.musicbrainz import _UUID, http_client, lucene_escape
 from core.features.providers.rows import fill_mbid
 from core.jobs import CancelToken
-from core.net import USER_AGENT, HttpClient, ServiceError, Transient, shared_limiter
+from core.net import ServiceError, Transient
 from core.normalize import artist_key
 from core.store.schema import Artist
 
@@ -47,29 +47,18 @@ class MusicBrainzArtists(BaseSource):
     level = "ids"
     ttl_s = 180 * DAY
 
-    def __init__(
-        self,
-        root: str = DEFAULT_ROOT,
-        *,
-        per_second: float = 1.0,
-        hops: int = 60,
-        timeout: float = 20.0,
-        attempts: int = 4,
-        backoff_s: float = 2.0,
-        user_agent: str = USER_AGENT,
-    ):
-        self.per_second = per_second
+    def __init__(self, providers, *, hops: int = 60):
+        """``providers``: the ``ProviderConfig`` (MusicBrainz root, rate, timeouts, User-Agent)."""
         self.hops = hops
-        self.http = HttpClient(
-            root if root.endswith("/") else root + "/",
-            per_second=per_second,
-            timeout=timeout,
-            attempts=attempts,
-            backoff_s=backoff_s,
-            user_agent=user_agent,
-            classify=classify,
+        self.per_second = providers.rate("musicbrainz")
+        self.http = http_client(
+            providers.musicbrainz_root,
+            per_second=self.per_second,
+            timeout=providers.timeout,
+            attempts=providers.attempts,
+            backoff_s=providers.backoff_s,
+            user_agent=providers.user_agent,
         )
-        self.http.limiter = shared_limiter("musicbrainz", per_second)
 
     @property
     def requests_made(self) -> int:

@@ -4,6 +4,7 @@ whose history names some of it (spelled differently where it can be)."""
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import fields
 
 from fakes.discovery_world import DiscoveryWorld
 from fakes.lastfm_server import FakeLastfm
@@ -13,6 +14,7 @@ from helpers import add_account, spaced
 
 from core.catalogue.seeds import SeedPolicy
 from core.catalogue.sources import CatalogueConfig
+from core.features.providers import ProviderConfig
 
 FAST_RATES = {"lastfm": 40.0, "listenbrainz": 40.0, "musicbrainz": 40.0}
 
@@ -46,17 +48,24 @@ def fakes(w: DiscoveryWorld | None = None, **lastfm_kwargs):
 
 
 def config(fm, lb, mb, **kw) -> CatalogueConfig:
-    base = dict(
+    """Sources pointed at the fakes, fast; ``kw`` sets CatalogueConfig or ProviderConfig fields."""
+    providers = ProviderConfig(
         lastfm_api_key=fm.api_key,
         lastfm_root=fm.url,
-        listenbrainz_root=lb.url,
-        listenbrainz_labs_root=lb.labs_url,
         musicbrainz_root=mb.url,
         rates=dict(FAST_RATES),
         attempts=3,
         backoff_s=0.05,
         lastfm_rate_pause_s=0.2,
         timeout=5.0,
+    )
+    for name in [k for k in kw if k in {f.name for f in fields(ProviderConfig)}]:
+        setattr(providers, name, kw.pop(name))
+    base = dict(
+        providers=providers,
+        listenbrainz_root=lb.url,
+        listenbrainz_labs_root=lb.labs_url,
+        listenbrainz_rate=providers.rate("listenbrainz"),
         seeds=SeedPolicy(tags=3),
     )
     base.update(kw)

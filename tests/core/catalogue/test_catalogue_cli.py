@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+from fakes.listenbrainz_server import segue_env
 from helpers import write_history
 from livefakes import HISTORY, fakes
 from testpaths import ROOT
@@ -28,13 +29,7 @@ def test_refresh_and_status_json_and_text(tmp_path):
     history = write_history(tmp_path / "me.csv", HISTORY)
     assert segue(tmp_path, "import", str(history), "--account", "me").returncode == 0
     with fakes() as (fm, lb, mb):
-        env = {
-            "SEGUE_LASTFM_API_KEY": fm.api_key,
-            "SEGUE_LASTFM_API_ROOT": fm.url,
-            "SEGUE_LISTENBRAINZ_ROOT": lb.url,
-            "SEGUE_LISTENBRAINZ_LABS_ROOT": lb.labs_url,
-            "SEGUE_MUSICBRAINZ_ROOT": mb.url,
-        }
+        env = segue_env(fm, lb, mb)
         out = segue(tmp_path, "catalogue", "refresh", "--account", "me", "--json", env=env)
         assert out.returncode == 0, out.stderr
         refresh = json.loads(out.stdout)

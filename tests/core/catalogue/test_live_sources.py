@@ -10,19 +10,11 @@ from sqlalchemy import select
 
 from core.catalogue import load_catalogue
 from core.catalogue.refresh import refresh_catalogue
+from core.catalogue.sources import SOURCES
 from core.jobs import run_job
 from core.store.schema import Artist, CatalogueFetch, Track
 
-ALL_LIVE = [
-    "lastfm.artist.getSimilar",
-    "musicbrainz.artist",
-    "listenbrainz.similar_artists",
-    "lastfm.artist.getTopTracks",
-    "lastfm.track.getSimilar",
-    "lastfm.tag.getTopTracks",
-    "listenbrainz.top_recordings",
-    "listenbrainz.lb_radio",
-]
+ALL_LIVE = [s for s in SOURCES if not s.startswith("local.")]
 
 
 def refresh(store, cfg, sources=ALL_LIVE, **kw):

@@ -17,8 +17,6 @@ from sqlalchemy import select
 from testpaths import ROOT
 
 from core.catalogue.refresh import refresh_catalogue
-from core.catalogue.seeds import SeedPolicy
-from core.catalogue.sources import CatalogueConfig
 from core.jobs import Cancelled, CancelToken
 from core.store.schema import CatalogueFetch
 
@@ -81,8 +79,10 @@ from core.catalogue.seeds import SeedPolicy
 from core.catalogue.sources import CatalogueConfig
 from core.jobs import run_job
 from core.store.engine import open_store
+from core.features.providers import ProviderConfig
 cfg = json.loads(os.environ["CFG"])
 cfg["seeds"] = SeedPolicy(**cfg["seeds"])
+cfg["providers"] = ProviderConfig(**cfg["providers"])
 store = open_store(os.environ["DB"])
 run_job(refresh_catalogue(store, "me", config=CatalogueConfig(**cfg), sources=json.loads(os.environ["SOURCES"])))
 """
@@ -106,8 +106,7 @@ def test_sigkill_mid_run_then_resume_without_refetching(store, tmp_path):
         fm.clear_log()
         from core.jobs import run_job
 
-        cfg2 = CatalogueConfig(**{**asdict(cfg), "seeds": SeedPolicy(**asdict(cfg.seeds))})
-        run_job(refresh_catalogue(store, "me", config=cfg2, sources=SOURCES))
+        run_job(refresh_catalogue(store, "me", config=cfg, sources=SOURCES))
         again = asked(fm)
         assert not set(again) & before_kill  # nothing stored before the kill is asked again
         in_flight = set(first) - before_kill
