@@ -2,8 +2,8 @@
 
 Asked only for the listener's seed artists and second-hop artists that have no MBID yet (Last.fm
 exports and answers carry many). ``/ws/2/artist?query=artist:"NAME"&fmt=json``: accepted only when a
-result's normalised name (or one of its aliases) equals ours with score ≥ 90 — a wrong ID is worse than
-none. The MBID goes onto the artist row; the answer (found / not found) is cached like any other.
+result's normalised name (or one of its aliases) equals ours with score ≥ 90, and no other artist of
+that name scores as well (two bands called "Phoenix": no ID) — a wrong ID is worse than none. The MBID goes onto the artist row; the answer (found / not found) is cached like any other.
 Shares the MusicBrainz client code and its 1 req/s limit with the recording-ID provider.
 """
 
@@ -26,9 +26,10 @@ MIN_SCORE = 90
 
 
 def choose_artist(artists: list, name: str) -> str | None:
-    """The MBID of the best-scored artist named ``name`` (or aliased so), None rather than a guess."""
+    """The MBID of the best-scored artist named ``name`` (or aliased so); None when nothing matches
+    or when two different artists of that name tie for the best score — a wrong ID is worse than none."""
     want = artist_key(name)
-    best: tuple[int, str] | None = None
+    scored: list[tuple[int, str]] = []
     for a in artists:
         if not isinstance(a, dict) or not _UUID.match(str(a.get("id", ""))):
             continue
@@ -36,9 +37,12 @@ def choose_artist(artists: list, name: str) -> str | None:
         names = [a.get("name") or "", a.get("sort-name") or ""]
         names += [al.get("name") or "" for al in a.get("aliases") or [] if isinstance(al, dict)]
         if score >= MIN_SCORE and want in {artist_key(n) for n in names if n}:
-            if best is None or score > best[0]:
-                best = (score, a["id"])
-    return best[1] if best else None
+            scored.append((score, a["id"].lower()))
+    if not scored:
+        return None
+    best = max(s for s, _ in scored)
+    ids = {i for s, i in scored if s == best}
+    return ids.pop() if len(ids) == 1 else None
 
 
 class MusicBrainzArtists(BaseSource):
