@@ -91,7 +91,7 @@ run_job(refresh_catalogue(store, "me", config=CatalogueConfig(**cfg), sources=js
 def test_sigkill_mid_run_then_resume_without_refetching(store, tmp_path):
     listener(store, tmp_path)
     with fakes() as (fm, lb, mb):
-        cfg = config(fm, lb, mb, rates={"lastfm": 4.0})  # the real rate: the kill lands mid-run
+        cfg = config(fm, lb, mb, rates={"lastfm": 2.0})  # slow enough that the kill lands mid-run
         env = dict(os.environ, CFG=json.dumps(asdict(cfg)), DB=store.url, SOURCES=json.dumps(SOURCES))
         child = subprocess.Popen([sys.executable, "-c", CHILD], cwd=ROOT, env=env)
         deadline = time.monotonic() + 60
