@@ -26,6 +26,13 @@ class Settings:
     embedding_model: str = ""  # empty: the packaged all-MiniLM-L6-v2
     timezone: str = ""  # empty: the machine's local zone
     last_account: str = ""
+    # the discovery catalogue (core.catalogue): per-source on/off and TTL overrides, the demo account
+    catalogue_include_demo: bool = False  # let the bundled demo history feed a real account's catalogue
+    catalogue_sources: dict[str, bool] = field(default_factory=dict)  # source name → on/off (absent: on)
+    catalogue_ttl_days: dict[str, float] = field(default_factory=dict)  # source name → days
+    catalogue_interval_minutes: int = 720
+    listenbrainz_api_root: str = "https://api.listenbrainz.org/1/"
+    listenbrainz_labs_root: str = "https://labs.api.listenbrainz.org/"  # has moved before
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -27,11 +27,21 @@ A candidate never gets a ``scrobble`` row.
 
 Sources (``core.catalogue.sources``; ``SOURCES`` lists them in run order)
 ------------------------------------------------------------------------
-``local.accounts`` (another local account's tracks by plays; never the listener, never the demo
-account for a real account unless ``include_demo``), ``local.tables`` (tracks of the open feature
-tables imported with ``segue features import``; those tables' features are attached to the new
-rows). Benchmark-only graphs (HetRec 2011 co-listening) are written by the evaluation code under
-``bench.*`` names with ``cache.ensure_fetches`` / ``save_answer`` / ``link_seeds``, never by the app.
+Offline: ``local.accounts`` (another local account's tracks by plays, ``playcount`` = its plays; never
+the listener, never the demo account for a real account unless ``include_demo``), ``local.tables``
+(tracks of the open feature tables imported with ``segue features import``, whose features are
+attached to the new rows; artist-level tables give artist entries). Live (API key / no login):
+``lastfm.artist.getSimilar`` (artist-level, ``score`` = match 0–1), ``lastfm.artist.getTopTracks``
+(``listeners``, ``playcount``), ``lastfm.track.getSimilar`` (``score`` = match 0–1, ``playcount``),
+``lastfm.tag.getTopTracks`` (rank only), ``listenbrainz.similar_artists`` (artist-level, ``score`` =
+LB's raw similarity, larger = closer), ``listenbrainz.top_recordings`` (``listeners`` = LB users,
+``playcount`` = LB listens), ``listenbrainz.lb_radio`` (``playcount`` = LB listens), and
+``musicbrainz.artist`` (no items: fills ``artist.mbid`` for the ListenBrainz sources). Seeds: the
+listener's recent and heavy-rotation artists and tracks and their artists' tags; the top-track sources
+also follow the second hop (the strongest artists the similar-artist answers named; the edge to the
+seed artist is in ``artist_edges``). Benchmark-only graphs (HetRec 2011 co-listening) are written by
+the evaluation code under ``bench.*`` names with ``cache.ensure_fetches`` / ``save_answer`` /
+``link_seeds``, never by the app.
 
 Read API (``core.catalogue.query``)
 -----------------------------------

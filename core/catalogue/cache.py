@@ -16,10 +16,11 @@ from sqlalchemy import Connection, delete, select, update
 
 from core.catalogue.sources.base import Entry, Want
 from core.features.providers.base import Outcome
+from core.features.providers.rows import fill_mbid
 from core.features.providers.state import RETRY_PREFIX
 from core.normalize import artist_key, track_key
 from core.store.catalog import Catalog, insert_ignore, upsert_ignore
-from core.store.schema import CatalogueFetch, CatalogueItem, CatalogueSeed
+from core.store.schema import Artist, CatalogueFetch, CatalogueItem, CatalogueSeed, Track
 
 STATUSES = ("pending", "ok", "empty", "not_found", "error")
 #: ``catalogue_fetch.packed``: the answer's items as little-endian records (NaN: NULL, -1: no track).
@@ -169,35 +170,49 @@ def resolve(catalog: Catalog, entries: Sequence[Entry]) -> list[tuple[int, int |
 
 
 def save_answer(
-    conn: Connection, catalog: Catalog, fetch_id: int, outcome: Outcome, now: int, detail: dict | None = None
+    conn: Connection,
+    catalog: Catalog,
+    fetch_id: int,
+    outcome: Outcome,
+    now: int,
+    detail: dict | None = None,
+    *,
+    items: bool = True,
 ) -> int:
     """Store an answer (``ok`` with entries, or ``missing``) as the fetch's items; returns the item count.
-    Entries resolving to the same row keep their first (best) position."""
-    entries: Sequence[Entry] = (outcome.data or []) if outcome.kind == "ok" else []
-    rows, seen = [], set()
-    for rank, (artist_id, track_id, e) in enumerate(resolve(catalog, entries), start=1):
-        key = (artist_id, track_id)
-        if key in seen:
-            continue
-        seen.add(key)
-        rows.append((fetch_id, rank, artist_id, track_id, e.score, e.listeners, e.playcount))
-    conn.execute(delete(CatalogueItem).where(CatalogueItem.fetch_id == fetch_id))
-    insert_ignore(
-        conn,
-        CatalogueItem.__table__,
-        ("fetch_id", "rank", "artist_id", "track_id", "score", "listeners", "playcount"),
-        rows,
-    )
-    status = "not_found" if outcome.kind == "missing" else ("ok" if rows else "empty")
+    Entries resolving to the same row keep their first (best) position; MBIDs an answer gives fill the
+    rows that have none. ``items=False`` (lookups such as MBIDs) records only the status."""
+    rows = []
+    if items:
+        entries: Sequence[Entry] = (outcome.data or []) if outcome.kind == "ok" else []
+        seen = set()
+        for rank, (artist_id, track_id, e) in enumerate(resolve(catalog, entries), start=1):
+            if (artist_id, track_id) in seen:
+                continue
+            seen.add((artist_id, track_id))
+            rows.append((fetch_id, rank, artist_id, track_id, e.score, e.listeners, e.playcount))
+            fill_mbid(conn, Artist, artist_id, e.artist_mbid)
+            fill_mbid(conn, Track, track_id, e.track_mbid)
+        conn.execute(delete(CatalogueItem).where(CatalogueItem.fetch_id == fetch_id))
+        insert_ignore(
+            conn,
+            CatalogueItem.__table__,
+            ("fetch_id", "rank", "artist_id", "track_id", "score", "listeners", "playcount"),
+            rows,
+        )
+    if outcome.kind == "missing":
+        status = "not_found"
+    else:
+        status = "ok" if rows or not items else "empty"
     values = dict(
-        packed=pack_items(rows) if rows else None,
         status=status,
         error=(outcome.reason or None) if status == "not_found" else None,
         fetched_at=now,
         checked_at=now,
         attempts=0,
-        n_items=len(rows),
     )
+    if items:
+        values.update(n_items=len(rows), packed=pack_items(rows) if rows else None)
     if detail is not None:
         values["detail"] = detail
     conn.execute(update(CatalogueFetch).where(CatalogueFetch.id == fetch_id).values(**values))

@@ -129,7 +129,9 @@ def refresh_catalogue(
                         catalog = catalog or Catalog(conn)
                         catalog.conn = conn
                         try:
-                            n = save_answer(conn, catalog, fetch_id, outcome, t, want.detail)
+                            n = save_answer(
+                                conn, catalog, fetch_id, outcome, t, want.detail, items=src.level != "ids"
+                            )
                             src.save(conn, want, outcome, t)
                         except BaseException:
                             catalog = None  # its cache may hold rows this rolled-back transaction made
@@ -137,7 +139,7 @@ def refresh_catalogue(
                         run.items += n
                         if outcome.kind == "missing":
                             run.not_found += 1
-                        elif n:
+                        elif n or src.level == "ids":
                             run.ok += 1
                         else:
                             run.empty += 1

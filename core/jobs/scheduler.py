@@ -10,7 +10,9 @@ once at the next start (``coalesce``, a day of misfire grace). What is scheduled
 - ``embeddings`` — after a feature fetch or table import that stored something, and every
   ``settings.extra["embedding_interval_minutes"]`` (default 360; a no-op when nothing changed);
 - ``retrain_check`` — after each sync and every sync interval: submits ``train_default`` for an
-  account with ``settings.retrain_after_plays`` new plays since its last ``default`` training.
+  account with ``settings.retrain_after_plays`` new plays since its last ``default`` training;
+- ``catalogue:<account>`` — the discovery catalogue of every non-demo account
+  (``core.catalogue``), every ``settings.catalogue_interval_minutes``.
 
 A scheduled trigger only *submits* a named job to the ``Runner``; the runner's per-resource queues
 run it and record the history. ``train_default`` is not a core job: the composition root (app/ or
@@ -157,6 +159,9 @@ def register_core_jobs(registry: JobRegistry = REGISTRY) -> JobRegistry:
         params=("threshold?",),
         description="submit train_default for accounts with enough new plays",
     )
+    from core.catalogue.job import register_catalogue_job
+
+    register_catalogue_job(registry)
     return registry
 
 
@@ -237,6 +242,10 @@ class Scheduler:
         out["features"] = ("features", {}, float(extra.get("feature_interval_minutes", 60)))
         out["embeddings"] = ("embeddings", {}, float(extra.get("embedding_interval_minutes", 360)))
         out["retrain_check"] = ("retrain_check", {}, float(s.sync_interval_minutes))
+        with self.store.engine.connect() as conn:
+            listeners = [n for (n,) in conn.execute(select(Account.name).where(Account.kind != "demo"))]
+        for name in listeners:  # the discovery catalogue follows each listener
+            out[f"catalogue:{name}"] = ("catalogue", {"account": name}, float(s.catalogue_interval_minutes))
         return out
 
     def ensure_schedules(self) -> list[str]:

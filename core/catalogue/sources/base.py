@@ -24,7 +24,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import Connection
 
-from core.features.providers.base import Outcome
+from core.features.providers.base import BaseProvider, Outcome
 from core.jobs import CancelToken
 
 DAY = 86_400
@@ -86,21 +86,11 @@ class CatalogueSource(Protocol):
     def close(self) -> None: ...
 
 
-class BaseSource:
-    """Defaults for the optional parts of the protocol."""
+class BaseSource(BaseProvider):
+    """Defaults for the optional parts of the protocol (``save``, ``close``, ``requests_made``: the
+    feature providers' own)."""
 
     name = "base"
     service = "local"
     level = "track"
     ttl_s = 30 * DAY
-    per_second = 0.0
-
-    def save(self, conn: Connection, want: Want, outcome: Outcome, now: int) -> None:
-        return None
-
-    def close(self) -> None:
-        return None
-
-    @property
-    def requests_made(self) -> int:
-        return 0

@@ -22,7 +22,7 @@ from core.features.providers.base import Outcome
 from core.features.table_readers import Table, TableError, read_table
 from core.jobs import CancelToken
 from core.normalize import artist_key, track_key
-from core.store.catalog import Catalog, upsert_ignore
+from core.store.catalog import Catalog
 from core.store.schema import CatalogueFetch
 
 NAME = "local.tables"
@@ -45,22 +45,11 @@ def fingerprint(path: str | Path, kind: str) -> dict:
 
 def remember_table(conn: Connection, path: str | Path, kind: str, ttl_s: int = 30 * DAY) -> None:
     """Register a feature table for the catalogue (idempotent; the next refresh reads it)."""
-    conn.execute(
-        upsert_ignore(conn, CatalogueFetch.__table__),
-        [
-            {
-                "source": NAME,
-                "key": table_key(path, kind),
-                "fetched_at": 0,
-                "checked_at": 0,
-                "ttl_s": ttl_s,
-                "status": "pending",
-                "attempts": 0,
-                "n_items": 0,
-                "detail": {"path": str(Path(path).expanduser().resolve()), "kind": kind},
-            }
-        ],
-    )
+    from core.catalogue.cache import ensure_fetches
+
+    resolved = str(Path(path).expanduser().resolve())
+    want = Want(table_key(path, kind), 1.0, detail={"path": resolved, "kind": kind})
+    ensure_fetches(conn, NAME, [want], ttl_s, 0)
 
 
 def _resolve_rows(catalog: Catalog, table: Table) -> list[Entry]:

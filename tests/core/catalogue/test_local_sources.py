@@ -21,8 +21,12 @@ FRIEND = [("Radiohead", "Creep"), ("Radiohead", "Nude"), ("Massive Attack", "Tea
 DEMO = [("Mariah Carey", "All I Want for Christmas Is You"), ("Wham!", "Last Christmas")]
 
 
+LOCAL = ["local.accounts", "local.tables"]
+
+
 def refresh(store, account, **kw):
-    return run_job(refresh_catalogue(store, account, config=kw.pop("config", CatalogueConfig()), **kw))
+    config = kw.pop("config", CatalogueConfig())
+    return run_job(refresh_catalogue(store, account, config=config, sources=kw.pop("sources", LOCAL), **kw))
 
 
 def names_of(store, track_ids):
