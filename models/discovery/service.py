@@ -27,6 +27,7 @@ from core.jobs import CancelToken, Progress, run_job
 from core.store.engine import Store
 from core.store.queries import PlayFrame, account_by_name, load_plays, names, track_info
 from core.store.schema import Album, Artist, CatalogueFetch, CatalogueSeed
+from models.artefacts import Generation, generation, load_generation, model_dir, save_model
 from models.base import ModelError, top_k
 from models.data import collapse_consecutive
 from models.discovery.artist2vec import fit_artist2vec, local_sessions
@@ -50,25 +51,33 @@ def account_frame(engine: Engine, account_id: int) -> PlayFrame:
 
 
 def build_context(
-    engine: Engine, account_id: int, frame: PlayFrame, *, seed: int = 0, artist2vec_upto: int | None = None
+    engine: Engine,
+    account_id: int,
+    frame: PlayFrame,
+    *,
+    seed: int = 0,
+    artist2vec_upto: int | None = None,
+    artist2vec: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[Context, np.ndarray]:
-    """(the account's discovery context, its plays as dense items) with an artist2vec fitted on every
-    local account's plays (the listener's up to ``artist2vec_upto``)."""
+    """(the account's discovery context, its plays as dense items). The artist2vec is fitted on every
+    local account's plays (the listener's up to ``artist2vec_upto``) unless ``artist2vec`` gives
+    saved vectors (store artist ids, vectors)."""
     from core.catalogue import load_catalogue
 
     catalogue = load_catalogue(engine, account_id, exclude_heard=False)
     dspace = build_space(engine, catalogue, frame.track_id, frame.artist_id, frame.album_id)
     content = load_content(engine, dspace)
-    sessions = local_sessions(engine, dspace, account_id, listener_upto=artist2vec_upto)
-    ctx = Context(dspace, content, fit_artist2vec(sessions, dspace.n_artists, seed=seed))
-    return ctx, dspace.space.indices(frame.track_id)
+    if artist2vec is not None:
+        a2v = _artist2vec_from(*artist2vec, dspace.space.artist_ids)
+    else:
+        sessions = local_sessions(engine, dspace, account_id, listener_upto=artist2vec_upto)
+        a2v = fit_artist2vec(sessions, dspace.n_artists, seed=seed)
+    return Context(dspace, content, a2v), dspace.space.indices(frame.track_id)
 
 
 def train_discovery(
     store: Store, account: str, seed: int = 0, *, cancel: CancelToken | None = None
 ) -> Generator[Progress, None, dict]:
-    from models.training import _save_atomically, model_dir
-
     cancel = cancel or CancelToken()
     info = account_by_name(store.engine, account)
     if info is None:
@@ -105,7 +114,7 @@ def train_discovery(
         "plays": len(frame),
         "trained_at": int(time.time()),
     }
-    _save_atomically(model, target, meta)
+    save_model(model, target, meta)
     _WARM.pop((store.url, info.id), None)
     yield Progress(2, 2, "saved")
     return {
@@ -138,7 +147,7 @@ def _artist2vec_from(ids: np.ndarray, vecs: np.ndarray, artist_ids: np.ndarray) 
 class _Warm:
     model: DiscoveryRanker
     state: object
-    generation: float
+    generation: Generation
     stamp: tuple
     last_time: int
     last_track: int
@@ -162,36 +171,31 @@ def catalogue_stamp(engine: Engine, account_id: int) -> tuple:
 
 
 def _warm(store: Store, account: str, train_if_missing: bool, cancel: CancelToken | None) -> _Warm:
-    from models.base import Recommender
-    from models.training import model_dir
-
     info = account_by_name(store.engine, account)
     if info is None:
         raise ModelError(f"no account named '{account}'; import a history or sync first")
     key = (store.url, info.id)
-    cfg = model_dir(account, MODEL) / "config.json"
+    directory = model_dir(account, MODEL)
     warm = _WARM.get(key)
     now = time.monotonic()
-    if warm is not None and cfg.exists() and cfg.stat().st_mtime == warm.generation:
+    if warm is not None and generation(directory) == warm.generation:
         if now - warm.checked_at < RECHECK_S or catalogue_stamp(store.engine, info.id) == warm.stamp:
             warm.checked_at = now if now - warm.checked_at >= RECHECK_S else warm.checked_at
             _catch_up(store, info.id, warm)
             return warm
-    if not cfg.exists():
-        if not train_if_missing:
-            raise ModelError(f"no trained discovery model for {account}; train it first")
+    if generation(directory) is None and train_if_missing:
         run_job(train_discovery(store, account, cancel=cancel))
-    model = Recommender.load(cfg.parent)
-    assert isinstance(model, DiscoveryRanker)
+    model, gen = load_generation(directory, account, MODEL)
+    if not isinstance(model, DiscoveryRanker):
+        raise ModelError(f"{directory} does not hold a discovery model; retrain it")
     stamp = catalogue_stamp(store.engine, info.id)
     frame = account_frame(store.engine, info.id)
-    ctx, items = build_context(store.engine, info.id, frame, seed=0)
-    ctx.artist2vec = _artist2vec_from(*model.artist_vectors, ctx.dspace.space.artist_ids)
+    ctx, items = build_context(store.engine, info.id, frame, artist2vec=model.artist_vectors)
     model.bind(ctx)
     state = DiscoveryState(ctx, items, frame.played_at, ctx.dspace.album_index(frame.album_id))
     last_time = int(frame.played_at[-1]) if len(frame) else 0
     last_track = int(frame.track_id[-1]) if len(frame) else -1
-    warm = _Warm(model, state, cfg.stat().st_mtime, stamp, last_time, last_track, now)
+    warm = _Warm(model, state, gen, stamp, last_time, last_track, now)
     _WARM[key] = warm
     return warm
 
