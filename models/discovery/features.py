@@ -25,6 +25,7 @@ from models.discovery.signals import (
     ARTIST_BLOCK,
     ARTIST_FEATURES,
     ARTIST_STATIC,
+    DAY,
     GRAPH,
     HOUR,
     STATIC_BLOCK,
@@ -124,6 +125,11 @@ class Blocks:
             return np.where(count > 0, np.log1p(hours), 0.0)
         if name == "artist_known":
             return (count > 0).astype(np.float64)
+        if name == "artist_new_7d":
+            return np.log1p(state.artist_new.values)
+        if name == "artist_age":
+            days = np.maximum(state.now - np.nan_to_num(state.artist_first_time), 0) / DAY
+            return np.where(count > 0, np.log1p(days), 0.0)
         if name in GRAPH:
             group, which = name.rsplit("_", 1)
             weights = self.sess if which == "session" else state.rotation()

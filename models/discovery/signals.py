@@ -30,6 +30,7 @@ ARTIST_HALF_LIVES = (DAY, 7 * DAY, 30 * DAY, 365 * DAY)
 ROTATION = 2  # index of the 30-day half-life: "rotation" (default.explore_scores uses 30 days too)
 ALBUM_HALF_LIFE = 30 * DAY
 PROFILE_HALF_LIFE = 30 * DAY
+NEW_HALF_LIFE = 7 * DAY  # first plays of an artist's tracks, decayed
 SESSION_WINDOW = 10  # the session's last plays that stand for "now"
 GAP_S = 7200
 
@@ -41,6 +42,8 @@ AFFINITY = [
     "artist_next",
     "artist_since",
     "artist_known",
+    "artist_new_7d",
+    "artist_age",
 ]
 GRAPH = [f"{g}_{w}" for g in EDGE_GROUPS for w in ("session", "rotation")]
 A2V = ["artist2vec_session", "artist2vec_rotation", "artist2vec_has"]
@@ -187,6 +190,15 @@ class DiscoveryState:
         self.artist_last_time = np.full(n_art, np.nan)
         self.artist_last_time[art[ok]] = times[ok]  # later plays overwrite earlier ones
         self.transitions = Transitions(n_art).init(art[:-1], art[1:]) if art.size > 1 else Transitions(n_art)
+        # first plays of tracks per artist (an artist whose catalogue the listener is working through)
+        known = items >= 0
+        _, first = np.unique(items[known], return_index=True)
+        first = np.sort(np.flatnonzero(known)[first])
+        self.artist_new = DecayedCounts(n_art, NEW_HALF_LIFE).init(art[first], times[first])
+        if times.size:
+            self.artist_new.observe(-1, int(times[-1]))
+        self.artist_first_time = np.full(n_art, np.nan)
+        self.artist_first_time[art[ok][::-1]] = times[ok][::-1]  # earlier plays overwrite later ones
         self.heard = np.zeros(len(d), bool)
         self.heard[items[items >= 0]] = True
         self.album_count = np.bincount(alb[alb >= 0], minlength=max(d.n_albums, 1)).astype(np.float64)
@@ -226,7 +238,10 @@ class DiscoveryState:
         for c in self.artist_recent:
             c.observe(a, played_at)
         self.album_recent.observe(b, played_at)
+        self.artist_new.observe(a if item >= 0 and not self.heard[item] else -1, played_at)
         if a >= 0:
+            if self.artist_count[a] == 0:
+                self.artist_first_time[a] = played_at
             self.artist_count[a] += 1
             self.artist_last_time[a] = played_at
         if b >= 0:
