@@ -179,6 +179,18 @@ def _candidate_list(
     return X_all[rows], int(np.searchsorted(cand, target)), bool(np.isin(target, tops_a))
 
 
+CALIBRATION_RANKS = 50
+
+
+def calibration(ranks: np.ndarray, plays: int) -> dict:
+    """P(the next play is the discovery list's rank-r track), r = 1..CALIBRATION_RANKS, as measured on
+    the selection part: hits at each rank over *every* play there (a repeat play is no discovery's
+    hit). Raw shares (the served list smooths them); ``plays`` is the denominator."""
+    r = np.asarray(ranks, np.float64)
+    hits = np.bincount(r[r <= CALIBRATION_RANKS].astype(np.int64), minlength=CALIBRATION_RANKS + 1)[1:]
+    return {"hit_rate_at_rank": [round(float(h) / max(plays, 1), 8) for h in hits], "plays": int(plays)}
+
+
 @dataclass
 class Fitted:
     tracks: Blend
@@ -307,6 +319,8 @@ def fit_walk(
                 else candidates[key][best][1]
             )
             chosen[lvl] = blend
+            if lvl == "tracks" and n_sel:
+                info["calibration"] = calibration(np.asarray(ranks[key][best]), n - sel_start)
             info[lvl] = {
                 "lists": len(lists[lvl]),
                 "lists_for_candidates": n_first[lvl],

@@ -136,7 +136,13 @@ class DiscoveryRanker(Recommender):
 
     def adopt(self, fitted: Fitted) -> None:
         self.tracks, self.artists = fitted.tracks, fitted.artists
-        self.params["fit"] = fitted.info
+        info = dict(fitted.info)
+        calibration = info.pop("calibration", None)
+        self.params["fit"] = info
+        if calibration is not None:  # the served list's P(next play) by discovery rank
+            self.params["calibration"] = calibration
+        else:
+            self.params.pop("calibration", None)
 
     # -- scoring ----------------------------------------------------------------------------
     def start(self, items: np.ndarray, played_at: np.ndarray) -> DiscoveryState:

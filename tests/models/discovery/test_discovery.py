@@ -154,6 +154,8 @@ def test_the_ranker_learns_on_validation_and_beats_popularity_later(world):
     ranker = DiscoveryRanker().bind(ctx)
     ranker.fit(train)
     assert ranker.params["fit"]["tracks"]["lists"] >= 30
+    cal = ranker.params["calibration"]  # what the served list merges the two streams by
+    assert cal["hit_rate_at_rank"][0] > 0 and sum(cal["hit_rate_at_rank"]) <= 1
     pop = PopularityBaseline().bind(ctx)
     pop.fit(train)
     start = int(n * 0.8)
