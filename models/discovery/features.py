@@ -14,7 +14,7 @@ album columns over every album, and per content kind the session and rotation pr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -33,23 +33,25 @@ from models.discovery.signals import (
     DiscoveryState,
 )
 
-PROX_SCALE = 100.0
-ARTIST_COLUMNS = frozenset(
-    ARTIST_BLOCK
-)  # log1p(100·p): proximities are means of edge weights, mostly far below 1
+PROX_SCALE = 100.0  # log1p(100·p): proximities are means of edge weights, mostly far below 1
+ARTIST_COLUMNS = frozenset(ARTIST_BLOCK)
 
 
 @dataclass
 class Profile:
-    """A content kind's unit profiles (None when the history has nothing of that kind yet)."""
+    """A content kind's unit profiles (None when the history has nothing of that kind yet) and, once
+    asked for, every stored vector's cosine with each (shared by all scorers of one state)."""
 
     index: ContentIndex
     session: np.ndarray | None
     rotation: np.ndarray | None
+    _cos: dict = field(default_factory=dict, repr=False)
 
     def cosines(self, which: str) -> np.ndarray | None:
-        p = self.session if which == "session" else self.rotation
-        return None if p is None else np.einsum("ij,j->i", self.index.vectors, p)
+        if which not in self._cos:
+            p = self.session if which == "session" else self.rotation
+            self._cos[which] = None if p is None else np.einsum("ij,j->i", self.index.vectors, p)
+        return self._cos[which]
 
 
 def _unit(v: np.ndarray | None) -> np.ndarray | None:
@@ -94,12 +96,9 @@ class Blocks:
             out[kind] = Profile(index, _unit(s), _unit(state.profiles[kind]))
         a2v = ctx.artist2vec
         if a2v is not None:
-            has = a2v.artist_row >= 0
-            rows = a2v.artist_row[has]
-            s_w, r_w = self.sess[has], state.rotation()[has]
-            s = s_w @ a2v.vectors[rows] if s_w.sum() > 0 else None
-            r = r_w @ a2v.vectors[rows] if r_w.sum() > 0 else None
-            out["artist2vec"] = Profile(a2v, _unit(s), _unit(r))
+            out["artist2vec"] = Profile(
+                a2v, _unit(_weighted(a2v, self.sess)), _unit(_weighted(a2v, state.rotation()))
+            )
         return out
 
     def _artist_column(self, name: str) -> np.ndarray:
@@ -163,6 +162,14 @@ class Blocks:
         return np.log1p(out)
 
 
+def _weighted(index: ContentIndex, weights: np.ndarray) -> np.ndarray | None:
+    """Σ weights[a] · vector(a) over the artists with a vector and a positive weight (None: none)."""
+    nz = np.flatnonzero((weights > 0) & (index.artist_row >= 0))
+    if nz.size == 0:
+        return None
+    return weights[nz].astype(np.float32) @ index.vectors[index.artist_row[nz]]
+
+
 class _Columns(dict):
     """name → column, computed by ``make(name)`` on first access."""
 
@@ -215,6 +222,62 @@ def track_matrix(b: Blocks, idx: np.ndarray) -> np.ndarray:
     return np.stack(cols, axis=1).astype(np.float32)
 
 
+def _top(x: np.ndarray, k: int) -> np.ndarray:
+    """Positions of up to ``k`` of the largest finite values (ties broken arbitrarily: these only
+    gather hard negatives for training lists). Mostly-zero columns are narrowed to their nonzero
+    entries first."""
+    nz = np.flatnonzero(x)
+    if nz.size < x.size // 4:
+        if nz.size >= k:
+            return nz[_top(x[nz], k)]
+        rest = np.flatnonzero(x == 0)[: k - nz.size]
+        return np.concatenate([nz[np.isfinite(x[nz])], rest])
+    if x.size > k:
+        pos = np.argpartition(x, x.size - k)[x.size - k :]
+    else:
+        pos = np.arange(x.size)
+    return pos[np.isfinite(x[pos])]
+
+
+def track_tops(b: Blocks, pool: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` strongest candidates in ``pool`` of every track feature column, without building the
+    [pool, features] matrix: an artist-level column picks its ``k`` best artists (among those with a
+    candidate in ``pool``) and each one's best candidate by ``rank_in_artist``; album columns likewise
+    per album; static and content columns rank the pool's own values."""
+    ctx = b.state.ctx
+    d = ctx.dspace
+    in_pool = np.zeros(len(d), bool)
+    in_pool[pool] = True
+    order, starts, artists = ctx.by_artist
+    pos = np.where(in_pool[order], np.arange(order.size), order.size)
+    first = np.minimum.reduceat(pos, starts) if starts.size else np.empty(0, np.int64)
+    ok = first < order.size
+    best, arts = order[first[ok]], artists[ok]  # each artist's best candidate still in the pool
+    out = [best[_top(b.artist[name][arts], k)] for name in ARTIST_BLOCK]
+    with_album = pool[d.album_of[pool] >= 0]
+    alb = d.album_of[with_album]
+    for name in ALBUM_BLOCK:
+        out.append(with_album[_top(b.album[name][alb], k)])
+    for order in ctx.static_order:  # static columns: their precomputed order, first ones still in the pool
+        head = order[: 4 * k]
+        head = head[in_pool[head]][:k]
+        out.append(head if head.size == k else order[in_pool[order]][:k])
+    for kind, index in ctx.content.items():
+        with_row = pool[index.item_row[pool] >= 0]
+        rows = index.item_row[with_row]
+        for which in ("session", "rotation"):
+            cos = b.content[kind].cosines(which)
+            if cos is not None:
+                out.append(with_row[_top(cos[rows], k)])
+    return np.unique(np.concatenate(out)) if out else np.empty(0, np.int64)
+
+
+def artist_tops(b: Blocks, pool: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` strongest artists in ``pool`` of every artist feature column."""
+    X = artist_matrix(b, pool)
+    return np.unique(np.concatenate([pool[_top(X[:, j], k)] for j in range(X.shape[1])]))
+
+
 def artist_matrix(b: Blocks, artists: np.ndarray) -> np.ndarray:
     """float32 [len(artists), len(ARTIST_FEATURES)] for dense artist indices."""
     cols = []
@@ -240,18 +303,18 @@ class LinearScores:
         self._static: tuple[int, np.ndarray] | None = None
 
     def _content(self, b: Blocks, kind: str, rows: np.ndarray) -> np.ndarray | None:
-        prof = b.content.get(kind)
         c_s, c_r, c_h = (self.coef.get(f"{kind}_{w}", 0.0) for w in ("session", "rotation", "has"))
+        prof = b.content.get(kind)
         if prof is None or not (c_s or c_r or c_h):
             return None
-        v = np.zeros(prof.index.dim, np.float32)
-        if prof.session is not None:
-            v += np.float32(c_s) * prof.session
-        if prof.rotation is not None:
-            v += np.float32(c_r) * prof.rotation
-        per_row = np.einsum("ij,j->i", prof.index.vectors, v).astype(np.float64) + c_h
         has = rows >= 0
-        return np.where(has, per_row[np.maximum(rows, 0)], 0.0)
+        r = np.maximum(rows, 0)
+        out = np.where(has, c_h, 0.0)
+        for c, which in ((c_s, "session"), (c_r, "rotation")):
+            cos = prof.cosines(which) if c else None
+            if cos is not None:
+                out += np.where(has, c * cos[r], 0.0)
+        return out
 
     def tracks(self, b: Blocks, idx: np.ndarray) -> np.ndarray:
         ctx = b.state.ctx
@@ -289,4 +352,4 @@ class LinearScores:
         return out
 
 
-__all__ = ["Blocks", "LinearScores", "artist_matrix", "blocks", "track_matrix"]
+__all__ = ["Blocks", "LinearScores", "artist_matrix", "artist_tops", "blocks", "track_matrix", "track_tops"]

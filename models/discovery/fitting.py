@@ -24,7 +24,15 @@ import numpy as np
 from core.jobs import CancelToken, Progress
 from models.base import ProgressFn, top_k
 from models.discovery.blends import BASELINE_BLENDS, blend_vector
-from models.discovery.features import Blocks, LinearScores, artist_matrix, blocks, track_matrix
+from models.discovery.features import (
+    Blocks,
+    LinearScores,
+    artist_matrix,
+    artist_tops,
+    blocks,
+    track_matrix,
+    track_tops,
+)
 from models.discovery.signals import ARTIST_FEATURES, TRACK_FEATURES, DiscoveryState, group_of
 from models.evaluation.metrics import ndcg
 from models.hybrid.ranker import LinearRanker
@@ -159,24 +167,23 @@ def _refit(config: str, level: str, enabled: np.ndarray, lists: Lists) -> Blend:
 
 
 def _candidate_list(
+    tops: Callable[[np.ndarray], np.ndarray],
     matrix: Callable[[np.ndarray], np.ndarray],
     scorers: list[LinearScores],
     score: Callable[[LinearScores, np.ndarray], np.ndarray],
     pool: np.ndarray,
     target: int,
-    per_feature: int,
     per_baseline: int,
     random_negatives: int,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, int, bool]:
-    X_all = matrix(pool)
-    tops = [pool[top_k(X_all[:, j].astype(np.float64), per_feature)] for j in range(X_all.shape[1])]
-    tops += [pool[top_k(score(s, pool), per_baseline)] for s in scorers]
-    tops_a = np.unique(np.concatenate(tops)) if tops else np.empty(0, np.int64)
+    """(feature rows of the list, the target's row in it, whether some feature's or baseline's top
+    candidates held the target)."""
+    picks = [tops(pool), *(pool[top_k(score(s, pool), per_baseline)] for s in scorers)]
+    top_set = np.unique(np.concatenate(picks))
     rand = rng.choice(pool, size=min(random_negatives, pool.size), replace=False)
-    cand = np.unique(np.concatenate([tops_a, rand, [target]]))
-    rows = np.searchsorted(pool, cand)
-    return X_all[rows], int(np.searchsorted(cand, target)), bool(np.isin(target, tops_a))
+    cand = np.unique(np.concatenate([top_set, rand, [target]]))
+    return matrix(cand), int(np.searchsorted(cand, target)), bool(np.isin(target, top_set))
 
 
 CALIBRATION_RANKS = 50
@@ -256,8 +263,16 @@ def fit_walk(
             new_artist = state.artist_count[art] == 0
             counts["new_artist_targets"] += int(new_artist)
             b: Blocks | None = None
-            for lvl, reachable, target, pool_fn, matrix, score in (
-                ("tracks", bool(d.candidate[item]), item, state.rankable, track_matrix, LinearScores.tracks),
+            for lvl, reachable, target, pool_fn, matrix, score, tops in (
+                (
+                    "tracks",
+                    bool(d.candidate[item]),
+                    item,
+                    state.rankable,
+                    track_matrix,
+                    LinearScores.tracks,
+                    track_tops,
+                ),
                 (
                     "artists",
                     bool(new_artist and d.artist_pool[art]),
@@ -265,6 +280,7 @@ def fit_walk(
                     state.rankable_artists,
                     artist_matrix,
                     LinearScores.artists,
+                    artist_tops,
                 ),
             ):
                 if not reachable:
@@ -273,12 +289,12 @@ def fit_walk(
                 pool = pool_fn()
                 if len(lists[lvl]) < max_lists:
                     X, t, reach = _candidate_list(
+                        lambda idx, b=b, f=tops: f(b, idx, per_feature),
                         lambda idx, b=b, m=matrix: m(b, idx),
                         base_scorers[lvl],
                         lambda s, idx, b=b, f=score: f(s, b, idx),
                         pool,
                         target,
-                        per_feature,
                         per_baseline,
                         random_negatives,
                         rng,

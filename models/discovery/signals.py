@@ -97,6 +97,8 @@ class Context:
     artist2vec: ContentIndex | None = None
     graphs: dict[str, ArtistGraph] = field(init=False)
     static: np.ndarray = field(init=False)  # float64 [n_items, len(STATIC_BLOCK)]
+    by_artist: tuple = field(init=False)
+    static_order: list = field(init=False)  # per static column: the candidates, highest value first
     artist_static: np.ndarray = field(init=False)  # float64 [n_artists, len(ARTIST_STATIC)]
 
     def __post_init__(self) -> None:
@@ -109,6 +111,19 @@ class Context:
         size = np.bincount(art[cand], minlength=d.n_artists)
         degree = sum(np.bincount(g.edges.indices, minlength=d.n_artists) for g in self.graphs.values())
         self.artist_static = np.stack([np.log1p(local), np.log1p(size), np.log1p(degree)], axis=1)
+        # candidates by artist, each artist's best by rank_in_artist first: (order, segment starts, artist)
+        cands = np.flatnonzero(cand)
+        rank = self.static[cands, STATIC_BLOCK.index("rank_in_artist")]
+        order = cands[np.lexsort((-rank, art[cands]))]
+        seg = (
+            np.flatnonzero(np.concatenate([[True], art[order][1:] != art[order][:-1]]))
+            if order.size
+            else order
+        )
+        self.by_artist = (order, seg, art[order][seg])
+        self.static_order = [
+            cands[np.argsort(-self.static[cands, j], kind="stable")] for j in range(len(STATIC_BLOCK))
+        ]
 
 
 def _static_block(d: DiscoverySpace) -> np.ndarray:

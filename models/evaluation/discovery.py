@@ -142,12 +142,18 @@ def fit_variants(
             s.name: [fitted[s.name].info["tracks"]["chosen"], fitted[s.name].info["artists"]["chosen"]]
             for s in specs
         },
+        # the validation (selection part, full ranking) NDCG@10 of each spec's chosen blend
+        "validation_ndcg@10": {s.name: _chosen_ndcg(fitted[s.name].info) for s in specs},
         "weights": {
             "tracks": _nonzero(TRACK_FEATURES, main.tracks),
             "artists": _nonzero(ARTIST_FEATURES, main.artists),
         },
     }
     return variants, info
+
+
+def _chosen_ndcg(info: dict) -> dict[str, float | None]:
+    return {lvl: info[lvl]["selection_ndcg@10"].get(info[lvl]["chosen"]) for lvl in ("tracks", "artists")}
 
 
 def _nonzero(names: list[str], blend: Blend) -> dict[str, float]:
