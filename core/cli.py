@@ -31,6 +31,7 @@ CORE_COMMANDS = (
     "core.commands.insights",
     "core.commands.features",
     "core.commands.jobs",
+    "core.commands.catalogue",
 )
 
 

@@ -204,6 +204,19 @@ class Settings:
     genius_web_root: str = setting("", "Genius web root (empty: lyricsgenius' own)")
     spotify_accounts_root: str = setting("", "Spotify accounts root (empty: the public one)")
     spotify_api_root: str = setting("", "Spotify API root (empty: the public one)")
+    # the discovery catalogue (core.catalogue): per-source on/off and TTL overrides, the demo account
+    catalogue_include_demo: bool = setting(
+        False, "Let the bundled demo history feed a real account's catalogue"
+    )
+    catalogue_sources: dict[str, bool] = setting({}, "Catalogue sources on/off (source name; absent: on)")
+    catalogue_ttl_days: dict[str, float] = setting({}, "Catalogue refetch age (days, per source)")
+    catalogue_interval_minutes: int = setting(
+        720, "Refresh the discovery catalogue every", minimum=1, suffix=" min"
+    )
+    listenbrainz_api_root: str = setting("https://api.listenbrainz.org/1/", "ListenBrainz API root")
+    listenbrainz_labs_root: str = setting(
+        "https://labs.api.listenbrainz.org/", "ListenBrainz Labs root (has moved before)"
+    )
 
     # keys of a newer (or older) version this one does not know: written back unchanged
     kept: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)

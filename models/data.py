@@ -32,6 +32,7 @@ class PlaySequence:
     played_at: np.ndarray  # int64 unix seconds
     session: np.ndarray  # int64 session number per play (non-decreasing)
     gap_s: int = DEFAULT_GAP_S
+    album_ids: np.ndarray | None = None  # int64 store album id per play (-1 unknown), when built from a frame
 
     def __len__(self) -> int:
         return int(self.items.size)
@@ -79,7 +80,7 @@ def sequence_from_frame(
     keep = collapse_consecutive(f.track_id)
     played_at = f.played_at[keep].astype(np.int64)
     session = np.cumsum(session_starts(played_at, gap_s)).astype(np.int64) - 1
-    return PlaySequence(space, items[keep], played_at, session, gap_s)
+    return PlaySequence(space, items[keep], played_at, session, gap_s, f.album_id[keep].astype(np.int64))
 
 
 def build_sequence(

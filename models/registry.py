@@ -30,6 +30,8 @@ MODEL_MODULES: list[str] = [
     "models.vae.macridvae",
     "models.vae.diffusion",
     "models.content.genre_model",
+    "models.discovery.ranker",
+    "models.discovery.baselines",
 ]
 
 _REGISTRY: dict[str, type[Recommender]] = {}

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Connection, delete, select
 
+from core.catalogue.sources.local_tables import remember_table
 from core.features.embeddings.store import upsert_rows
 from core.features.providers.rows import fill_durations
 from core.features.table_readers import AUDIO_COLUMNS, KINDS, Table, TableError, TableRow, read_table
@@ -113,6 +114,7 @@ def import_table(
                 fallback.write("artist", means)
         else:
             writer.write("artist", {a: _pool(kind, rows) for a, rows in artists.items()})
+        remember_table(conn, path, kind)  # the discovery catalogue lists the table's tracks too
     yield Progress(3, 3, f"{path.name}: {s.matched_tracks:,} tracks, {s.matched_artists:,} artists")
     return s
 

@@ -1,4 +1,5 @@
-"""The jobs core provides, registered by name: sync, history import, features, embeddings, retraining.
+"""The jobs core provides, registered by name: sync, history import, features, embeddings, the
+discovery catalogue, retraining.
 
 Each body is ``body(ctx, **params)`` (``core.jobs.registry``) and is registered once; the CPU-heavy
 ones are ``isolate=True`` so that, run from the GUI, their Python work never holds the window's GIL.
@@ -66,6 +67,15 @@ def embeddings(ctx: JobContext, account: str | None = None) -> Generator[Progres
     return (yield from build_embeddings(ctx.store, account=account, cancel=ctx.cancel))
 
 
+def catalogue(
+    ctx: JobContext, account: str, sources: list[str] | None = None, force: bool = False
+) -> Generator[Progress, None, object]:
+    """Refresh ``account``'s discovery catalogue (``core.catalogue.refresh``)."""
+    from core.catalogue.refresh import refresh_catalogue
+
+    return (yield from refresh_catalogue(ctx.store, account, sources=sources, force=force, cancel=ctx.cancel))
+
+
 def plays_since_training(engine, model: str = "default") -> dict[str, tuple[int, int | None]]:
     """account name → (plays now, plays when ``model`` last trained successfully, or None)."""
     with engine.connect() as conn:
@@ -124,6 +134,8 @@ CORE_JOBS = (
      "import a feature table (audio / lyrics / tags)"),
     ("embeddings", embeddings, "embeddings", ("account?",), True,
      "bring lyrics/bio/tag/audio/w2v embeddings up to date"),
+    ("catalogue", catalogue, "catalogue:{account}", ("account", "sources?", "force?"), True,
+     "discovery catalogue: candidates from other accounts, open tables, Last.fm, ListenBrainz"),
     ("retrain_check", retrain_check, "schedule", ("threshold?",), False,
      "submit train for accounts with enough new plays"),
 )  # fmt: skip

@@ -10,7 +10,9 @@ once at the next start (``coalesce``, a day of misfire grace). What is scheduled
 - ``embeddings`` — after a feature fetch or table import that stored something, and every
   ``settings.embedding_interval_minutes`` (a no-op when nothing changed);
 - ``retrain_check`` — after each sync and every sync interval: submits ``train`` of ``default`` for
-  an account with ``settings.retrain_after_plays`` new plays since its last ``default`` training.
+  an account with ``settings.retrain_after_plays`` new plays since its last ``default`` training;
+- ``catalogue:<account>`` — the discovery catalogue of every non-demo account
+  (``core.catalogue``), every ``settings.catalogue_interval_minutes``.
 
 A scheduled trigger only *submits* a named job (``core.jobs.builtin``, ``models.jobs``) to the one
 ``Runner``; its per-resource queues run it and record the history, so a scheduled retrain and a
@@ -108,6 +110,10 @@ class Scheduler:
         out["features"] = ("features", {}, float(s.feature_interval_minutes))
         out["embeddings"] = ("embeddings", {}, float(s.embedding_interval_minutes))
         out["retrain_check"] = ("retrain_check", {}, float(s.sync_interval_minutes))
+        with self.store.engine.connect() as conn:
+            listeners = [n for (n,) in conn.execute(select(Account.name).where(Account.kind != "demo"))]
+        for name in listeners:  # the discovery catalogue follows each listener
+            out[f"catalogue:{name}"] = ("catalogue", {"account": name}, float(s.catalogue_interval_minutes))
         return out
 
     def ensure_schedules(self) -> list[str]:

@@ -270,3 +270,63 @@ class JobRun(Base):
     outcome: Mapped[str] = mapped_column(String(12))  # running | ok | failed | cancelled | interrupted
     counts: Mapped[dict | None] = mapped_column(JSON)
     message: Mapped[str | None] = mapped_column(Text)
+
+
+class CatalogueFetch(Base):
+    """One cached answer of one discovery source for one seed (DESIGN.md §5b; ``core.catalogue``).
+
+    ``key`` is the normalised seed key (``artist_key`` of the seed artist, ``artist\\ttrack`` keys, a
+    tag, ``account:<id>``, ``<kind>:<path>`` of a table). Answers do not depend on the listener, so the
+    cache is shared: ``catalogue_seed`` says which listeners follow which fetch. ``status``: pending
+    (wanted, not fetched yet) | ok | empty | not_found | error; ``detail`` holds what a source needs to
+    tell whether its input changed (a table file's size and mtime, an account's play count).
+    """
+
+    __tablename__ = "catalogue_fetch"
+    __table_args__ = (UniqueConstraint("source", "key", name="uq_catalogue_fetch"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(Text)
+    seed_artist_id: Mapped[int | None] = mapped_column(ForeignKey("artist.id"))
+    seed_track_id: Mapped[int | None] = mapped_column(ForeignKey("track.id"))
+    seed_tag: Mapped[str | None] = mapped_column(String(200))
+    seed_account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    fetched_at: Mapped[int] = mapped_column(Integer, default=0)  # when the stored answer arrived (0: never)
+    checked_at: Mapped[int] = mapped_column(Integer, default=0)  # the last attempt, failed or not
+    ttl_s: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12))
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # consecutive failed attempts (backoff)
+    n_items: Mapped[int] = mapped_column(Integer, default=0)
+    detail: Mapped[dict | None] = mapped_column(JSON)
+    # The answer's items again, packed (``core.catalogue.cache.ITEM_DTYPE``), written in the same
+    # transaction as the catalogue_item rows: loading a 100k-track catalogue reads a few thousand
+    # blobs instead of building a Python object per item value.
+    packed: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class CatalogueItem(Base):
+    """What an answer lists: a track (``track_id``) or, for artist-level answers, an artist alone."""
+
+    __tablename__ = "catalogue_item"
+    fetch_id: Mapped[int] = mapped_column(
+        ForeignKey("catalogue_fetch.id", ondelete="CASCADE"), primary_key=True
+    )
+    rank: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1-based position in the answer
+    artist_id: Mapped[int] = mapped_column(ForeignKey("artist.id"))
+    track_id: Mapped[int | None] = mapped_column(ForeignKey("track.id"))
+    score: Mapped[float | None] = mapped_column(Float)  # e.g. Last.fm match 0..1; NULL when none given
+    listeners: Mapped[int | None] = mapped_column(Integer)
+    playcount: Mapped[int | None] = mapped_column(Integer)
+
+
+class CatalogueSeed(Base):
+    """Which fetches follow which listener, and how strongly the seed stands for them."""
+
+    __tablename__ = "catalogue_seed"
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+    fetch_id: Mapped[int] = mapped_column(
+        ForeignKey("catalogue_fetch.id", ondelete="CASCADE"), primary_key=True
+    )
+    weight: Mapped[float] = mapped_column(Float)
+    seeded_at: Mapped[int] = mapped_column(Integer)

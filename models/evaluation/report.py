@@ -62,6 +62,8 @@ def per_account(results: Sequence[dict], metric: str = "ndcg@10") -> tuple[list[
 def _fmt(v, metric: str = "") -> str:
     if v is None:
         return "–"
+    if isinstance(v, str):
+        return v
     if isinstance(v, int):
         return str(v)
     if metric in ("train_seconds",):

@@ -54,6 +54,7 @@ class Request:
     status: int | None = None
     outcome: str = ""
     params: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""  # the raw request body (e.g. a JSON POST)
 
     def header(self, name: str, default: str = "") -> str:
         for k, v in self.headers.items():
@@ -510,6 +511,7 @@ class FakeService:
         if body and (not content_type or "form-urlencoded" in content_type):
             params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         req = self.make_request(verb, split.path, query, params, headers)
+        req.body = body
         with self._lock:
             self._log.append(req)
             fault = next((f for f in self._faults if f.matches(req)), None)

@@ -39,9 +39,13 @@ from xml.sax.saxutils import escape as _xml_escape
 from xml.sax.saxutils import quoteattr
 
 try:
+    from . import lastfm_discovery
+    from .discovery_world import DiscoveryWorld
     from .http_fake import FakeService, Reply, Request, html_page
     from .http_fake import Fault as _BaseFault
 except ImportError:  # run as a script (``python tests/fakes/lastfm_server.py``): no parent package
+    import lastfm_discovery  # type: ignore[no-redef]
+    from discovery_world import DiscoveryWorld  # type: ignore[no-redef]
     from http_fake import FakeService, Reply, Request, html_page  # type: ignore[no-redef]
     from http_fake import Fault as _BaseFault  # type: ignore[no-redef]
 
@@ -367,7 +371,12 @@ class FakeLastfm(FakeService):
     ``users`` maps user names to plays (``Play``, dicts or tuples); ``private_users`` start with
     "hide recent listening" on.  ``track_tags`` maps ``(artist, track)`` and ``artist_tags`` maps
     artist to tags (names, or ``(name, count)``); ``artist_info`` maps artist to keyword arguments of
-    :meth:`set_artist_info`.  ``rate_limit`` (requests per ``rate_window`` seconds) makes the server
+    :meth:`set_artist_info`.  ``world`` (a :class:`discovery_world.DiscoveryWorld`) answers the
+    discovery methods ``artist.getSimilar``, ``artist.getTopTracks``, ``track.getSimilar`` and
+    ``tag.getTopTracks`` (``lastfm_discovery``); their error 6 comes with ``discovery_error_status``
+    (200 by default: Last.fm sends error bodies with HTTP 200) and ``similar_tracks_empty="lfm"``
+    answers an unknown track with an empty document instead of an empty list.  ``rate_limit``
+    (requests per ``rate_window`` seconds) makes the server
     itself answer error 29 beyond it.  ``auto_approve_user`` approves every token whose auth page is
     visited.  ``tls=True`` serves HTTPS with a throwaway CA (``cafile``), e.g. for pylast.
 
@@ -399,8 +408,14 @@ class FakeLastfm(FakeService):
         token_ttl: float = 3600.0,
         auto_approve_user: str | None = None,
         tls: bool = False,
+        world: DiscoveryWorld | None = None,
+        discovery_error_status: int = 200,
+        similar_tracks_empty: str = "list",
     ) -> None:
         super().__init__(rate_limit=rate_limit, rate_window=rate_window, tls=tls)
+        self.world = world if world is not None else DiscoveryWorld()
+        self.discovery_error_status = discovery_error_status
+        self.similar_tracks_empty = similar_tracks_empty
         self.api_key = api_key
         self.api_secret = api_secret
         self.max_limit = max_limit
@@ -428,6 +443,10 @@ class FakeLastfm(FakeService):
             "track.gettoptags": self._m_track_top_tags,
             "artist.gettoptags": self._m_artist_top_tags,
             "artist.getinfo": self._m_artist_info,
+            "artist.getsimilar": self._discovery(lastfm_discovery.similar_artists),
+            "artist.gettoptracks": self._discovery(lastfm_discovery.top_tracks),
+            "track.getsimilar": self._discovery(lastfm_discovery.similar_tracks, empty=True),
+            "tag.gettoptracks": self._discovery(lastfm_discovery.tag_tracks),
         }
 
         private = {u.casefold() for u in private_users}
@@ -790,6 +809,25 @@ class FakeLastfm(FakeService):
         return session.user
 
     # ------------------------------------------------------------------ methods (called under lock)
+
+    def _discovery(self, fn: Callable[..., dict[str, Any]], empty: bool = False):
+        def method(params: dict[str, str], session_user: str | None) -> dict[str, Any]:
+            required_params = {
+                lastfm_discovery.tag_tracks: ("tag",),
+                lastfm_discovery.similar_tracks: ("artist", "track"),
+            }
+            for required in required_params.get(fn, ("artist",)):
+                if not params.get(required):
+                    raise _ApiError(
+                        6, f"Invalid parameters - Your request is missing the [{required}] parameter"
+                    )
+            extra = {"empty": self.similar_tracks_empty} if empty else {}
+            try:
+                return fn(self.world, params, self.collapse_single, **extra)
+            except lastfm_discovery.Unknown as exc:
+                raise _ApiError(6, str(exc), status=self.discovery_error_status, links=True) from None
+
+        return method
 
     def _lookup_user(self, params: Mapping[str, str], session_user: str | None) -> _User:
         name = params.get("user") or session_user

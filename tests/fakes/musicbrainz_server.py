@@ -1,4 +1,5 @@
-"""A fake of the MusicBrainz web service v2 (https://musicbrainz.org/doc/MusicBrainz_API), recordings only.
+"""A fake of the MusicBrainz web service v2 (https://musicbrainz.org/doc/MusicBrainz_API): recordings
+and artist search.
 
 * ``GET /ws/2/recording?query=<lucene>&fmt=json[&limit][&offset]`` — search.  A subset of the Lucene
   syntax real clients send: ``field:"quoted value"`` / ``field:word`` terms joined by ``AND`` (fields
@@ -9,6 +10,10 @@
   (with ``release-group`` and ``media``) and ``isrcs`` per recording.
 * ``GET /ws/2/recording/{mbid}?inc=isrcs+releases+artist-credits&fmt=json`` — lookup; an invalid
   MBID → 400 ``{"error": "Invalid mbid.", "help": ...}``; unknown → 404 ``{"error": "Not Found"}``.
+* ``GET /ws/2/artist?query=artist:"NAME"&fmt=json`` — artist search over ``artists`` (:class:`MbArtist`;
+  :func:`artists_from_world` makes them from a discovery world): ``{"created", "count", "offset",
+  "artists": [{"id", "type", "score", "name", "sort-name", "country", "disambiguation", "aliases"}]}``,
+  scored like the recording search (names and aliases).
 * Rate limiting: over ``rate_limit`` requests per second → 503 with the service's JSON error (the
   real service answers 503 when a client exceeds 1 request/s on average).
 * A request without a meaningful User-Agent is refused with 403 (MusicBrainz blocks anonymous
@@ -25,7 +30,7 @@ from dataclasses import dataclass, field
 
 from .http_fake import FakeService, Reply, Request, json_reply
 
-__all__ = ["FakeMusicBrainz", "MbRecording", "MbRelease", "lucene_terms"]
+__all__ = ["FakeMusicBrainz", "MbArtist", "MbRecording", "MbRelease", "artists_from_world", "lucene_terms"]
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _HELP = "For usage, please see: https://musicbrainz.org/development/mmd"
@@ -193,6 +198,36 @@ class MbRecording:
         return out
 
 
+@dataclass
+class MbArtist:
+    id: str
+    name: str
+    type: str = "Group"
+    country: str = ""
+    disambiguation: str = ""
+    aliases: list[str] = field(default_factory=list)
+
+    def search_json(self, score: int) -> dict:
+        out = {
+            "id": self.id,
+            "type": self.type,
+            "score": score,
+            "name": self.name,
+            "sort-name": self.name,
+            "country": self.country,
+            "disambiguation": self.disambiguation,
+            "aliases": [
+                {"name": a, "sort-name": a, "type": "Artist name", "primary": None} for a in self.aliases
+            ],
+        }
+        return {k: v for k, v in out.items() if v not in ("", [])}
+
+
+def artists_from_world(world) -> list[MbArtist]:
+    """The artists of a ``discovery_world.DiscoveryWorld``, with the MBIDs the other fakes use."""
+    return [MbArtist(a.mbid, a.name) for a in world.artists.values()]
+
+
 class FakeMusicBrainz(FakeService):
     """``with FakeMusicBrainz([MbRecording(...)]) as mb: GET mb.url + 'recording?query=...&fmt=json'``."""
 
@@ -202,6 +237,7 @@ class FakeMusicBrainz(FakeService):
         self,
         recordings: Iterable[MbRecording] = (),
         *,
+        artists: Iterable[MbArtist] = (),
         rate_limit: float | None = None,
         rate_window: float = 1.0,
         min_score: int = 40,
@@ -215,6 +251,7 @@ class FakeMusicBrainz(FakeService):
         self._by_word: dict[
             str, set[str]
         ] = {}  # normalised title word -> recording ids (a tiny search index)
+        self._artists: dict[str, MbArtist] = {a.id: a for a in artists}
         self.add(recordings)
 
     @property
@@ -251,6 +288,8 @@ class FakeMusicBrainz(FakeService):
             return Reply(200, body, "application/xml; charset=utf-8")
         if req.path.rstrip("/") == "/ws/2/recording":
             return self._search(req)
+        if req.path.rstrip("/") == "/ws/2/artist":
+            return self._artist_search(req)
         m = re.fullmatch(r"/ws/2/recording/([^/]+)", req.path)
         if m:
             return self._lookup(m.group(1), req)
@@ -295,6 +334,41 @@ class FakeMusicBrainz(FakeService):
                 "recordings": [r.search_json(s, self.search_includes_isrcs) for s, r in page],
             },
         )
+
+    def _artist_search(self, req: Request) -> Reply:
+        query = req.query.get("query", "")
+        if not query.strip():
+            return json_reply(400, {"error": "Query is empty", "help": _HELP})
+        try:
+            limit = max(1, min(100, int(req.query.get("limit") or 25)))
+        except ValueError:
+            return json_reply(400, {"error": "Invalid limit or offset", "help": _HELP})
+        wanted = [
+            _norm(v) for f, v in lucene_terms(query) if f in ("artist", "recording", "artistaccent", "alias")
+        ]
+        with self._lock:
+            artists = list(self._artists.values())
+        scored = []
+        for a in artists:
+            names = [_norm(a.name)] + [_norm(x) for x in a.aliases]
+            best = 0
+            for want in wanted:
+                if want in names:
+                    best = max(best, 100)
+                elif any(want and (want in n or n in want) for n in names if n):
+                    best = max(best, 70)
+                elif any(set(want.split()) & set(n.split()) for n in names):
+                    best = max(best, 45)
+            if best >= self.min_score:
+                scored.append((best, a))
+        scored.sort(key=lambda x: (-x[0], x[1].name))
+        body = {
+            "created": "2026-05-01T00:00:00.000Z",
+            "count": len(scored),
+            "offset": 0,
+            "artists": [a.search_json(sc) for sc, a in scored[:limit]],
+        }
+        return json_reply(200, body)
 
     @staticmethod
     def _score(rec: MbRecording, terms: list[tuple[str, str]]) -> int:

@@ -26,9 +26,18 @@ from core import paths, secrets
 from core.features.providers.base import MODALITIES, BaseProvider, Item, Outcome, Provider
 from core.features.providers.state import FetchPolicy
 from core.logs import register_secret
-from core.net import USER_AGENT, shared_limiter
+from core.net import USER_AGENT
 
-__all__ = ["MODALITIES", "BaseProvider", "Item", "Outcome", "Provider", "ProviderConfig", "build_providers"]
+__all__ = [
+    "MODALITIES",
+    "BaseProvider",
+    "Item",
+    "Outcome",
+    "Provider",
+    "ProviderConfig",
+    "build_providers",
+    "lastfm_api",
+]
 
 GENIUS_SECRET = "genius:token"
 
@@ -102,6 +111,22 @@ class ProviderConfig:
         return float(self.rates.get(service, DEFAULT_RATES.get(service, 1.0)))
 
 
+def lastfm_api(config: ProviderConfig):
+    """A Last.fm API client for these settings, on the process-wide Last.fm limiter (``LastfmApi``
+    takes it), so the sync, the tag/bio backlog and the discovery catalogue together stay under 4/s."""
+    from core.sources.lastfm.api import LastfmApi
+
+    return LastfmApi(
+        config.lastfm_api_key,
+        root=config.lastfm_root,
+        per_second=config.rate("lastfm"),
+        timeout=config.timeout,
+        attempts=config.attempts,
+        backoff_s=config.backoff_s,
+        rate_pause_s=config.lastfm_rate_pause_s,
+    )
+
+
 def build_providers(
     config: ProviderConfig,
     modalities: list[str] | tuple[str, ...] | None = None,
@@ -126,22 +151,10 @@ def build_providers(
             )
         return library
 
-    lastfm_api = None
+    lastfm = None
     if {"tags", "bio"} & set(wanted):
         if config.lastfm_api_key:
-            from core.sources.lastfm.api import LastfmApi
-
-            lastfm_api = LastfmApi(
-                config.lastfm_api_key,
-                root=config.lastfm_root,
-                per_second=config.rate("lastfm"),
-                timeout=config.timeout,
-                attempts=config.attempts,
-                backoff_s=config.backoff_s,
-                rate_pause_s=config.lastfm_rate_pause_s,
-            )
-            # tags and bios share it; so should any other Last.fm client running at the same time
-            lastfm_api.http.limiter = shared_limiter("lastfm", config.rate("lastfm"))
+            lastfm = lastfm_api(config)  # tags and bios share it
         else:
             for m in ("tags", "bio"):
                 if m in wanted:
@@ -152,11 +165,11 @@ def build_providers(
         if modality == "tags":
             from core.features.providers.tags import LastfmTags
 
-            providers.append(LastfmTags(lastfm_api, policy=policy))
+            providers.append(LastfmTags(lastfm, policy=policy))
         elif modality == "bio":
             from core.features.providers.bio import LastfmBio
 
-            providers.append(LastfmBio(lastfm_api))
+            providers.append(LastfmBio(lastfm))
         elif modality == "lyrics":
             lyr = _lyrics_provider(config, music_library)
             if lyr is None:

@@ -118,6 +118,30 @@ def choose_release(rec: dict, album: str) -> dict | None:
     return named[0] if named else None
 
 
+def http_client(
+    root: str = DEFAULT_ROOT,
+    *,
+    per_second: float = DEFAULT_RPS,
+    timeout: float = 20.0,
+    attempts: int = 4,
+    backoff_s: float = 2.0,
+    user_agent: str = USER_AGENT,
+) -> HttpClient:
+    """A client for the MusicBrainz web service: its error classification, the User-Agent it requires
+    and the one limiter every MusicBrainz client shares (recording IDs, the catalogue's artist IDs)."""
+    http = HttpClient(
+        root if root.endswith("/") else root + "/",
+        per_second=per_second,
+        timeout=timeout,
+        attempts=attempts,
+        backoff_s=backoff_s,
+        user_agent=user_agent,
+        classify=classify,
+    )
+    http.limiter = shared_limiter("musicbrainz", per_second)
+    return http
+
+
 class MusicBrainzIds(BaseProvider):
     name = "musicbrainz"
     modality = "ids"
@@ -137,16 +161,14 @@ class MusicBrainzIds(BaseProvider):
     ):
         self.per_second = per_second
         self.min_score = min_score
-        self.http = HttpClient(
-            root if root.endswith("/") else root + "/",
+        self.http = http_client(
+            root,
             per_second=per_second,
             timeout=timeout,
             attempts=attempts,
             backoff_s=backoff_s,
             user_agent=user_agent,
-            classify=classify,
         )
-        self.http.limiter = shared_limiter("musicbrainz", per_second)  # shared by every MusicBrainz client
 
     @property
     def requests_made(self) -> int:

@@ -57,7 +57,14 @@ def test_schedule_survives_a_restart(tmp_path):
     sched = Scheduler(store, runner, Settings(sync_interval_minutes=30))
     sched.start(paused=True)
     before = {s["id"]: s for s in sched.schedules()}
-    assert set(before) == {"sync:alice", "features", "embeddings", "retrain_check"}
+    assert set(before) == {
+        "sync:alice",
+        "features",
+        "embeddings",
+        "retrain_check",
+        "catalogue:alice",
+        "catalogue:local-only",
+    }
     assert before["sync:alice"]["every_minutes"] == 30
     sched.shutdown()
     runner.shutdown()

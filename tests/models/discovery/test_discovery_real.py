@@ -1,0 +1,45 @@
+"""Discovery for a store holding one real history and nothing else but open tables (no network)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from core.jobs import run_job
+from core.store.schema import Scrobble, Track
+
+
+@pytest.mark.slow
+def test_one_real_history_gets_twenty_new_to_you_tracks_from_open_tables(store, shared):
+    from core.catalogue.refresh import refresh_catalogue
+    from core.features.tables import import_table
+    from core.sources.importing import import_files
+    from models.discovery.service import discover, train_discovery
+
+    history = shared / "data" / "listening" / "lastfm-exports" / "krishkumar__lastfm_scrobbles.csv"
+    assert run_job(import_files(store, [history], "krish")).ok
+    audio = shared / "data" / "features" / "audio" / "spotify-hit-predictor"
+    for f in ("dataset-of-00s.csv", "dataset-of-10s.csv"):  # what `segue features import` does
+        run_job(import_table(store, audio / f, "audio"))
+    run_job(refresh_catalogue(store, "krish", sources=["local.accounts", "local.tables"]))
+    run_job(train_discovery(store, "krish"))
+    recs = discover(store, "krish", 25)
+    assert len(recs) >= 20
+    with store.engine.connect() as conn:
+        for r in recs:
+            assert not conn.execute(select(Scrobble.id).where(Scrobble.track_id == r.track_id)).first()
+            if r.evidence.kind == "affinity":  # "by Y, whom you played N times": N from the store
+                said = re.search(r"played (once|twice|[\d,]+ times)", r.reason).group(1)
+                n = {"once": 1, "twice": 2}.get(said) or int(said.split()[0].replace(",", ""))
+                assert n == r.evidence.plays
+                stored = conn.execute(
+                    select(func.count())
+                    .select_from(Scrobble)
+                    .join(Track)
+                    .where(Track.artist_id == r.evidence.artist)
+                ).scalar_one()
+                assert 0 < n <= stored
+    assert any("whom you played" in r.reason for r in recs)
+    assert all(r.reason for r in recs)
