@@ -133,6 +133,8 @@ class Recommendation:
     score: float
     reason: str
     new_to_user: bool = False
+    # what the reason claims, with store ids and unix times (models that can say; tests check it)
+    evidence: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 ProgressFn = Callable[[Progress], None]

@@ -18,32 +18,47 @@ explore=True)``) over its candidate catalogue.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from core.jobs import CancelToken, Progress
 from core.sessions import DEFAULT_GAP_S
-from models.base import ItemFeatures, ItemSpace, ProgressFn, Recommender, TrainData, top_k
+from models.base import ItemFeatures, ItemSpace, ProgressFn, Recommendation, Recommender, TrainData
 from models.baselines.common import MIN_VALIDATION_TARGETS, SeqState
-from models.evaluation.harness import walk
 from models.evaluation.splits import validation_split
+from models.hybrid import reasons, tuning
 from models.hybrid.ranker import LinearRanker
-from models.hybrid.signals import FEATURES, Signals
+from models.hybrid.signals import DEFAULT_BASELINE, FEATURES, Signals
 from models.registry import register
 
 EXPLORE_FLOOR = -1e6
-CANDIDATE_ROWS = (
-    "markov_logp",
-    "markov2_logp",
-    "followed_within_5",
-    "sr_logp",
-    "session_sr_logp",
-    "recent_24h_log1p",
-    "recent_168h_log1p",
-    "recent_10plays_log1p",
-    "count_log1p",
-)
+GROUPS = ("next", "session", "artist", "rotation", "favourite")
+GROUP_OF = {
+    **dict.fromkeys(
+        (
+            "markov_p",
+            "markov2_p",
+            "markov_logp",
+            "markov_log1p",
+            "markov2_logp",
+            "followed_last_time",
+            "followed_within_5",
+            "skip_logp",
+        ),
+        "next",
+    ),
+    **dict.fromkeys(("sr_p", "session_sr_p", "sr_logp", "session_sr_logp", "session_knn_log"), "session"),
+    **dict.fromkeys(("artist_markov_logp", "same_artist", "artist_in_session"), "artist"),
+    **{f: "artist" for f in FEATURES if f.startswith("artist_recent_")},
+    **{f: "rotation" for f in FEATURES if f.startswith("recent_")},
+    **dict.fromkeys(
+        ("hours_since_log1p", "plays_since_log1p", "gap_log_ratio", "gap_log_ratio_abs"), "rotation"
+    ),
+    "count_log1p": "favourite",
+}
 FALLBACK_WEIGHTS = {
     "markov_logp": 1.0,
     "sr_logp": 0.5,
@@ -59,6 +74,7 @@ class Default(Recommender):
     description = "repeat-aware blend of what you play next, what is in rotation, and your favourites"
     family = "hybrid"
     deterministic = True
+    version = 2  # 2: the markov_recency feature, the check span and the kept mix
 
     def __init__(
         self,
@@ -70,6 +86,11 @@ class Default(Recommender):
         l2: float = 1e-3,
         **params: Any,
     ):
+        params.setdefault("mix", 1.0)
+        params.setdefault("scale_learned", 1.0)
+        params.setdefault("scale_base", 1.0)
+        params.setdefault("base_alpha", DEFAULT_BASELINE[0])
+        params.setdefault("base_half_life_s", DEFAULT_BASELINE[1])
         super().__init__(
             gap_s=gap_s,
             max_train_targets=max_train_targets,
@@ -86,6 +107,7 @@ class Default(Recommender):
         self.ranker.weights = np.array([FALLBACK_WEIGHTS.get(f, 0.0) for f in FEATURES])
         self.ranker.mean = np.zeros(len(FEATURES))
         self.ranker.std = np.ones(len(FEATURES))
+        self.params.update(mix=1.0, scale_learned=1.0, scale_base=1.0)
 
     # -- training ---------------------------------------------------------------------------
     def fit(
@@ -95,81 +117,47 @@ class Default(Recommender):
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
     ) -> None:
+        """Tune ``markov_recency`` on the validation span, then learn the blend and keep the variant
+        that ranks that span best (``tuning``: never below markov_recency there)."""
+        from models.baselines.markov import MarkovRecency
+
         self.space = data.space
         self._fallback()
         self.params["trained_on"] = "fallback weights (too little history to tune)"
-        split = validation_split(len(data.items), self.params["tune_fraction"])
-        if split.n_targets < MIN_VALIDATION_TARGETS:
+        n = len(data.items)
+        check = validation_split(n)  # markov_recency's own validation span
+        if check.n_targets < MIN_VALIDATION_TARGETS:
             return
-        X, offsets, target, reach = self._collect(data, split.start, progress, cancel)
-        if target.size < MIN_VALIDATION_TARGETS:
+        base = MarkovRecency(gap_s=self.params["gap_s"])
+        base.space = data.space
+        base.tune(data, progress, cancel)
+        self.params.update(
+            base_alpha=float(base.params["alpha"]),
+            base_half_life_s=float(base.params["half_life_s"]),
+            baseline_validation_ndcg=base.params.get("validation_ndcg"),
+        )
+        fit_start = max(
+            validation_split(n, self.params["tune_fraction"]).start,
+            check.start - self.params["max_train_targets"],
+        )
+        result = tuning.tune(self, data, fit_start, check.start, progress, cancel)
+        if result is None:
+            self._fallback()
             return
-        if progress is not None:
-            progress(Progress(0, 1, f"fitting the blend on {target.size:,} validation plays"))
-        stats = self.ranker.fit(X, offsets, target, reach, l2=self.params["l2"], inits=_simple_blends())
+        self.params["validation"] = result
         self.params["trained_on"] = (
-            f"{target.size} validation plays: NDCG@10 in candidate lists "
-            f"{stats['ndcg_start']:.4f} ({stats['start']}) -> {stats['ndcg']:.4f}"
+            f"{result['fit_plays']} plays to fit the blend, {result['check_plays']} to check it: kept "
+            f"{result['chosen']} (validation NDCG@10 {result['check_ndcg'][result['chosen']]:.4f}; "
+            f"markov_recency {result['check_ndcg']['markov_recency']:.4f})"
         )
         if progress is not None:
             progress(Progress(1, 1, "blend fitted"))
 
-    def _collect(
-        self, data: TrainData, val_start: int, progress: ProgressFn | None, cancel: CancelToken | None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Flat candidate lists for the validation targets (the most recent ``max_train_targets``)."""
-        n = len(data.items)
-        start = max(val_start, n - self.params["max_train_targets"])
-        rows = [FEATURES.index(r) for r in CANDIDATE_ROWS]
-        per = self.params["per_signal"]
-        rng = np.random.default_rng(0)  # fixed: the blend must not depend on the run's seed
-        lists: list[np.ndarray] = []
-        targets: list[int] = []
-        reach: list[bool] = []
-        every = max(1, (n - start) // 10)
-        for p, state in walk(self, data.items, data.played_at, start, cancel=cancel):
-            sig: Signals = state.extra["signals"]
-            tgt = int(data.items[p])
-            if (p - start) % every == 0 and progress is not None:
-                progress(
-                    Progress(p - start, n - start, f"walking validation plays {p - start:,}/{n - start:,}")
-                )
-            if tgt < 0 or sig.count[tgt] <= 0:
-                continue  # explore targets: ranked in their own tier, nothing to learn here
-            feats = sig.features(state)
-            heard = sig.count > 0
-            heard[state.last] = False  # the previous play cannot be next (collapsed)
-            # the strongest candidates of each signal, the target, and random known tracks so the
-            # blend also learns to keep the long tail of known tracks down in a full ranking
-            tops = np.unique(np.concatenate([top_k(np.where(heard, feats[r], -np.inf), per) for r in rows]))
-            heard_idx = np.flatnonzero(heard)
-            randoms = rng.choice(
-                heard_idx, size=min(self.params["random_negatives"], heard_idx.size), replace=False
-            )
-            cand = np.unique(np.concatenate([tops, randoms, [tgt]]))
-            lists.append(np.stack([row[cand] for row in feats], axis=1).astype(np.float32))
-            targets.append(int(np.searchsorted(cand, tgt)))
-            reach.append(bool(np.isin(tgt, tops)))
-        if not lists:
-            return (
-                np.zeros((0, len(FEATURES)), np.float32),
-                np.zeros(1, np.int64),
-                np.zeros(0, np.int64),
-                np.zeros(0, bool),
-            )
-        sizes = np.array([x.shape[0] for x in lists])
-        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        return (
-            np.concatenate(lists),
-            offsets,
-            offsets[:-1] + np.asarray(targets, np.int64),
-            np.asarray(reach, bool),
-        )
-
     # -- state ------------------------------------------------------------------------------
     def start(self, items: np.ndarray, played_at: np.ndarray) -> SeqState:
         state = SeqState(items, played_at, self.params["gap_s"])
-        state.extra["signals"] = Signals(self.space, self.params["gap_s"]).init(
+        baseline = (self.params["base_alpha"], self.params["base_half_life_s"])
+        state.extra["signals"] = Signals(self.space, self.params["gap_s"], baseline).init(
             np.asarray(items, np.int64), np.asarray(played_at, np.int64)
         )
         return state
@@ -194,12 +182,16 @@ class Default(Recommender):
         sig: Signals = state.extra["signals"]
         if sig.n < len(self.space):
             sig.grow(self.space)
-        out = self.ranker.score(self._features(state))
+        rows = self.features_for(state)
+        mix = float(self.params["mix"])
+        learned = self.ranker.score(rows) if mix > 0 else rows[0]
+        scales = (self.params["scale_learned"], self.params["scale_base"])
+        out = np.array(tuning.mix_scores(learned, rows[tuning.BASELINE], mix, scales), dtype=np.float64)
         heard = sig.heard()
         out[~heard] = EXPLORE_FLOOR + self.explore_scores(state)[~heard]
         return out
 
-    def _features(self, state: SeqState) -> list[np.ndarray]:
+    def features_for(self, state: SeqState) -> list[np.ndarray]:
         """Feature rows for ``state``, computed once per play (``recommend`` asks again for reasons)."""
         key = (len(state.items), len(self.space))
         cached = state.extra.get("features")
@@ -221,52 +213,51 @@ class Default(Recommender):
         out[sig.heard()] = -np.inf
         return out
 
-    def reason(self, state: SeqState, item: int) -> str:
+    def evidence(self, state: SeqState, item: int, now: float | None = None) -> reasons.Evidence:
+        """What the history shows for ``item`` after ``state``, chosen by what drove its score."""
         sig: Signals = state.extra["signals"]
+        now = reasons.wall_clock() if now is None else now
+        gap_s = self.params["gap_s"]
         if sig.count[item] <= 0:
-            return f"new to you: by {{artist:{int(sig.artist_of[item])}}}, whom you play a lot lately"
-        contrib = self.ranker.contributions(np.array([row[item] for row in self._features(state)]))
-        groups = {
-            "next": contrib[
-                [
-                    FEATURES.index(f)
-                    for f in (
-                        "markov_logp",
-                        "markov_log1p",
-                        "markov2_logp",
-                        "followed_last_time",
-                        "followed_within_5",
-                        "skip_logp",
-                    )
-                ]
-            ].sum(),
-            "session": contrib[[FEATURES.index(f) for f in ("sr_logp", "session_sr_logp")]].sum(),
-            "artist": contrib[[FEATURES.index(f) for f in ("artist_markov_logp", "same_artist")]].sum(),
-            "rotation": contrib[[i for i, f in enumerate(FEATURES) if f.startswith("recent_")]].sum(),
-            "favourite": contrib[FEATURES.index("count_log1p")],
-        }
-        best = max(groups, key=groups.get)
-        last = state.last
-        count = int(sig.count[item])
-        if best == "next" and last >= 0:
-            cols, vals = sig.trans.row(last)
-            n = int(vals[cols == item].sum())
-            if n > 1:
-                return f"you often play this after {{track:{last}}} ({n} times)"
-            if n == 1:
-                return f"you played this after {{track:{last}}} before"
-        if best in ("next", "session") and last >= 0:
-            return f"often follows {{track:{last}}} in your sessions"
-        if best == "artist":
-            return f"more {{artist:{int(sig.artist_of[item])}}}, like what you are playing now"
-        week = _plays_since(state, item, state.times[-1] - 7 * 86_400)
-        if best == "rotation" and week:
-            return f"back in rotation: you played it {_times(week)} this week"
-        if count >= 5:
-            return f"one of your favourites: {count} plays"
-        days = int((state.times[-1] - sig.last_time[item]) // 86_400)
-        when = "earlier today" if days < 1 else f"{days} day{'s' * (days != 1)} ago"
-        return f"you played it {_times(count)}, last {when}"
+            return reasons.new_evidence(state, sig, item, gap_s, now)
+        return reasons.known_evidence(state, sig, item, self._groups(state, item), gap_s, now)
+
+    def reason(self, state: SeqState, item: int) -> str:
+        return self.evidence(state, item).text()
+
+    def recommend(self, state: SeqState, k: int = 20, exclude: Sequence[int] = ()) -> list[Recommendation]:
+        """Top-k with reasons and the evidence each reason states (store ids, unix times)."""
+        out = super().recommend(state, k, exclude)
+        now = reasons.wall_clock()
+        sig: Signals = state.extra["signals"]
+        idx = self.space.indices([r.track_id for r in out])
+        recs = []
+        for r, i in zip(out, idx.tolist(), strict=True):
+            ev = self.evidence(state, i, now)
+            recs.append(replace(r, reason=ev.text(), evidence=ev.to_json(sig), new_to_user=sig.count[i] <= 0))
+        return recs
+
+    def _groups(self, state: SeqState, item: int) -> list[str]:
+        """Signal groups by how much they added to ``item``'s score, strongest first."""
+        sig: Signals = state.extra["signals"]
+        rows = self.features_for(state)
+        mix = float(self.params["mix"])
+        totals = dict.fromkeys(GROUPS, 0.0)
+        base_next = (1 - sig.base_alpha) * float(rows[FEATURES.index("markov_p")][item])
+        base_rot = float(rows[tuning.BASELINE][item]) - base_next
+        base_group = "next" if base_next >= base_rot else "rotation"
+        if mix > 0:
+            contrib = self.ranker.contributions(np.array([row[item] for row in rows]))
+            scale = 1.0 if mix >= 1 else mix / self.params["scale_learned"]
+            for f, c in zip(FEATURES, contrib.tolist(), strict=True):
+                group = base_group if f == "markov_recency" else GROUP_OF.get(f)
+                if group:
+                    totals[group] += scale * c
+        if mix < 1:
+            scale = 1.0 if mix <= 0 else (1 - mix) / self.params["scale_base"]
+            totals["next"] += scale * base_next
+            totals["rotation"] += scale * base_rot
+        return sorted(GROUPS, key=lambda g: -totals[g])
 
     # -- persistence ------------------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:
@@ -280,7 +271,7 @@ class Default(Recommender):
         )
 
 
-def _simple_blends() -> list[np.ndarray]:
+def simple_blends() -> list[np.ndarray]:
     """Raw-unit weights of "(1-a) * P(next | last) + a * recency share" blends (markov_recency's
     family), starting points for the blend search."""
     out = []
@@ -290,17 +281,6 @@ def _simple_blends() -> list[np.ndarray]:
             w[FEATURES.index("markov_p")] = 1 - a
             w[FEATURES.index(share)] = a
             out.append(w)
-    return out
-
-
-def _times(n: int) -> str:
-    return "once" if n == 1 else "twice" if n == 2 else f"{n} times"
-
-
-def _plays_since(state: SeqState, item: int, since: int) -> int:
-    n = 0
-    for it, t in zip(reversed(state.items), reversed(state.times), strict=True):
-        if t < since:
-            break
-        n += it == item
-    return n
+    w = np.zeros(len(FEATURES))
+    w[FEATURES.index("markov_recency")] = 1.0
+    return [w, *out]
