@@ -203,15 +203,20 @@ class Default(Recommender):
     def explore_scores(self, state: SeqState) -> np.ndarray:
         """Scores for tracks new to the listener (-inf for known ones): affinity to their artist."""
         sig: Signals = state.extra["signals"]
-        art = sig.artist_of
+        out = self.artist_affinity(state)[sig.artist_of].astype(np.float64)
+        out[sig.heard()] = -np.inf
+        return out
+
+    def artist_affinity(self, state: SeqState) -> np.ndarray:
+        """Per dense artist: decayed plays (1-month half-life, log) plus how often the last play's
+        artist led to it — what ranks a new track by an artist the listener knows (catalogue
+        candidates of an artist outside the space have none)."""
+        sig: Signals = state.extra["signals"]
         last = state.last
         artist_next = np.zeros(sig.n_artists)
         if last >= 0:
-            sig.art_trans.add_row_into(artist_next, int(art[last]), normalise=True)
-        affinity = np.log1p(sig.artist_recent[1].values) + 5.0 * artist_next
-        out = affinity[art].astype(np.float64)
-        out[sig.heard()] = -np.inf
-        return out
+            sig.art_trans.add_row_into(artist_next, int(sig.artist_of[last]), normalise=True)
+        return np.log1p(sig.artist_recent[1].values) + 5.0 * artist_next
 
     def evidence(self, state: SeqState, item: int, now: float | None = None) -> reasons.Evidence:
         """What the history shows for ``item`` after ``state``, chosen by what drove its score."""

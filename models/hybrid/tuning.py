@@ -98,8 +98,28 @@ def candidate_list(
     return x, int(np.searchsorted(cand, target)), bool(np.isin(target, tops))
 
 
-def _gain(rank: int) -> float:
-    return 1.0 / np.log2(rank + 1.0) if rank <= CUTOFF else 0.0
+CALIBRATION_RANKS = 100
+
+
+def _gains(ranks: np.ndarray) -> np.ndarray:
+    return np.where(ranks <= CUTOFF, 1.0 / np.log2(ranks + 1.0), 0.0)
+
+
+def hit_rates(ranks: np.ndarray, n_ranks: int = CALIBRATION_RANKS) -> list[float]:
+    """P(the next play is the candidate at rank r), r = 1..n_ranks, from the ranks the targets got:
+    per-rank hit shares made non-increasing (pool-adjacent-violators), so a lower rank never claims
+    a higher chance. Explore targets count in the denominator (the next play was none of them)."""
+    ranks = np.asarray(ranks, np.float64)
+    hits = np.bincount(ranks[ranks <= n_ranks].astype(np.int64), minlength=n_ranks + 1)[1:].astype(np.float64)
+    rate = hits / max(ranks.size, 1)
+    blocks: list[list[float]] = []  # [sum, count]
+    for v in rate.tolist():
+        blocks.append([v, 1.0])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] < blocks[-1][0] / blocks[-1][1]:
+            total, count = blocks.pop()
+            blocks[-1][0] += total
+            blocks[-1][1] += count
+    return [round(b[0] / b[1], 8) for b in blocks for _ in range(int(b[1]))]
 
 
 def tune(
@@ -118,8 +138,8 @@ def tune(
     p_ = model.params
     rng = np.random.default_rng(0)  # fixed: the blend must not depend on the run's seed
     lists = Lists()
-    gains = np.zeros(len(VARIANTS))
-    n_check = 0
+    ranks: list[np.ndarray] = []
+    explore_targets = 0
     every = max(1, (n - fit_start) // 20)
     vectors: dict[str, np.ndarray] = {}
     scales = (1.0, 1.0)
@@ -149,11 +169,13 @@ def tune(
                 return None
             fitted, scales = _fit(model, lists, progress)
             vectors = {"learned": model.ranker.weights.copy(), "softmax": model.ranker.softmax_weights.copy()}
-        n_check += 1
-        gains += _check_gains(model, state, sig, tgt, vectors, scales)
+        explore_targets += bool(tgt < 0 or sig.count[tgt] <= 0)
+        ranks.append(_check_ranks(model, state, sig, tgt, vectors, scales))
     if fitted is None:
         return None
-    ndcgs = gains / max(n_check, 1)
+    rank_table = np.asarray(ranks)  # [check plays, variants]
+    n_check = rank_table.shape[0]
+    ndcgs = _gains(rank_table).mean(axis=0)
     best = 0
     for i in range(1, len(VARIANTS)):
         if ndcgs[i] > ndcgs[best] + 1e-12:
@@ -161,6 +183,11 @@ def tune(
     name, which, mix = VARIANTS[best]
     model.ranker.weights = vectors[which]
     p_.update(mix=mix, scale_learned=scales[0], scale_base=scales[1])
+    p_["calibration"] = {
+        "hit_rate_at_rank": hit_rates(rank_table[:, best]),
+        "new_rate": round(explore_targets / max(n_check, 1), 6),
+        "plays": n_check,
+    }
     return {
         **fitted,
         "check_plays": n_check,
@@ -187,29 +214,32 @@ def _fit(model: Default, lists: Lists, progress: ProgressFn | None) -> tuple[dic
     }, scales
 
 
-def _check_gains(
+def _check_ranks(
     model: Default, state, sig: Signals, tgt: int, vectors: dict[str, np.ndarray], scales: tuple[float, float]
 ) -> np.ndarray:
-    """NDCG@10 gain of the target under each variant, full ranking (the harness's rules)."""
-    out = np.zeros(len(VARIANTS))
+    """The target's rank under each variant, full ranking with the harness's rules (previous play
+    excluded, ties against the target); unheard targets share the unheard tier's rank."""
     known = sig.heard()
     last = state.last
     if last >= 0:
         known[last] = False
     idx = np.flatnonzero(known)
     if tgt < 0 or not known[tgt]:  # explore target (or the previous play): the same unheard tier for all
-        if tgt >= 0 and tgt != last and idx.size < CUTOFF:
+        rank = np.inf
+        if tgt >= 0 and tgt != last and idx.size < CALIBRATION_RANKS:
             ex = model.explore_scores(state)
-            ex[last] = -np.inf
-            out[:] = _gain(idx.size + int(np.count_nonzero(ex >= ex[tgt])))
-        return out
+            if last >= 0:
+                ex[last] = -np.inf
+            rank = idx.size + int(np.count_nonzero(ex >= ex[tgt]))
+        return np.full(len(VARIANTS), float(rank))
     rows = model.features_for(state)
     learned = {w: model.ranker.score(rows, vec)[idx] for w, vec in vectors.items()}
     base = rows[BASELINE][idx]
     at = int(np.searchsorted(idx, tgt))
+    out = np.empty(len(VARIANTS))
     for i, (_name, which, mix) in enumerate(VARIANTS):
         s = mix_scores(learned[which], base, mix, scales)
-        out[i] = _gain(int(np.count_nonzero(s >= s[at])))
+        out[i] = np.count_nonzero(s >= s[at])
     return out
 
 
