@@ -230,9 +230,16 @@ class Recommender(ABC):
             s[np.asarray(exclude, dtype=np.int64)] = -np.inf
         s[np.isnan(s)] = -np.inf
         top = top_k(s, k)
-        return [
-            Recommendation(int(self.space.track_ids[i]), float(s[i]), self.reason(state, int(i))) for i in top
-        ]
+        out = []
+        for i in top.tolist():
+            reason, evidence = self.explain(state, i)
+            out.append(Recommendation(int(self.space.track_ids[i]), float(s[i]), reason, evidence=evidence))
+        return out
+
+    def explain(self, state: Any, item: int) -> tuple[str, dict]:
+        """(reason, evidence): the sentence and, for models that can say, what it claims (store ids,
+        unix times); default: ``reason`` with no evidence."""
+        return self.reason(state, item), {}
 
     # -- persistence ------------------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:

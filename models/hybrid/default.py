@@ -3,17 +3,21 @@
 Music is re-listened: most next plays are tracks the listener already knows. ``default`` scores
 every known track with a learned blend of counting signals (``signals.FEATURES``: transitions from
 the last plays, sequential rules in the session, artist continuation, play counts decayed over
-several time scales, time since last play, ...). The blend is a listwise linear ranker
-(``ranker.LinearRanker``) trained on the validation span at the end of the training data — the
-model walks that span exactly like the evaluation harness does and learns which signals pick the
-track that was actually played. Nothing else is learned, so the counts follow every new play: tracks
-first heard after training are scored as soon as they have been played once.
+several time scales, time since last play, ..., and ``markov_recency``'s own score). The blend is a
+listwise linear ranker (``ranker.LinearRanker``) learned at the end of the training span and kept
+only where it beats the simple baseline on the validation span (``tuning``: the kept variant —
+learned blend, mixture, or markov_recency itself — is never below markov_recency there). Nothing
+else is learned, so the counts follow every new play: tracks first heard after training are scored
+as soon as they have been played once.
 
 New-to-user tracks are ranked apart (``explore_scores``: artist affinity and artist transitions)
 and always below known tracks in ``scores``: the evaluation's item space holds only tracks the
 listener will eventually play, so pushing unheard tracks of the current artist up would exploit the
-protocol rather than recommend. The app asks for discovery separately (``recommend_for(...,
-explore=True)``) over its candidate catalogue.
+protocol rather than recommend. The app asks for discovery separately over its candidate catalogue
+and merges the two streams in ``models.served``.
+
+Reasons (``reasons``) state the evidence behind the strongest signal group of each suggestion —
+counts, the anchor track, dates, stated windows — and only what the history supports.
 """
 
 from __future__ import annotations
@@ -230,17 +234,18 @@ class Default(Recommender):
     def reason(self, state: SeqState, item: int) -> str:
         return self.evidence(state, item).text()
 
+    def explain(self, state: SeqState, item: int) -> tuple[str, dict]:
+        ev = self.evidence(state, item)
+        return ev.text(), ev.to_json(state.extra["signals"])
+
     def recommend(self, state: SeqState, k: int = 20, exclude: Sequence[int] = ()) -> list[Recommendation]:
-        """Top-k with reasons and the evidence each reason states (store ids, unix times)."""
-        out = super().recommend(state, k, exclude)
-        now = reasons.wall_clock()
+        """Top-k with reasons and the evidence each states; unheard tracks marked new to the listener."""
         sig: Signals = state.extra["signals"]
+        out = super().recommend(state, k, exclude)
         idx = self.space.indices([r.track_id for r in out])
-        recs = []
-        for r, i in zip(out, idx.tolist(), strict=True):
-            ev = self.evidence(state, i, now)
-            recs.append(replace(r, reason=ev.text(), evidence=ev.to_json(sig), new_to_user=sig.count[i] <= 0))
-        return recs
+        return [
+            replace(r, new_to_user=bool(sig.count[i] <= 0)) for r, i in zip(out, idx.tolist(), strict=True)
+        ]
 
     def _groups(self, state: SeqState, item: int) -> list[str]:
         """Signal groups by how much they added to ``item``'s score, strongest first."""
