@@ -105,13 +105,18 @@ class Default(Recommender):
             **params,
         )
         self.ranker = LinearRanker(len(FEATURES))
-        self._fallback()
+        self._fallback_weights()
 
-    def _fallback(self) -> None:
+    def _fallback_weights(self) -> None:
         self.ranker.weights = np.array([FALLBACK_WEIGHTS.get(f, 0.0) for f in FEATURES])
         self.ranker.mean = np.zeros(len(FEATURES))
         self.ranker.std = np.ones(len(FEATURES))
+
+    def _fallback(self) -> None:
+        """Untuned: the fallback weights alone (a loaded model keeps its saved params instead)."""
+        self._fallback_weights()
         self.params.update(mix=1.0, scale_learned=1.0, scale_base=1.0)
+        self.params.pop("calibration", None)
 
     # -- training ---------------------------------------------------------------------------
     def fit(
