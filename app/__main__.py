@@ -49,15 +49,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_gui_fast(fast)
     from app import commands as app_commands
     from core import cli
+    from models import commands as model_commands
 
-    extra = [app_commands.register]
-    try:
-        from models import commands as model_commands
-    except ImportError:  # models/ not installed in a minimal build
-        model_commands = None
-    if model_commands is not None:
-        extra.insert(0, model_commands.register)
-    return cli.main(argv, extra=extra, default=app_commands.run_gui)
+    return cli.main(
+        argv, extra=[model_commands.register, app_commands.register], default=app_commands.run_gui
+    )
 
 
 if __name__ == "__main__":

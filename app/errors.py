@@ -26,25 +26,15 @@ class JobError:
 
 def describe_error(exc: BaseException) -> JobError:
     """One readable sentence for an exception raised by core, models or the network."""
+    from core.net import AuthRequired, Fatal, Offline, RateLimited, ServiceError, Transient
+    from core.sources.records import ImportFailure
     from core.store.engine import StoreError
-
-    try:
-        from core.net import AuthRequired, Fatal, Offline, RateLimited, ServiceError, Transient
-    except ImportError:  # pragma: no cover - core.net always exists in a full install
-        ServiceError = ()  # type: ignore[assignment]  # noqa: N806
-    try:
-        from core.sources.records import ImportFailure
-    except ImportError:  # pragma: no cover
-        ImportFailure = ()  # type: ignore[assignment]  # noqa: N806
-    try:
-        from models.base import ModelError
-    except ImportError:  # pragma: no cover - models/ absent in a minimal build
-        ModelError = ()  # type: ignore[assignment]  # noqa: N806
+    from models.base import ModelError
 
     if isinstance(exc, RemoteJobError):
         return exc.job_error
     text = str(exc).strip() or type(exc).__name__
-    if ServiceError and isinstance(exc, ServiceError):
+    if isinstance(exc, ServiceError):
         if isinstance(exc, Offline):
             return JobError(f"No connection: {text}. Check your network and try again.", True, "offline")
         if isinstance(exc, RateLimited):
@@ -58,9 +48,9 @@ def describe_error(exc: BaseException) -> JobError:
         if isinstance(exc, Transient):
             return JobError(f"The service is having trouble: {text}. Try again later.", True)
         return JobError(text, exc.retry)
-    if ImportFailure and isinstance(exc, ImportFailure):
+    if isinstance(exc, ImportFailure):
         return JobError(f"Could not import {text}", False, "import")
-    if ModelError and isinstance(exc, ModelError):
+    if isinstance(exc, ModelError):
         return JobError(text, False, "model")
     if isinstance(exc, StoreError):
         return JobError(f"Database problem: {text}", True, "store")

@@ -143,10 +143,6 @@ def _offer_demo_on_first_run(ctx: AppContext, window: MainWindow) -> None:
 
         def train_demo() -> None:
             """Suggestions need a trained model: train ``default`` on the demo in the background."""
-            try:
-                from models.training import train_model  # noqa: F401 - only asks whether it exists
-            except Exception:  # noqa: BLE001
-                return
             job = in_process("app.procjobs:train_job", store_url(ctx.store), demo.DEMO_ACCOUNT, "default")
             ctx.run(
                 "Training the default model on the demo history",

@@ -88,12 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         store = open_store(db)
         run_job(demo.import_demo(store))
         if args.train:
-            try:
-                from models.training import train_model
-            except ImportError:
-                train_model = None
-            if train_model is not None:
-                run_job(train_model(store, demo.DEMO_ACCOUNT, "default"))
+            from models import api
+
+            run_job(api.train(store, demo.DEMO_ACCOUNT, "default"))
         store.dispose()
     from app.main import run
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.context import AppContext
-from app.pages.base import Page, page_specs
+from app.pages.base import PAGES, Page
 from app.widgets.banner import BannerArea
 from app.widgets.common import label
 from app.widgets.jobs_panel import JobsPanel
@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
 
         self.specs = {}
         self._slots: dict[str, QWidget] = {}
-        for spec in page_specs():
+        for spec in PAGES:
             self.specs[spec.key] = spec
             self.order.append(spec.key)
             slot = QWidget()  # stands in until the page is first shown: pages are built on demand

@@ -1,8 +1,8 @@
 """Issue 3's speed targets for ``default`` on the largest real history (spacedlevo, ~75k plays).
 
-- training: ``models.training.train_model`` (the app's and ``segue train``'s job: load plays, build
+- training: ``models.api.train`` (the app's and ``segue train``'s job: load plays, build
   the sequence, walk the tuning span, fit the blend, save) — wall and CPU seconds per run;
-- ``recommend``: ``models.training.recommend_for(k=20)`` latency — the first (cold) call, which
+- ``recommend``: ``models.api.recommend(k=20)`` latency — the first (cold) call, which
   loads the model and counts the whole history; warm calls with no new play; and warm calls after a
   new play was stored (the state observes it: the catch-up path the app hits while you listen).
 
@@ -58,8 +58,9 @@ def main() -> None:
     from core.store.engine import open_store
     from core.store.queries import account_by_name
     from core.store.schema import Scrobble
+    from models import api
     from models.evaluation.datasets import dataset_store
-    from models.training import _WARM, recommend_for, train_model
+    from models.serving.warm import forget_all
 
     cache = dataset_store()
     src = Path(cache.engine.url.database)
@@ -72,7 +73,7 @@ def main() -> None:
     training = []
     for run in range(args.runs):
         w0, c0 = time.perf_counter(), time.process_time()
-        result = run_job(train_model(store, args.account, "default", seed=run))
+        result = run_job(api.train(store, args.account, "default", seed=run))
         training.append(
             {
                 "wall_s": round(time.perf_counter() - w0, 2),
@@ -83,14 +84,14 @@ def main() -> None:
         )
         print(f"train run {run + 1}: {training[-1]}", flush=True)
 
-    _WARM.clear()
+    forget_all()
     t0 = time.perf_counter()
-    recs = recommend_for(store, args.account, k=20)
+    recs = api.recommend(store, args.account, k=20)
     cold = time.perf_counter() - t0
     warm = []
     for _ in range(args.calls):
         t0 = time.perf_counter()
-        recommend_for(store, args.account, k=20)
+        api.recommend(store, args.account, k=20)
         warm.append(time.perf_counter() - t0)
 
     with store.engine.connect() as conn:
@@ -112,7 +113,7 @@ def main() -> None:
                 )
             )
         t0 = time.perf_counter()
-        recs = recommend_for(store, args.account, k=20)
+        recs = api.recommend(store, args.account, k=20)
         catch_up.append(time.perf_counter() - t0)
 
     doc = {

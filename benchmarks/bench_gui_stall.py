@@ -8,7 +8,7 @@ How: the app is built as ``segue`` builds it (offscreen unless QT_QPA_PLATFORM s
 page is opened once, then three jobs start through the app's own job adapter, the way the pages start
 them — a Last.fm sync of a 75k-play user from the fake Last.fm server (its own process, 4 requests/s
 like the real service allows), an import of a real Spotify export (54k rows), and a training run
-(``models.training.train_model`` when it exists, else a registered model's ``fit`` on the account) —
+(``models.api.train`` of ``default``, in a child process as the Models page runs it) —
 while the window switches page every 0.7 s. A 5 ms precise QTimer heartbeat records every gap between
 ticks; a stall is a gap minus the 5 ms period, and the GUI thread's own CPU time inside each gap tells
 the app's work from waiting for a core (the machine is shared). The jobs are cancelled after ``--seconds``.
@@ -52,34 +52,10 @@ def start_fake_lastfm() -> tuple[subprocess.Popen, str, str, str]:
     return proc, root, parts["api_key"], parts["secret"]
 
 
-def fit_in_child(url: str, account_id: int, *, cancel):
-    """Stand-in for ``models.training.train_model`` while it is absent: fit a registered model (run in a
-    child process, exactly like the Models page runs training)."""
-    from core.jobs import Progress
-    from core.store import open_store
-    from models.data import build_train_data
-    from models.registry import create, model_names
-
-    store = open_store(url)
-    try:
-        data = build_train_data(store.engine, account_id)
-        name = next(n for n in ("item2vec", "sknn", "markov") if n in model_names())
-        events: list = []
-        create(name).fit(data, None, events.append, cancel)
-        yield Progress(1, 1, f"trained {name}")
-        return name
-    finally:
-        store.dispose()
-
-
 def training_job(store, account_id: int):
     """The training the Models page starts (``app.procjobs.train_job`` in a child process)."""
     from app.procjobs import in_process, store_url
 
-    try:
-        import models.training  # noqa: F401
-    except ImportError:
-        return in_process("benchmarks.bench_gui_stall:fit_in_child", store_url(store), account_id)
     return in_process("app.procjobs:train_job", store_url(store), "spacedlevo", "default")
 
 

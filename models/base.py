@@ -128,13 +128,33 @@ class ItemFeatures(Protocol):
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """What a reason states, as data (store ids, counts, dates), so it can be checked against the store
+    and shown in other words. Every field is optional: a reason fills what it claims."""
+
+    source: str = ""  # where the suggestion comes from: a model name, "other accounts", "popular here"
+    anchor_track: int | None = None  # the store track the reason names ("after X", "like X")
+    artist: int | None = None  # the store artist the reason names
+    plays: int | None = None  # the count the reason states (plays, times after the anchor, sessions)
+    last_played: int | None = None  # unix seconds: the latest play the claim rests on
+    # the finer claims of models that state them (``models.hybrid.reasons`` lists the kinds)
+    kind: str = ""  # which claim: "after", "session", "recent", "favourite", "new_artist", ...
+    from_artist: int | None = None  # the store artist a transition starts from ("after Y you went on to Z")
+    first_played: int | None = None  # unix seconds: the first play the claim counts from
+    window_days: int | None = None  # "in the last N days": plays in [window_end - N days, window_end]
+    window_end: int | None = None  # unix seconds (the latest play)
+    within: int | None = None  # "within N tracks after the anchor, in one session"
+    tracks_ago: int | None = None  # "earlier in this session, N tracks ago"
+    session_plays: int | None = None  # plays of the current session the claim counts among
+
+
+@dataclass(frozen=True)
 class Recommendation:
     track_id: int
     score: float
     reason: str
     new_to_user: bool = False
-    # what the reason claims, with store ids and unix times (models that can say; tests check it)
-    evidence: dict = field(default_factory=dict, compare=False, hash=False)
+    evidence: Evidence | None = None
 
 
 ProgressFn = Callable[[Progress], None]
@@ -172,6 +192,7 @@ class Recommender(ABC):
     deterministic: ClassVar[bool] = False  # True: results do not depend on the seed (harness runs it once)
     batch_size: ClassVar[int] = 1  # > 1: the harness collects ``snapshot``s and calls ``score_batch``
     history_window: ClassVar[int | None] = None  # plays a snapshot keeps (None: all)
+    scores_new_tracks: ClassVar[bool] = False  # True: ``extend_space`` adopts tracks heard after training
 
     def __init__(self, **params: Any):
         self.params: dict[str, Any] = dict(params)
@@ -222,6 +243,16 @@ class Recommender(ABC):
         """A short human sentence for why ``item`` is suggested after ``state``."""
         return self.description or self.name
 
+    def extend_space(self, space: ItemSpace) -> None:
+        """Adopt a larger item space (``ItemSpace.extended``: tracks first heard after training, existing
+        indices kept). Only models with ``scores_new_tracks`` implement it."""
+        raise NotImplementedError(f"{self.name} cannot score tracks first heard after training")
+
+    def artist_recency(self, state: Any) -> np.ndarray | None:
+        """How much the listener played each artist lately (by dense artist index, decayed), when the
+        model tracks it; None otherwise."""
+        return None
+
     def recommend(self, state: Any, k: int = 20, exclude: Sequence[int] = ()) -> list[Recommendation]:
         """Top-k items (as track ids) with reasons; ``exclude`` holds dense indices."""
         assert self.space is not None, "fit or load the model first"
@@ -236,10 +267,10 @@ class Recommender(ABC):
             out.append(Recommendation(int(self.space.track_ids[i]), float(s[i]), reason, evidence=evidence))
         return out
 
-    def explain(self, state: Any, item: int) -> tuple[str, dict]:
+    def explain(self, state: Any, item: int) -> tuple[str, Evidence | None]:
         """(reason, evidence): the sentence and, for models that can say, what it claims (store ids,
-        unix times); default: ``reason`` with no evidence."""
-        return self.reason(state, item), {}
+        unix times); default: ``reason`` with no evidence (serving fills the names it mentions)."""
+        return self.reason(state, item), None
 
     # -- persistence ------------------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:

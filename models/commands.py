@@ -67,16 +67,15 @@ def _ints(text: str, what: str) -> list[int]:
 
 def run_train(ctx) -> int:
     from core.jobs import Cancelled, run_job
-    from models.base import ModelError
-    from models.training import train_model
+    from models import api
 
     args = ctx.args
     ctx.account_id(args.account)
     try:
         result = run_job(
-            train_model(ctx.store, args.account, args.model, args.seed), progress_printer(not args.json)
+            api.train(ctx.store, args.account, args.model, args.seed), progress_printer(not args.json)
         )
-    except ModelError as exc:
+    except api.ModelError as exc:
         raise CliError(str(exc), 2) from None
     except Cancelled:
         raise CliError("training cancelled", 130) from None
@@ -93,14 +92,14 @@ def run_train(ctx) -> int:
 
 def run_recommend(ctx) -> int:
     from core.store.queries import track_info
-    from models.base import ModelError
-    from models.training import recommend_for
+    from models import api
 
     args = ctx.args
     ctx.account_id(args.account)
+    ask = api.explore if args.explore else api.recommend
     try:
-        recs = recommend_for(ctx.store, args.account, args.k, explore=args.explore)
-    except ModelError as exc:
+        recs = ask(ctx.store, args.account, args.k)
+    except api.ModelError as exc:
         raise CliError(str(exc), 2) from None
     info = track_info(ctx.store.engine, [r.track_id for r in recs])
     rows = []
@@ -128,40 +127,34 @@ def run_recommend(ctx) -> int:
 
 def run_eval(ctx) -> int:
     from core.jobs import Cancelled, run_job
-    from models.registry import broken_modules, get_model_class, model_names
+    from models import api
 
     args = ctx.args
     if args.list:
-        for name in model_names():
-            k = get_model_class(name)
-            print(f"{name:24s} {k.family:9s} {k.description}")
-        for module, error in broken_modules().items():
+        for info in api.list_models():
+            print(f"{info.name:24s} {info.family:9s} {info.description}")
+        for module, error in api.unavailable().items():
             print(f"(not available: {module}: {error})", file=sys.stderr)
         return 0
     if not args.account:
         raise CliError("say which accounts: --account NAME (repeatable) or --account all", 2)
     if not args.models:
         raise CliError("say which models: --models a,b,... or --models all (see `segue eval --list`)", 2)
+    known = [info.name for info in api.list_models()]
     models = (
-        model_names()
-        if args.models.strip() == "all"
-        else [m.strip() for m in args.models.split(",") if m.strip()]
+        known if args.models.strip() == "all" else [m.strip() for m in args.models.split(",") if m.strip()]
     )
     for m in models:
-        try:
-            get_model_class(m)
-        except Exception as exc:  # noqa: BLE001 - ModelError with the list hint
-            raise CliError(str(exc), 2) from None
+        if m not in known:
+            raise CliError(f"unknown model {m!r}; `segue eval --list` shows the models", 2)
     seeds = _ints(args.seeds, "--seeds")
     if not seeds:
         raise CliError("--seeds needs at least one seed", 2)
     store = _eval_store(ctx)
     accounts = _accounts(ctx, store, args.account)
-    from models.evaluation.runner import run_evaluation
-
     try:
         doc = run_job(
-            run_evaluation(store, accounts, models, seeds, isolate=args.isolate),
+            api.evaluate(store, accounts, models, seeds, isolate=args.isolate),
             progress_printer(args.json_out != "-"),
         )
     except Cancelled:

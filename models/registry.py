@@ -32,9 +32,6 @@ MODEL_MODULES: list[str] = [
     "models.content.genre_model",
 ]
 
-FEATURE_MODULE = "models.features"
-"""Module with ``load_item_features(engine, space, account=...) -> ItemFeatures``; the evaluation
-runner and ``train_model`` call it for models whose ``uses_modalities`` is not empty."""
 _REGISTRY: dict[str, type[Recommender]] = {}
 _BROKEN: dict[str, str] = {}
 _loaded = False
@@ -88,12 +85,8 @@ def create(name: str, **params) -> Recommender:
 
 
 def load_features(engine, space, account: int | str | None = None):
-    """Item features for ``space`` (``models.features.load_item_features``), or None when that module
-    is not there."""
-    try:
-        module = importlib.import_module(FEATURE_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name != FEATURE_MODULE:
-            raise
-        return None
-    return module.load_item_features(engine, space, account=account)
+    """Item features for ``space`` (``models.features.load_item_features``), for models whose
+    ``uses_modalities`` is not empty (the evaluation runner and ``train_model`` call it)."""
+    from models.features import load_item_features
+
+    return load_item_features(engine, space, account=account)

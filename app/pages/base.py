@@ -2,10 +2,7 @@
 
 Each page module defines a ``Page`` subclass (the view) and usually a small controller that talks to
 core through ``ctx.run``. The window builds pages from :data:`PAGES` in order; shortcuts Ctrl+1..9
-follow that order. A page added later (Insights, issue 6) needs one line::
-
-    from app.pages.base import PageSpec, register_page
-    register_page(PageSpec("insights", "Insights", "app.pages.insights:InsightsPage"), after="models")
+follow that order. A new page is one line in :data:`PAGES` (or ``register_page(spec, after=key)``).
 
 Loading rule: a page reloads when it becomes visible *and* is stale (account or data changed while it
 was hidden), so switching pages never triggers work for pages nobody looks at.
@@ -97,26 +94,10 @@ PAGES: list[PageSpec] = [
     PageSpec("sessions", "Sessions", "app.pages.sessions:SessionsPage", "◷"),
     PageSpec("stats", "Library & stats", "app.pages.stats:StatsPage", "▦"),
     PageSpec("models", "Models", "app.pages.models:ModelsPage", "◈"),
+    PageSpec("insights", "Insights", "app.pages.insights:InsightsPage", "◐"),
     PageSpec("accounts", "Accounts & import", "app.pages.accounts:AccountsPage", "⇅"),
     PageSpec("settings", "Settings", "app.pages.settings:SettingsPage", "⚙"),
 ]
-
-
-#: Pages that appear by themselves once their module exists (issue 6 builds app/pages/insights.py).
-OPTIONAL: list[tuple[PageSpec, str]] = [
-    (PageSpec("insights", "Insights", "app.pages.insights:InsightsPage", "◐"), "models"),
-]
-
-
-def page_specs() -> list[PageSpec]:
-    """PAGES plus every optional page whose module can be imported."""
-    import importlib.util
-
-    for spec, after in OPTIONAL:
-        module = spec.target.partition(":")[0]
-        if all(p.key != spec.key for p in PAGES) and importlib.util.find_spec(module) is not None:
-            register_page(spec, after)
-    return list(PAGES)
 
 
 def register_page(spec: PageSpec, after: str | None = None) -> None:

@@ -220,18 +220,14 @@ class ModelsPage(Page):
         training = (
             sel is not None and acc is not None and self.ctx.jobs.busy(f"train:{acc.name}:{sel['name']}")
         )
-        self.train_button.setEnabled(has_acc and sel is not None and self.api.can_train and not training)
+        self.train_button.setEnabled(has_acc and sel is not None and not training)
         self.train_button.setText("Retrain" if sel and sel.get("trained_at") else "Train")
-        self.eval_button.setEnabled(has_acc and self.api.can_evaluate and not self.ctx.jobs.busy("evaluate"))
-        if not self.api.can_train:
-            self.train_button.setToolTip("Training is not available in this build yet")
-        if not self.api.can_evaluate:
-            self.eval_button.setToolTip("The evaluation harness is not available in this build yet")
+        self.eval_button.setEnabled(has_acc and not self.ctx.jobs.busy("evaluate"))
 
     # -- actions ----------------------------------------------------------------------------
     def train_selected(self):
         sel, acc = self.selected(), self.ctx.account
-        if sel is None or acc is None or not self.api.can_train:
+        if sel is None or acc is None:
             return None
         from app.procjobs import in_process, store_url
 
@@ -258,7 +254,7 @@ class ModelsPage(Page):
 
     def evaluate(self):
         acc = self.ctx.account
-        if acc is None or not self.api.can_evaluate:
+        if acc is None:
             return None
         choice = self.eval_set.currentData()
         sel = self.selected()

@@ -1,6 +1,6 @@
-"""The Models page's view of ``models/``: what is registered, trained and evaluated, and the jobs to
-train and evaluate. Parts of ``models/`` that are not installed are reported by :meth:`missing`
-instead of failing, so the page says honestly what is not available.
+"""The Models page's view of ``models/`` (through ``models.api``): what is registered, trained and
+evaluated, and the job to evaluate. Model modules that failed to import are reported by
+:meth:`ModelsApi.missing`, so the page says honestly what is not available.
 
 Evaluation results come from the harness (``models.evaluation.runner.run_evaluation``, run with
 ``isolate=True`` so each model trains in its own process) and are kept per account in
@@ -9,7 +9,6 @@ Evaluation results come from the harness (``models.evaluation.runner.run_evaluat
 
 from __future__ import annotations
 
-import importlib
 import json
 import time
 from collections.abc import Generator
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from core import paths
 from core.jobs import CancelToken, Progress
+from models import api
 
 METRICS = (
     "hr@10",
@@ -42,13 +42,6 @@ COMPARE = (
 )
 
 
-def _probe(module: str, attr: str):
-    try:
-        return getattr(importlib.import_module(module), attr, None)
-    except Exception:  # noqa: BLE001 - an absent or half-written module means "not available"
-        return None
-
-
 def evaluations_file(account_id: int) -> Path:
     return paths.subdir("evaluations") / f"{account_id}.json"
 
@@ -69,71 +62,35 @@ def average(rows: list[dict]) -> list[dict]:
 
 
 class ModelsApi:
-    """Probes ``models`` lazily (``probe`` runs in a job: importing models may pull in torch)."""
-
-    def __init__(self) -> None:
-        self.train_fn = self.evaluate_fn = self.registry = None
-        self.probed = False
-
-    def probe(self) -> None:
-        if not self.probed:
-            self.train_fn = _probe("models.training", "train_model")
-            self.evaluate_fn = _probe("models.evaluation.runner", "run_evaluation")
-            self.registry = _probe("models.registry", "model_names")
-            self.probed = True
-
-    @property
-    def can_train(self) -> bool:
-        return self.train_fn is not None
-
-    @property
-    def can_evaluate(self) -> bool:
-        return self.evaluate_fn is not None
+    """Reads and jobs for the Models page; every call goes to ``models.api``."""
 
     def missing(self) -> list[str]:
-        out = []
-        if self.registry is None:
-            out.append("the model registry")
-        if self.train_fn is None:
-            out.append("training from the app (models.training)")
-        if self.evaluate_fn is None:
-            out.append("the evaluation harness (models.evaluation)")
-        return out
+        """Model modules that failed to import, as sentences (empty when everything is there)."""
+        return [f"{module} ({error})" for module, error in api.unavailable().items()]
 
     def names(self) -> list[str]:
-        try:
-            return list(self.registry()) if self.registry else []
-        except Exception:  # noqa: BLE001
-            return []
-
-    def describe(self, name: str) -> dict:
-        try:
-            from models.registry import get_model_class
-
-            k = get_model_class(name)
-            return {"description": k.description, "family": k.family}
-        except Exception:  # noqa: BLE001
-            return {"description": "", "family": ""}
+        return [info.name for info in api.list_models()]
 
     # -- reads (off the GUI thread) ---------------------------------------------------------
     def overview(self, engine, account_id: int) -> tuple[list[dict], list[dict]]:
         from core.store.paging import model_runs
 
-        self.probe()
         runs = model_runs(engine, account_id)
         trained: dict[str, object] = {}
         for r in runs:
             if r.kind == "train" and r.model not in trained:
                 trained[r.model] = r
-        names = self.names()
+        infos = {info.name: info for info in api.list_models()}
         rows = []
-        for name in names + sorted(set(trained) - set(names)):
+        for name in list(infos) + sorted(set(trained) - set(infos)):
             r = trained.get(name)
             ok = r is not None and r.status == "ok"
+            info = infos.get(name)
             rows.append(
                 {
                     "name": name,
-                    **self.describe(name),
+                    "description": info.description if info else "",
+                    "family": info.family if info else "",
                     "trained_at": (r.finished_at or r.started_at) if ok else None,
                     "plays_at_train": r.plays_at_train if ok else None,
                     "status": r.status if r is not None and r.status != "ok" else ("ready" if ok else ""),
@@ -162,7 +119,7 @@ class ModelsApi:
     def evaluate(
         self, store, account, names: list[str], cancel: CancelToken, seeds: tuple[int, ...] = (1,)
     ) -> Generator[Progress, None, list[dict]]:
-        doc = yield from self.evaluate_fn(store, [account.name], names, seeds, isolate=True, cancel=cancel)
+        doc = yield from api.evaluate(store, [account.name], names, seeds, isolate=True, cancel=cancel)
         rows = [r for r in doc.get("results", []) if r.get("account", account.name) == account.name]
         f = evaluations_file(account.id)
         old: list[dict] = []
@@ -180,7 +137,5 @@ class ModelsApi:
         )
         errors = doc.get("errors") or []
         if errors and not rows:
-            from models.base import ModelError
-
-            raise ModelError("; ".join(f"{e['model']}: {e['error']}" for e in errors))
+            raise api.ModelError("; ".join(f"{e['model']}: {e['error']}" for e in errors))
         return average(rows)

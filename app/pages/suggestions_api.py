@@ -1,20 +1,20 @@
 """What the Suggestions page needs from core and models, computed off the GUI thread.
 
-``load(...)`` returns the session in progress (or the last one), the user's likes/dismissals, and —
-when ``models`` offers ``recommend_for`` — ranked suggestions split into familiar and new-to-you.
-Feedback is *used*: dismissed tracks are excluded, liked ones boosted. Where ``recommend_for`` takes
-``exclude``/``boost``/``explore`` they are passed through; where it does not, this module filters and
-re-ranks itself (``LIKE_BOOST``), so the behaviour is the same either way.
+``load(...)`` returns the session in progress (or the last one), the user's likes/dismissals, and
+ranked suggestions from ``models.api``: familiar ones (``recommend``: dismissed tracks excluded,
+liked ones lifted) and new-to-you ones (``explore``), asked for separately.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
 from dataclasses import dataclass, field
 from urllib.parse import quote_plus
 
-LIKE_BOOST = 0.25  # relative score lift for liked tracks when the model cannot boost them itself
+import numpy as np
+
+from models import api, steering
+from models.base import ModelError
+
 K = 30
 
 
@@ -45,7 +45,6 @@ class SuggestionsState:
     in_progress: bool = False
     familiar: list[Suggestion] = field(default_factory=list)
     new: list[Suggestion] = field(default_factory=list)
-    available: bool = False  # recommend_for exists
     message: str = ""  # why there are no suggestions (no model trained, too few plays, ...)
     needs_training: bool = False  # the default model is not trained yet: the page offers to train it
     liked: set[int] = field(default_factory=set)
@@ -54,97 +53,16 @@ class SuggestionsState:
     valence: dict[int, float] = field(default_factory=dict)  # where known (for the "lift" control)
     energy: dict[int, float] = field(default_factory=dict)
 
-    separate: bool = False  # familiar and new came from separate calls: their scores do not compare
-
     @property
     def candidates(self) -> list[Suggestion]:
-        """Every suggestion in the recommender's order (feedback applied); with separate calls, every
-        familiar one before the new ones, as the model itself ranks them."""
-        if self.separate:
-            return self.familiar + self.new
-        return sorted(self.familiar + self.new, key=lambda s: -s.score)
-
-
-def recommender():
-    """``models``' recommend_for, or None while it is not available."""
-    for module in ("models.recommend", "models.service", "models.training", "models"):
-        try:
-            fn = getattr(importlib.import_module(module), "recommend_for", None)
-        except Exception:  # noqa: BLE001 - a half-installed models package means "not available"
-            fn = None
-        if fn is not None:
-            return fn
-    return None
-
-
-def _call(
-    fn,
-    store,
-    account,
-    k: int,
-    explore: float,
-    liked: set[int],
-    dismissed: set[int],
-    cancel,
-    gap_s: int | None = None,
-):
-    """Call ``recommend_for`` with whatever of exclude / boost / cancel it takes; when it has an
-    ``explore`` flag (familiar and discovery asked separately), ask for both and mark the discoveries."""
-    import dataclasses
-
-    params = inspect.signature(fn).parameters
-    kwargs: dict = {}
-    handled = set()
-    # never train inside the window's process: the page offers "Train now" (a child process) instead
-    for name, value in (
-        ("k", k),
-        ("exclude", sorted(dismissed)),
-        ("boost", sorted(liked)),
-        ("liked", sorted(liked)),
-        ("cancel", cancel),
-        ("gap_s", gap_s),
-        ("train_if_missing", False),
-    ):
-        if value is None:
-            continue
-        if name in params:
-            kwargs[name] = value
-            handled.add(name)
-    first = next(iter(params))
-    target = store.engine if first in ("engine", "bind") else store
-    acc = account.name if any(n in params for n in ("account", "account_name", "name")) else account.id
-
-    def run(**extra):
-        out = fn(target, acc, **kwargs, **extra)
-        if inspect.isgenerator(out):
-            try:
-                while True:
-                    next(out)
-            except StopIteration as stop:
-                out = stop.value
-        return list(out or [])
-
-    if "explore" not in params:
-        return run(), handled
-    familiar = run(explore=False)
-    found = [
-        r if getattr(r, "new_to_user", False) else dataclasses.replace(r, new_to_user=True)
-        for r in run(explore=True)
-    ]
-    seen = {int(r.track_id) for r in familiar}
-    return familiar + [r for r in found if int(r.track_id) not in seen], handled
-
-
-def trained(account, model: str = "default") -> bool:
-    """Whether ``model`` has been trained for ``account`` (True when models cannot tell: then ask it)."""
-    try:
-        from models.training import model_dir
-    except Exception:  # noqa: BLE001
-        return True
-    return (model_dir(account.name, model) / "config.json").exists()
+        """Every suggestion in the recommender's order (feedback applied): familiar and new come from
+        separate calls whose scores do not compare, so every familiar one comes first."""
+        return self.familiar + self.new
 
 
 def load(store, account, gap_s: int, explore: float, cancel=None) -> SuggestionsState:
+    """Everything the page shows for ``account``; ``explore`` (the familiar ↔ explore control) does not
+    change what is asked for, only how ``arrange`` shows it."""
     from core.store.paging import feedback, last_session
     from core.store.queries import track_info
 
@@ -153,16 +71,7 @@ def load(store, account, gap_s: int, explore: float, cancel=None) -> Suggestions
     state.plays, state.in_progress = last_session(engine, account.id, gap_s)
     fb = feedback(engine, account.id)
     state.liked, state.dismissed = fb.get("like", set()), fb.get("dismiss", set())
-    fn = recommender()
-    if fn is None:
-        state.message = (
-            "Suggestions need the recommender engine, which is not available in this build yet. "
-            "Sessions, stats and imports all work meanwhile."
-        )
-        return state
-    state.available = True
-    state.separate = "explore" in inspect.signature(fn).parameters
-    if not trained(account):
+    if not api.is_trained(account.name):
         state.needs_training = True
         state.message = (
             "Suggestions come from the <b>default</b> model, trained on this computer from your own "
@@ -170,38 +79,30 @@ def load(store, account, gap_s: int, explore: float, cancel=None) -> Suggestions
             "for a long history, in the background."
         )
         return state
+    # never train inside the window's process: the page offers "Train now" (a child process) instead
+    ask = {"exclude": sorted(state.dismissed), "gap_s": gap_s, "train_if_missing": False, "cancel": cancel}
     try:
-        recs, handled = _call(fn, store, account, K * 2, explore, state.liked, state.dismissed, cancel, gap_s)
-    except Exception as exc:  # noqa: BLE001 - shown as a sentence on the page, with the model's own words
-        from models.base import ModelError
-
-        if isinstance(exc, ModelError):
-            state.message = str(exc)
-            return state
-        raise
-    if "exclude" not in handled:
-        recs = [r for r in recs if int(r.track_id) not in state.dismissed]
-    scored = []
+        familiar = api.recommend(store, account.name, K * 2, boost=sorted(state.liked), **ask)
+        found = api.explore(store, account.name, K * 2, **ask)
+    except ModelError as exc:  # shown as a sentence on the page, in the model's own words
+        state.message = str(exc)
+        return state
+    seen = {r.track_id for r in familiar}
+    recs = familiar + [r for r in found if r.track_id not in seen]
+    info = track_info(engine, [r.track_id for r in recs])
     for r in recs:
-        s = float(r.score)
-        if "boost" not in handled and "liked" not in handled and int(r.track_id) in state.liked:
-            s = s + abs(s) * LIKE_BOOST
-        scored.append((s, r))
-    scored.sort(key=lambda x: -x[0])
-    info = track_info(engine, [int(r.track_id) for _s, r in scored])
-    for s, r in scored:
-        t = info.get(int(r.track_id))
+        t = info.get(r.track_id)
         if t is None:
             continue
         item = Suggestion(
-            int(r.track_id),
+            r.track_id,
             t.name,
             t.artist,
             t.album,
-            s,
+            r.score,
             r.reason,
-            bool(getattr(r, "new_to_user", False)),
-            int(r.track_id) in state.liked,
+            r.new_to_user,
+            r.track_id in state.liked,
         )
         (state.new if item.new_to_user else state.familiar).append(item)
     if not state.familiar and not state.new:
@@ -213,20 +114,11 @@ def load(store, account, gap_s: int, explore: float, cancel=None) -> Suggestions
 
 def _steering_inputs(engine, account, state: SuggestionsState) -> None:
     """Play counts (familiarity) and valence/energy of the candidates, for the user's controls."""
-    try:
-        from models import steering
-    except Exception:  # noqa: BLE001 - without models.steering the page splits slots itself (``mix``)
-        return
     ids = [s.track_id for s in state.familiar + state.new]
     state.counts = steering.play_counts(engine, account.id, ids)
-    try:
-        import numpy as np
-
-        val, en = steering.load_valence_energy(engine, ids)
-        state.valence = {t: float(v) for t, v in zip(ids, val, strict=True) if not np.isnan(v)}
-        state.energy = {t: float(e) for t, e in zip(ids, en, strict=True) if not np.isnan(e)}
-    except Exception:  # noqa: BLE001 - no audio features: lift has nothing to work with, which is fine
-        state.valence, state.energy = {}, {}
+    val, en = steering.load_valence_energy(engine, ids)
+    state.valence = {t: float(v) for t, v in zip(ids, val, strict=True) if not np.isnan(v)}
+    state.energy = {t: float(e) for t, e in zip(ids, en, strict=True) if not np.isnan(e)}
 
 
 def arrange(
@@ -236,23 +128,14 @@ def arrange(
 
     ``slider`` is the familiar ↔ explore control, 0…1 with 0.5 meaning "as the model ranks them"
     (``models.steering``: a re-ranking only when the user moves it); ``lift`` 0…1 favours higher
-    valence/energy where known. Without ``models.steering`` the slider shares the slots instead (``mix``).
+    valence/energy where known.
     """
-    try:
-        from models.steering import Steering, steer_recommendations
-    except Exception:  # noqa: BLE001
-        return mix(state, slider, n)
-    steering = Steering.from_slider(slider, lift)
-    ordered = steer_recommendations(state.candidates, state.counts, state.valence, state.energy, steering)
+    ordered = steering.steer_recommendations(
+        state.candidates,
+        state.counts,
+        state.valence,
+        state.energy,
+        steering.Steering.from_slider(slider, lift),
+    )
     shown = ordered[:n]
     return [s for s in shown if not s.new_to_user], [s for s in shown if s.new_to_user]
-
-
-def mix(state: SuggestionsState, explore: float, n: int = 12) -> tuple[list[Suggestion], list[Suggestion]]:
-    """Split ``n`` slots between familiar and new by the familiar ↔ explore control (0 = familiar only)."""
-    n_new = round(n * explore) if state.new else 0
-    n_new = min(n_new, len(state.new))
-    n_fam = min(n - n_new, len(state.familiar))
-    if n_fam < n - n_new:  # not enough familiar ones: give the room to new ones, and back
-        n_new = min(len(state.new), n - n_fam)
-    return state.familiar[:n_fam], state.new[:n_new]

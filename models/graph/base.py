@@ -3,7 +3,7 @@
 Subclasses implement ``fit`` (building ``self.vocab`` and calling ``_remember_sessions``) and
 ``_score_rows(rows) -> float32 [B, V]`` over the model's vocabulary; everything else is here.
 Scores outside the vocabulary are -inf. Reasons name tracks as ``{track:<dense index>}`` (rendered
-with names by models/training.py) and never speak of "other listeners": there is one listener. A tiny personal-popularity term (1e-6 × log plays) only
+with names by models/serving/reasons.py) and never speak of "other listeners": there is one listener. A tiny personal-popularity term (1e-6 × log plays) only
 breaks exact ties (e.g. an empty row), it never reorders distinct scores of a trained model.
 """
 
@@ -112,7 +112,7 @@ class SessionItemRecommender(Recommender):
         current = state.current_items()
         recent = [i for s in state.sessions for i in s]
         other, n = self._co_session(item, recent[::-1])
-        if n >= 2:  # {track:i} is rendered as the track's name by models/training.py
+        if n >= 2:  # {track:i} is rendered as the track's name by models/serving/reasons.py
             return f"often in the same sessions as {{track:{other}}} ({n} of your sessions)"
         if item in current:
             return "you played it earlier in this session"

@@ -13,8 +13,8 @@ as soon as they have been played once.
 New-to-user tracks are ranked apart (``explore_scores``: artist affinity and artist transitions)
 and always below known tracks in ``scores``: the evaluation's item space holds only tracks the
 listener will eventually play, so pushing unheard tracks of the current artist up would exploit the
-protocol rather than recommend. The app asks for discovery separately over its candidate catalogue
-and merges the two streams in ``models.served``.
+protocol rather than recommend. The app asks for discovery separately (``models.api.explore``) over its
+candidate catalogue and merges the two streams in ``models.served``.
 
 Reasons (``reasons``) state the evidence behind the strongest signal group of each suggestion —
 counts, the anchor track, dates, stated windows — and only what the history supports.
@@ -30,7 +30,7 @@ import numpy as np
 
 from core.jobs import CancelToken, Progress
 from core.sessions import DEFAULT_GAP_S
-from models.base import ItemFeatures, ItemSpace, ProgressFn, Recommendation, Recommender, TrainData
+from models.base import Evidence, ItemFeatures, ItemSpace, ProgressFn, Recommendation, Recommender, TrainData
 from models.baselines.common import MIN_VALIDATION_TARGETS, SeqState
 from models.evaluation.splits import validation_split
 from models.hybrid import reasons, tuning
@@ -79,6 +79,7 @@ class Default(Recommender):
     family = "hybrid"
     deterministic = True
     version = 2  # 2: the markov_recency feature, the check span and the kept mix
+    scores_new_tracks = True
 
     def __init__(
         self,
@@ -186,6 +187,11 @@ class Default(Recommender):
         )
         self.space = space
 
+    def artist_recency(self, state: SeqState) -> np.ndarray:
+        """Decayed recent plays per dense artist (the second of ``ARTIST_HALF_LIVES``)."""
+        sig: Signals = state.extra["signals"]
+        return sig.artist_recent[1].values
+
     # -- scoring ----------------------------------------------------------------------------
     def scores(self, state: SeqState) -> np.ndarray:
         sig: Signals = state.extra["signals"]
@@ -239,9 +245,9 @@ class Default(Recommender):
     def reason(self, state: SeqState, item: int) -> str:
         return self.evidence(state, item).text()
 
-    def explain(self, state: SeqState, item: int) -> tuple[str, dict]:
+    def explain(self, state: SeqState, item: int) -> tuple[str, Evidence | None]:
         ev = self.evidence(state, item)
-        return ev.text(), ev.to_json(state.extra["signals"])
+        return ev.text(), ev.to_evidence(state.extra["signals"], self.name)
 
     def recommend(self, state: SeqState, k: int = 20, exclude: Sequence[int] = ()) -> list[Recommendation]:
         """Top-k with reasons and the evidence each states; unheard tracks marked new to the listener."""

@@ -8,7 +8,8 @@ needs X to have been followed by the track at least once); otherwise the next gr
 the last resort is the plain fact of how often and when the track was played.
 
 Every :class:`Evidence` is rendered by :meth:`Evidence.text` and exported by
-:meth:`Evidence.to_json` (store ids, unix times) so tests can check it against the store. "Lately"
+:meth:`Evidence.to_evidence` as ``models.base.Evidence`` (store ids, unix times) so tests can check it
+against the store. "Lately"
 is always a stated window: "in the last 7 days" when the history is up to date (the latest play is
 less than a day old), else "in the 7 days to 12 Mar 2024".
 """
@@ -21,6 +22,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from models.base import Evidence as BaseEvidence
 from models.baselines.common import SeqState
 from models.hybrid.signals import SESSION_CONTEXT, SR_WINDOW, Signals
 
@@ -94,22 +96,28 @@ class Evidence:
             return f"new to you: by {a}, whom you played {n} (last on {_date(self.last_at)})"
         return "new to you"
 
-    def to_json(self, sig: Signals) -> dict:
-        """The claim with store ids (``anchor_track_id``, ``artist_id``, ...) and unix times."""
+    def to_evidence(self, sig: Signals, source: str = "default") -> BaseEvidence:
+        """The claim with store ids and unix times (``models.base.Evidence``), checkable against the store."""
         space = sig.space
-        out: dict = {"kind": self.kind, "count": self.count}
-        if self.anchor >= 0:
-            out["anchor_track_id"] = int(space.track_ids[self.anchor])
-        for key, idx in (("artist_id", self.artist), ("from_artist_id", self.from_artist)):
-            if idx >= 0 and space.artist_ids is not None:
-                out[key] = int(space.artist_ids[idx])
-        for key in ("of", "within", "ago", "days", "until", "last_at", "first_at"):
-            value = getattr(self, key)
-            if value:
-                out[key] = int(value)
-        if self.days:
-            out["since"] = int(self.until - self.days * DAY)
-        return out
+
+        def artist_id(idx: int) -> int | None:
+            return int(space.artist_ids[idx]) if idx >= 0 and space.artist_ids is not None else None
+
+        return BaseEvidence(
+            source=source,
+            kind=self.kind,
+            plays=self.count,
+            anchor_track=int(space.track_ids[self.anchor]) if self.anchor >= 0 else None,
+            artist=artist_id(self.artist),
+            from_artist=artist_id(self.from_artist),
+            last_played=self.last_at or None,
+            first_played=self.first_at or None,
+            window_days=self.days or None,
+            window_end=self.until if self.days else None,
+            within=self.within or None,
+            tracks_ago=self.ago or None,
+            session_plays=self.of or None,
+        )
 
 
 def _times(n: int) -> str:

@@ -4,7 +4,7 @@ Every network here scores item ``j`` as ``q · (id_j + Σ_m part_{m,j}) + b_j``.
 part that contributed most to the score: a modality part only when the item really has that
 modality (mask) and it outweighed the listening-history (id) part; otherwise the suggestion is
 described as following the recent plays, naming the recent play whose representation is closest.
-Tracks are named with ``{track:i}`` tokens (dense indices) that ``models.training`` renders as
+Tracks are named with ``{track:i}`` tokens (dense indices) that ``models.serving.reasons`` renders as
 "“Title” by Artist" for the user.
 """
 

@@ -94,9 +94,10 @@ def _times(n: int) -> str:
     return "once" if n == 1 else "twice" if n == 2 else f"{n} times"
 
 
-def check(ev: dict, track: int, reason: str, hist: list[tuple[int, int, int]], gap_s: int) -> None:
-    """``ev`` (a suggestion of ``track`` after the plays ``hist``) against the store's plays."""
-    kind, n = ev["kind"], ev["count"]
+def check(ev, track: int, reason: str, hist: list[tuple[int, int, int]], gap_s: int) -> None:
+    """``ev`` (``models.base.Evidence`` of a suggestion of ``track`` after the plays ``hist``) against
+    the store's plays."""
+    kind, n = ev.kind, ev.plays
     times = [h[0] for h in hist]
     tracks = [h[1] for h in hist]
     artists = [h[2] for h in hist]
@@ -104,60 +105,54 @@ def check(ev: dict, track: int, reason: str, hist: list[tuple[int, int, int]], g
     session_start = max([0] + [i for i in range(1, len(hist)) if times[i] - times[i - 1] > gap_s])
     plays = [i for i, t in enumerate(tracks) if t == track]
     if kind == "after":
-        hits = [
-            i for i in range(1, len(hist)) if tracks[i - 1] == ev["anchor_track_id"] and tracks[i] == track
-        ]
-        assert len(hits) == n >= 1 and times[hits[-1]] == ev["last_at"]
-        assert _times(n) in reason and _date(ev["last_at"]) in reason
+        hits = [i for i in range(1, len(hist)) if tracks[i - 1] == ev.anchor_track and tracks[i] == track]
+        assert len(hits) == n >= 1 and times[hits[-1]] == ev.last_played
+        assert _times(n) in reason and _date(ev.last_played) in reason
     elif kind == "session":
         hits = []
-        for o in (i for i, t in enumerate(tracks) if t == ev["anchor_track_id"]):
-            for j in range(o + 1, min(o + 1 + ev["within"], len(hist))):
+        for o in (i for i, t in enumerate(tracks) if t == ev.anchor_track):
+            for j in range(o + 1, min(o + 1 + ev.within, len(hist))):
                 if times[j] - times[j - 1] > gap_s:
                     break
                 if tracks[j] == track:
                     hits.append(j)
                     break
-        assert len(hits) == n >= 1 and max(times[j] for j in hits) == ev["last_at"]
+        assert len(hits) == n >= 1 and max(times[j] for j in hits) == ev.last_played
         assert _times(n) in reason
-        assert ev["anchor_track_id"] in tracks[max(session_start, len(hist) - 5) :], (
-            "anchor is in this session"
-        )
+        assert ev.anchor_track in tracks[max(session_start, len(hist) - 5) :], "anchor is in this session"
     elif kind == "artist_session":
         session = artists[session_start:]
-        assert session.count(ev["artist_id"]) == n >= 1 and len(session) == ev["of"]
+        assert session.count(ev.artist) == n >= 1 and len(session) == ev.session_plays
         assert f"{n} of this session's {ev['of']} plays" in reason
     elif kind == "in_session":
         session = tracks[session_start:]
         assert session.count(track) == n >= 1
-        assert len(session) - max(i for i, t in enumerate(session) if t == track) == ev["ago"]
+        assert len(session) - max(i for i, t in enumerate(session) if t == track) == ev.tracks_ago
         assert f"{ev['ago']} tracks ago" in reason
     elif kind == "artist_next":
         hits = sum(
-            1
-            for i in range(1, len(hist))
-            if artists[i - 1] == ev["from_artist_id"] and artists[i] == ev["artist_id"]
+            1 for i in range(1, len(hist)) if artists[i - 1] == ev.from_artist and artists[i] == ev.artist
         )
-        assert hits == n >= 1 and artists[-1] == ev["from_artist_id"]
+        assert hits == n >= 1 and artists[-1] == ev.from_artist
         assert _times(n) in reason
     elif kind in ("recent", "new_artist_recent"):
-        assert ev["until"] == now and ev["since"] == now - ev["days"] * DAY
-        window = [i for i, t in enumerate(times) if t >= ev["since"]]
+        assert ev.window_end == now
+        window = [i for i, t in enumerate(times) if t >= now - ev.window_days * DAY]
         if kind == "recent":
             assert sum(tracks[i] == track for i in window) == n >= 2
         else:
             assert not plays, "a new-to-you track has no plays"
-            assert sum(artists[i] == ev["artist_id"] for i in window) == n >= 1
+            assert sum(artists[i] == ev.artist for i in window) == n >= 1
         assert _times(n) in reason and f"{ev['days']} days" in reason
     elif kind == "favourite":
-        assert len(plays) == n >= 5 and times[plays[0]] == ev["first_at"]
+        assert len(plays) == n >= 5 and times[plays[0]] == ev.first_played
         assert f"{n} plays since {_date(ev['first_at'])}" in reason
     elif kind == "heard":
-        assert len(plays) == n >= 1 and times[plays[-1]] == ev["last_at"]
-        assert _times(n) in reason and _date(ev["last_at"]) in reason
+        assert len(plays) == n >= 1 and times[plays[-1]] == ev.last_played
+        assert _times(n) in reason and _date(ev.last_played) in reason
     elif kind == "new_artist":
-        mine = [i for i, a in enumerate(artists) if a == ev["artist_id"]]
-        assert not plays and len(mine) == n >= 1 and times[mine[-1]] == ev["last_at"]
+        mine = [i for i, a in enumerate(artists) if a == ev.artist]
+        assert not plays and len(mine) == n >= 1 and times[mine[-1]] == ev.last_played
     else:
         assert kind == "new" and not plays and n == 0
     if kind in ("after", "heard", "recent", "favourite", "in_session", "session"):
@@ -186,7 +181,7 @@ def test_every_reason_for_the_last_plays_is_true_of_the_store(real_store, traine
         for r in recs:
             assert r.evidence, r.reason
             check(r.evidence, r.track_id, r.reason, hist[:p], DEFAULT_GAP_S)
-            kinds[r.evidence["kind"]] = kinds.get(r.evidence["kind"], 0) + 1
+            kinds[r.evidence.kind] = kinds.get(r.evidence.kind, 0) + 1
             assert not re.search(r"\blately\b|\boften\b", r.reason), "no unstated window, no vague 'often'"
         if p < len(hist):
             state = model.observe(state, int(items[p]), int(frame.played_at[p]))
@@ -221,5 +216,5 @@ def test_reasons_for_new_tracks_name_a_window_and_the_artist_count(real_store, t
     for i in best.tolist():
         ev = model.evidence(state, i)
         track = int(model.space.track_ids[i])
-        check(ev.to_json(sig), track, ev.text(), hist[:cut], DEFAULT_GAP_S)
+        check(ev.to_evidence(sig), track, ev.text(), hist[:cut], DEFAULT_GAP_S)
         assert ev.kind.startswith("new")

@@ -46,7 +46,9 @@ def test_reasons_name_co_session_tracks(small_cut):
     reasons = [r.reason for r in model.recommend(state, k=10)]
     named = [r for r in reasons if r.startswith("often in the same sessions as {track:")]
     assert named, reasons
-    for r in named:  # the named track is one of the recent plays (rendered as its name by models.training)
+    for (
+        r
+    ) in named:  # the named track is one of the recent plays (rendered as its name by models.serving.reasons)
         assert int(r.split("{track:")[1].split("}")[0]) in recent
     assert not any("listeners" in r for r in reasons)  # one listener: never "other listeners"
 

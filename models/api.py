@@ -1,0 +1,165 @@
+"""What ``models/`` offers the app and the CLI: train, recommend, explore, evaluate, list.
+
+Import this module and call it; do not probe it. ``ModelsInterface`` is the same interface as a
+Protocol: this module satisfies it (``tests/models/test_api.py`` checks every signature), and so must
+any stand-in a test puts in its place (``tests/app/fake_models.py``), so a changed signature fails
+the tests loudly instead of being papered over.
+
+- ``train`` is a job (generator of ``Progress``, cancellable) returning a ``TrainResult``; it saves the
+  model under ``model_dir(account, model)`` and records a ``model_run`` row.
+- ``recommend`` / ``explore`` return ``Recommendation``s (track id, score, reason in plain words,
+  ``new_to_user``, ``evidence``): the model's ranking, and tracks new to the listener from this
+  computer's other accounts. Accounts with fewer than two plays get what is popular on this computer.
+- ``evaluate`` is the job behind ``segue eval`` (DESIGN.md §8) returning the results document.
+- ``list_models`` describes every registered model; ``unavailable`` names model modules that failed
+  to import; ``is_trained`` says whether a model is on disk for an account.
+
+Every user-facing problem is a ``ModelError`` whose message says what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from core.jobs import CancelToken, Progress
+from core.sessions import DEFAULT_GAP_S
+from core.store.engine import Store
+from models.artefacts import DEFAULT_MODEL, is_trained, model_dir
+from models.base import Evidence, ModelError, Recommendation
+from models.evaluation.runner import run_evaluation
+from models.registry import broken_modules, get_model_class, model_names
+from models.serving.recommend import explore_for, recommend_for
+from models.training import TrainResult, train_model
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the Models page and ``segue eval --list`` show about a registered model."""
+
+    name: str
+    description: str
+    family: str  # baseline | neural | vae | content | hybrid | graph
+    uses_modalities: tuple[str, ...] = ()
+    deterministic: bool = False  # results do not depend on the seed
+
+
+def list_models() -> list[ModelInfo]:
+    """Every registered model, by name."""
+    out = []
+    for name in model_names():
+        k = get_model_class(name)
+        out.append(ModelInfo(name, k.description, k.family, tuple(k.uses_modalities), k.deterministic))
+    return out
+
+
+def unavailable() -> dict[str, str]:
+    """Model modules that failed to import (module → error), so a page can say what is missing."""
+    return broken_modules()
+
+
+train = train_model
+recommend = recommend_for
+explore = explore_for
+evaluate = run_evaluation
+
+
+class ModelsInterface(Protocol):
+    """The interface above as a Protocol (this module implements it; so must test stand-ins)."""
+
+    def train(
+        self,
+        store: Store,
+        account: str,
+        model_name: str = DEFAULT_MODEL,
+        seed: int = 0,
+        *,
+        gap_s: int = DEFAULT_GAP_S,
+        cancel: CancelToken | None = None,
+        params: dict | None = None,
+    ) -> Generator[Progress, None, TrainResult]: ...
+
+    def recommend(
+        self,
+        store: Store,
+        account: str,
+        k: int = 20,
+        *,
+        exclude: Sequence[int] = (),
+        boost: Sequence[int] = (),
+        model: str = DEFAULT_MODEL,
+        gap_s: int = DEFAULT_GAP_S,
+        train_if_missing: bool = True,
+        cancel: CancelToken | None = None,
+    ) -> list[Recommendation]: ...
+
+    def explore(
+        self,
+        store: Store,
+        account: str,
+        k: int = 20,
+        *,
+        exclude: Sequence[int] = (),
+        model: str = DEFAULT_MODEL,
+        gap_s: int = DEFAULT_GAP_S,
+        train_if_missing: bool = True,
+        cancel: CancelToken | None = None,
+    ) -> list[Recommendation]: ...
+
+    def evaluate(
+        self,
+        store: Store,
+        accounts: Sequence[str],
+        models: Sequence[str],
+        seeds: Sequence[int] = (1, 2, 3),
+        *,
+        isolate: bool = False,
+        cancel: CancelToken | None = None,
+        upto: float | None = None,
+    ) -> Generator[Progress, None, dict]: ...
+
+    def list_models(self) -> list[ModelInfo]: ...
+
+    def unavailable(self) -> dict[str, str]: ...
+
+    def is_trained(self, account: str, model: str = DEFAULT_MODEL) -> bool: ...
+
+
+def interface_mismatches(impl: object) -> list[str]:
+    """Members of ``ModelsInterface`` that ``impl`` (this module, or a test's stand-in) lacks or declares
+    with another signature (parameter names, kinds, defaults, annotations); empty when it conforms."""
+    import inspect
+
+    out = []
+    for name, member in vars(ModelsInterface).items():
+        if name.startswith("_") or not callable(member):
+            continue
+        want = inspect.signature(member)
+        want = want.replace(parameters=list(want.parameters.values())[1:])  # without ``self``
+        got = getattr(impl, name, None)
+        if got is None:
+            out.append(f"{name}: missing")
+        elif inspect.signature(got) != want:
+            out.append(f"{name}{inspect.signature(got)} is not {name}{want}")
+    return out
+
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "Evidence",
+    "ModelError",
+    "ModelInfo",
+    "ModelsInterface",
+    "Recommendation",
+    "TrainResult",
+    "evaluate",
+    "explore",
+    "interface_mismatches",
+    "is_trained",
+    "list_models",
+    "model_dir",
+    "recommend",
+    "train",
+    "unavailable",
+]
