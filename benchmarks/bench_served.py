@@ -5,7 +5,7 @@ Protocol (DESIGN.md §8/§8b, through ``models.evaluation``): per listener with 
 test target (previous play excluded, as the harness does). For every target:
 
 - **raw**: ``default``'s full ranking (its NDCG@10 equals the harness's; checked);
-- **served** (``models.served.serve``, the code the app and CLI show): the continuation stream is
+- **served** (``models.serving.served.serve``, the code the app and CLI show): the continuation stream is
   ``default``'s best ``POOL`` known tracks, the discovery stream today's seam (``explore_scores``:
   artist affinity, then popularity among the other listeners) over a **leak-free catalogue** — the
   tracks the *other* real listeners played, minus what this listener has heard so far; nothing in it
@@ -71,7 +71,7 @@ def run_account(store, account: str, every: int = 1) -> dict:
     from models.evaluation.harness import walk
     from models.evaluation.metrics import ndcg, rank_of
     from models.registry import create
-    from models.served import Calibration, Rules, serve, session_replay_rate
+    from models.serving.served import Calibration, Rules, serve, session_replay_rate
 
     info = account_by_name(store.engine, account)
     seq = build_sequence(store.engine, info.id)

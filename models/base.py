@@ -248,6 +248,12 @@ class Recommender(ABC):
         indices kept). Only models with ``scores_new_tracks`` implement it."""
         raise NotImplementedError(f"{self.name} cannot score tracks first heard after training")
 
+    def explain_new(self, state: Any, artist_id: int) -> tuple[str, Evidence] | None:
+        """(reason, evidence) for a new-to-you track by the store artist ``artist_id`` outside the item
+        space (a catalogue candidate), from the listener's plays of that artist; None: the model
+        cannot say (the caller then states only where the candidate comes from)."""
+        return None
+
     def artist_recency(self, state: Any) -> np.ndarray | None:
         """How much the listener played each artist lately (by dense artist index, decayed), when the
         model tracks it; None otherwise."""

@@ -23,8 +23,7 @@ from app import fmt
 from app.pages.base import Page
 from app.pages.suggestions_api import Suggestion, SuggestionsState, arrange, load
 from app.widgets.common import JobRow, PageHeader, button, card, label, notice
-
-SHOWN = 12
+from models.serving.served import Rules
 
 
 def _tool(text: str, tip: str, checkable: bool = False) -> QToolButton:
@@ -195,9 +194,8 @@ class SuggestionsPage(Page):
             return
         gen, store = self._gen, self.ctx.store
         gap_s = self.ctx.settings.session_gap_minutes * 60
-        explore = self.explore.value() / 100
         self.header.set_subtitle(f"{acc.name} · looking at your listening…")
-        h = self.ctx.run("Finding suggestions", lambda token: load(store, acc, gap_s, explore, token))
+        h = self.ctx.run("Finding suggestions", lambda token: load(store, acc, gap_s, token))
         h.finished.connect(lambda state: self._loaded(gen, acc, state))
         self.track(h)
 
@@ -226,8 +224,8 @@ class SuggestionsPage(Page):
             self.message.hide()
         self.train_button.setVisible(state.needs_training and not self.ctx.jobs.busy(self._train_resource()))
         lift = self._shown_lift = float(self.ctx.settings.extra.get("lift", 0.0))
-        familiar, new = arrange(state, self.explore.value() / 100, lift, SHOWN)
-        self._render(familiar, new)
+        main, new = arrange(state, self.explore.value() / 100, lift, self._rules())
+        self._render(main, new)
 
     def _show_message(self, html: str) -> None:
         self.message.setText(html)
@@ -268,7 +266,11 @@ class SuggestionsPage(Page):
             row.addWidget(name, 1)
             self.session_list.addWidget(w)
 
-    def _render(self, familiar: list[Suggestion], new: list[Suggestion]) -> None:
+    def _rules(self) -> Rules:
+        return Rules()
+
+    def _render(self, main: list[Suggestion], new: list[Suggestion]) -> None:
+        """ "Up next" (the served list) and, apart, "New to you" whenever there are candidates."""
         while self.list.count() > 1:
             item = self.list.takeAt(0)
             if item.widget():
@@ -276,12 +278,12 @@ class SuggestionsPage(Page):
         pos = 0
         rank = 1
         state = self.state
-        for title, items in (("Familiar", familiar), ("New to you", new)):
+        for title, items in (("Up next", main), ("New to you", new)):
             if not items:
-                if title == "New to you" and familiar and state is not None and not state.new:
+                if title == "New to you" and main and state is not None and not state.new:
                     note = label(
-                        "New to you: nothing to suggest yet — discoveries come from the other listening "
-                        "histories on this computer.",
+                        "New to you: nothing to suggest yet — no candidates beyond your own history "
+                        "(other listening histories on this computer, the catalogue).",
                         "small",
                         wrap=True,
                     )
@@ -297,7 +299,7 @@ class SuggestionsPage(Page):
                 self.list.insertWidget(pos, SuggestionRow(rank, s, self))
                 pos += 1
                 rank += 1
-        self.shown = familiar + new
+        self.shown = main + new
         self._update_spotify_button()
 
     def _train_resource(self) -> str:
@@ -358,16 +360,10 @@ class SuggestionsPage(Page):
         state = self.state
         if state is None:
             return
-        state.liked.discard(s.track_id)
-        state.dismissed.discard(s.track_id)
+        state.feedback(s.track_id, kind)
         s.liked = kind == "like"
-        if kind == "like":
-            state.liked.add(s.track_id)
-        elif kind == "dismiss":
-            state.dismissed.add(s.track_id)
-            state.familiar = [x for x in state.familiar if x.track_id != s.track_id]
-            state.new = [x for x in state.new if x.track_id != s.track_id]
-            self._show_mix()
+        self._show_mix()
+        if kind == "dismiss":
             self.ctx.notify(
                 f"Dismissed {s.track} — it won't be suggested again.",
                 "info",

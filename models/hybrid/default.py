@@ -14,7 +14,7 @@ New-to-user tracks are ranked apart (``explore_scores``: artist affinity and art
 and always below known tracks in ``scores``: the evaluation's item space holds only tracks the
 listener will eventually play, so pushing unheard tracks of the current artist up would exploit the
 protocol rather than recommend. The app asks for discovery separately (``models.api.explore``) over its
-candidate catalogue and merges the two streams in ``models.served``.
+candidate catalogue and merges the two streams in ``models.serving.served``.
 
 Reasons (``reasons``) state the evidence behind the strongest signal group of each suggestion —
 counts, the anchor track, dates, stated windows — and only what the history supports.
@@ -130,11 +130,15 @@ class Default(Recommender):
         """Tune ``markov_recency`` on the validation span, then learn the blend and keep the variant
         that ranks that span best (``tuning``: never below markov_recency there)."""
         from models.baselines.markov import MarkovRecency
+        from models.serving.served import session_replay_rate
 
         self.space = data.space
         self._fallback()
         self.params["trained_on"] = "fallback weights (too little history to tune)"
         n = len(data.items)
+        self.params["session_replay_rate"] = round(
+            session_replay_rate(data.items, data.played_at, self.params["gap_s"]), 6
+        )
         check = validation_split(n)  # markov_recency's own validation span
         if check.n_targets < MIN_VALIDATION_TARGETS:
             return
@@ -241,6 +245,16 @@ class Default(Recommender):
         if sig.count[item] <= 0:
             return reasons.new_evidence(state, sig, item, gap_s, now)
         return reasons.known_evidence(state, sig, item, self._groups(state, item), gap_s, now)
+
+    def explain_new(self, state: SeqState, artist_id: int) -> tuple[str, Evidence] | None:
+        """A new-to-you track by the store artist ``artist_id`` outside the item space (a catalogue
+        candidate): its artist's plays, in a stated window first."""
+        sig: Signals = state.extra["signals"]
+        ids = self.space.artist_ids if self.space is not None else None
+        hit = np.flatnonzero(ids == int(artist_id)) if ids is not None else np.empty(0, np.int64)
+        dense = int(hit[0]) if hit.size else -1
+        ev = reasons.new_evidence(state, sig, -1, self.params["gap_s"], reasons.wall_clock(), artist=dense)
+        return (ev.text(), ev.to_evidence(sig, self.name)) if ev.kind != "new" else None
 
     def reason(self, state: SeqState, item: int) -> str:
         return self.evidence(state, item).text()

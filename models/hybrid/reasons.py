@@ -231,20 +231,25 @@ def known_evidence(
     return Evidence("heard", item, int(sig.count[item]), last_at=int(sig.last_time[item]))
 
 
-def new_evidence(state: SeqState, sig: Signals, item: int, gap_s: int, now: float) -> Evidence:
-    """For an unheard track: how much its artist was played (a stated window first, then in all)."""
+def new_evidence(
+    state: SeqState, sig: Signals, item: int, gap_s: int, now: float, artist: int | None = None
+) -> Evidence:
+    """For a track new to the listener (``item``: its dense index, -1 when outside the space, then
+    ``artist``: its dense artist index, -1 unknown): how much its artist was played — in a stated
+    window first, then in all."""
     h = History.of(state, gap_s)
-    art = int(sig.artist_of[item])
+    art = int(sig.artist_of[item]) if item >= 0 else int(-1 if artist is None else artist)
+    if art < 0:
+        return Evidence("new", item, 0)
     fresh = now - h.now < FRESH_S
     for days in WINDOWS_DAYS:
         n = h.artist_plays_since(sig.artist_of, art, h.now - days * DAY)
         if n:
             return Evidence("new_artist_recent", item, n, artist=art, days=days, until=h.now, fresh=fresh)
-    known = h.items[h.items >= 0]
-    mine = np.flatnonzero(sig.artist_of[known] == art)
+    known = np.flatnonzero(h.items >= 0)
+    mine = known[sig.artist_of[h.items[known]] == art]
     if mine.size:
-        at = int(h.times[np.flatnonzero(h.items >= 0)[mine[-1]]])
-        return Evidence("new_artist", item, int(mine.size), artist=art, last_at=at)
+        return Evidence("new_artist", item, int(mine.size), artist=art, last_at=int(h.times[mine[-1]]))
     return Evidence("new", item, 0, artist=art)
 
 

@@ -45,8 +45,7 @@ def test_suggestions_feedback_is_stored_and_used(make_app, store_url, qtbot, mon
     assert state.familiar and state.new
     assert all(s.reason for s in state.familiar + state.new)
     assert all(s.new_to_user for s in state.new) and not any(s.new_to_user for s in state.familiar)
-    rows = page.shown
-    first = rows[0]
+    first = page.shown[0]
     # dismiss: stored, gone now, excluded next time
     page.set_feedback(first, "dismiss")
     drain(app)
@@ -56,34 +55,43 @@ def test_suggestions_feedback_is_stored_and_used(make_app, store_url, qtbot, mon
     page.reload()
     wait_loaded(qtbot, page)
     assert first.track_id not in [s.track_id for s in page.state.familiar + page.state.new]
-    # like: stored and passed on as a boost
-    target = page.state.familiar[3]
+    # like: stored, and the liked track rises in Up next (now and after a reload)
+    up_next = [s.track_id for s in page.shown if not s.new_to_user]
+    target = next(s for s in page.state.familiar if s.track_id == up_next[-1])
     page.set_feedback(target, "like")
     drain(app)
     assert target.track_id in feedback(app.ctx.store.engine, acc.id)["like"]
-    before = target.score
+    assert [s.track_id for s in page.shown].index(target.track_id) < len(up_next) - 1
     page.reload()
     wait_loaded(qtbot, page)
     liked = next(s for s in page.state.familiar if s.track_id == target.track_id)
-    assert liked.liked and liked.score > before
+    assert liked.liked and [s.track_id for s in page.shown].index(target.track_id) < len(up_next) - 1
 
 
-def test_familiar_explore_control_and_links(make_app, store_url, qtbot, monkeypatch):
+def test_up_next_and_new_to_you_follow_the_rules_and_the_control(make_app, store_url, qtbot, monkeypatch):
     monkeypatch.setattr(suggestions_api, "api", FakeModels())
     app, page = open_page(make_app, store_url, qtbot)
+    artist_of = page.state.pool.artist_of
     new_at = {}
-    for value in (0, 50, 100):
+    for value in (0, 25, 50, 75, 100):
         page.explore.setValue(value)
         page._explore_changed()
-        new_at[value] = sum(s.new_to_user for s in page.shown)
-        # "new to you" stays apart from familiar tracks whatever the control says
-        kinds = [s.new_to_user for s in page.shown]
-        assert kinds == sorted(kinds)
-    assert new_at[0] <= new_at[50] <= new_at[100] and new_at[100] > new_at[0]
-    # in the middle the model's own order stands: nothing changes unless the user moves the control
+        main, new = suggestions_api.arrange(page.state, value / 100, 0.0, page._rules())
+        assert [s.track_id for s in page.shown] == [s.track_id for s in main + new]
+        assert len(main) == 10 and new, "New to you stays visible whatever the control says"
+        assert not {s.track_id for s in main} & {s.track_id for s in new}
+        per_artist = {}
+        for s in main:
+            per_artist[artist_of[s.track_id]] = per_artist.get(artist_of[s.track_id], 0) + 1
+        assert max(per_artist.values()) <= 3
+        new_at[value] = sum(s.new_to_user for s in main)
+    assert list(new_at.values()) == sorted(new_at.values()) and new_at[0] == 0 and new_at[100] == 10
+    assert new_at[50] < new_at[75] < new_at[100], "each step to the right brings new tracks in"
+    # in the middle the served list is the models' own ranking under the rules
     page.explore.setValue(50)
     page._explore_changed()
-    assert [s.track_id for s in page.shown] == [s.track_id for s in page.state.candidates[: len(page.shown)]]
+    neutral = page.state.pool.serve(rules=page._rules())
+    assert [s.track_id for s in page.shown[:10]] == [r.track_id for r in neutral.main]
     page.copy_link(page.shown[0])
     assert QGuiApplication.clipboard().text().startswith("https://www.last.fm/music/")
 

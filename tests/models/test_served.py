@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from models.base import Recommendation
-from models.served import Calibration, Rules, serve, session_replay_rate
+from models.serving.served import Calibration, Rules, serve, session_replay_rate
 from models.steering import Steering
 
 CAL = Calibration(tuple(0.3 / r for r in range(1, 101)))

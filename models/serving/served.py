@@ -53,6 +53,8 @@ class Rules:
             raise ValueError("max_per_artist and top must be at least 1")
 
     def session_slots(self, replay_rate: float) -> int:
+        """Tracks of the current session the top may hold: as many as this listener's replay rate
+        gives (``top × rate``, rounded), none, or any."""
         if self.session_replays == "never":
             return 0
         if self.session_replays == "allow":
@@ -177,7 +179,8 @@ def serve(
     in_session = np.isin(ids, np.asarray(list(session), np.int64))
     slots = rules.session_slots(replay_rate)
     top = min(rules.top, size)
-    kw = dict(artist=artist, per_artist=rules.max_per_artist, limited=in_session, limited_slots=slots)
+    per_artist = rules.max_per_artist * max(1, -(-top // 10))  # the cap is per 10 shown
+    kw = dict(artist=artist, per_artist=per_artist, limited=in_session, limited_slots=slots)
     neutral = select(u, rank, is_new, top, None, **kw)[:top]
     neutral_new = int(is_new[neutral].sum())
     if steering.neutral:
@@ -192,7 +195,7 @@ def serve(
     for i in rest:
         if len(discover) >= new_to_you:
             break
-        if per.get(int(artist[i]), 0) >= rules.max_per_artist:
+        if per.get(int(artist[i]), 0) >= rules.max_per_artist * max(1, -(-new_to_you // 10)):
             continue
         per[int(artist[i])] = per.get(int(artist[i]), 0) + 1
         discover.append(pool[i])
