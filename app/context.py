@@ -1,8 +1,10 @@
-"""What every page shares: settings, the store, the job runner, the chosen account, notifications.
+"""What every page shares: settings, the store, the jobs, the chosen account, notifications.
 
-Pages never open the store or start threads themselves; they ask the context. The store is opened
-off the GUI thread at start-up (``open_store``), and every page loads its data only after
-``storeReady``. ``dataChanged`` tells pages an account's plays changed (import, sync, delete).
+Pages never open the store or start threads themselves; they ask the context: ``run`` for quick
+off-thread work, ``start`` for a registered job (sync, import, train, …). The store is opened off
+the GUI thread at start-up (``open_store``; the job runner attaches to it there), and every page
+loads its data only after ``storeReady``. ``dataChanged`` tells pages an account's plays changed
+(import, sync, delete).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from app.jobs import JobError, JobHandle, JobRunner
+from app.jobs import JobError, JobHandle, QtJobs
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,7 +32,7 @@ class AppContext(QObject):
     )  # message, kind (info|success|warning|error), action or None, its label
 
     def __init__(
-        self, settings: Settings, jobs: JobRunner, db_url: str | None = None, parent: QObject | None = None
+        self, settings: Settings, jobs: QtJobs, db_url: str | None = None, parent: QObject | None = None
     ):
         super().__init__(parent)
         self.settings = settings
@@ -41,13 +43,20 @@ class AppContext(QObject):
         self.account = None
         self.store_error: JobError | None = None
         self.accounts_ready = False  # True once the account list was loaded at least once
-        self.background = None  # app.background.Background when core's runner/scheduler run
+        self.background = None  # app.background.Background when the schedule runs
 
     # -- store and accounts -----------------------------------------------------------------
     def open_store(self) -> JobHandle:
-        from core.store import open_store
+        runner = self.jobs.runner
 
-        handle = self.jobs.call("Opening your library", open_store, self.db_url)
+        def job(_token):
+            from core.store import open_store
+
+            store = open_store(self.db_url)
+            runner.attach(store)  # marks runs a crash left "running" as interrupted
+            return store
+
+        handle = self.jobs.submit("Opening your library", job)
         handle.finished.connect(self._store_opened)
         handle.failed.connect(self._store_failed)
         return handle
@@ -57,6 +66,12 @@ class AppContext(QObject):
         self.store_error = None
         self.storeReady.emit()
         self.refresh_accounts()
+        if self.jobs.runner.interrupted:
+            self.notify(
+                f"{self.jobs.runner.interrupted} background job(s) were cut short when Segue last closed; "
+                "they resume on their next run.",
+                "info",
+            )
 
     def _store_failed(self, err: JobError) -> None:
         self.store_error = err
@@ -110,8 +125,7 @@ class AppContext(QObject):
     # -- settings ---------------------------------------------------------------------------
     def update_settings(self, **changes: Any) -> None:
         """Change and save settings (a tiny JSON write; the one disk write the GUI thread does)."""
-        for key, value in changes.items():
-            setattr(self.settings, key, value)
+        self.settings.update(**changes)
         try:
             self.settings.save()
         except OSError as exc:
@@ -127,6 +141,21 @@ class AppContext(QObject):
         log.info("%s: %s", kind, message)
         self.notified.emit(message, kind, retry, action)
 
+    def start(
+        self,
+        name: str,
+        title: str | None = None,
+        *,
+        on_result: Callable[[Any], Any] | None = None,
+        quiet: bool = False,
+        **params: Any,
+    ) -> JobHandle:
+        """Start the registered job ``name``; a failure shows a banner with a Retry that starts it again."""
+        handle = self.jobs.start(name, title, **params)
+        return self._follow(
+            handle, lambda: self.start(name, title, on_result=on_result, **params), on_result, quiet
+        )
+
     def run(
         self,
         name: str,
@@ -138,17 +167,17 @@ class AppContext(QObject):
     ) -> JobHandle:
         """Submit a job; a failure shows a banner with a Retry that submits it again."""
         handle = self.jobs.submit(name, job, resource=resource)
+        return self._follow(
+            handle, lambda: self.run(name, job, resource=resource, on_result=on_result), on_result, quiet
+        )
+
+    def _follow(self, handle: JobHandle, again: Callable[[], Any], on_result, quiet: bool) -> JobHandle:
         if on_result is not None:
             handle.finished.connect(on_result)
         if not quiet:
-
-            def failed(err: JobError) -> None:
-                retry = (
-                    (lambda: self.run(name, job, resource=resource, on_result=on_result))
-                    if err.retryable
-                    else None
+            handle.failed.connect(
+                lambda err: self.notify(
+                    f"{handle.name}: {err.message}", "error", retry=again if err.retryable else None
                 )
-                self.notify(f"{name}: {err.message}", "error", retry=retry)
-
-            handle.failed.connect(failed)
+            )
         return handle

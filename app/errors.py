@@ -1,17 +1,12 @@
-"""Readable failures: one sentence per exception, never a traceback. Qt-free, so a job's child
-process (``app.procjobs``) can describe its own failure before handing it back."""
+"""Readable failures: one sentence per exception, never a traceback.
+
+An isolated job's exception reaches the parent rebuilt by value (``core.jobs.wire``): the same
+class with the same message and fields, so it reads here exactly as if the job had run in-process.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-
-class RemoteJobError(Exception):
-    """A job that ran in a child process failed; ``job_error`` is what it said."""
-
-    def __init__(self, job_error: JobError):
-        super().__init__(job_error.message)
-        self.job_error = job_error
 
 
 @dataclass(frozen=True)
@@ -31,8 +26,6 @@ def describe_error(exc: BaseException) -> JobError:
     from core.store.engine import StoreError
     from models.base import ModelError
 
-    if isinstance(exc, RemoteJobError):
-        return exc.job_error
     text = str(exc).strip() or type(exc).__name__
     if isinstance(exc, ServiceError):
         if isinstance(exc, Offline):

@@ -1,4 +1,4 @@
-"""Composition root: settings, theme, job runner, context (store opened off-thread) and the window.
+"""Composition root: settings, theme, the job runner, context (store opened off-thread) and the window.
 
 ``run()`` is what ``segue`` / ``segue gui`` call. ``build()`` assembles the same objects without
 entering the event loop (tests and benchmarks use it).
@@ -15,13 +15,13 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.context import AppContext
-from app.jobs import JobRunner
+from app.jobs import QtJobs
 from app.theme import ThemeManager
 from app.window import MainWindow
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
-MAX_THREADS = 4  # slow jobs mostly wait on disk/network, run in C without the GIL, or in child processes
+MAX_THREADS = 4  # quick off-thread calls side by side; heavy jobs run isolated in child processes
 SWITCH_INTERVAL_S = 0.001
 
 
@@ -39,7 +39,18 @@ def resolve_db_url(db_url: str | None, settings: Settings) -> str | None:
         return db_url
     if os.environ.get("SEGUE_DB"):
         return None
-    return settings.extra.get("database_url") or None
+    return settings.database_url or None
+
+
+def job_runner():
+    """The one job runner of the app, with core's and the models' jobs registered (store attached later)."""
+    from core.jobs.builtin import register_core_jobs
+    from core.jobs.runner import REGISTRY, Runner
+    from models.jobs import register_model_jobs
+
+    register_core_jobs(REGISTRY)
+    register_model_jobs(REGISTRY)
+    return Runner(None, REGISTRY, lanes=MAX_THREADS)
 
 
 def application() -> QApplication:
@@ -60,10 +71,9 @@ def build(
     first_run_demo: bool = True,
     show: bool = True,
     background: bool = True,
-    schedule: bool = True,
 ) -> App:
-    """Assemble the app. ``background`` starts core's job runner (and with ``schedule`` its periodic
-    schedule: sync, features, embeddings, retraining) once the store is open."""
+    """Assemble the app. ``background`` starts the periodic schedule (sync, features, embeddings,
+    retraining) once the store is open; the job runner itself always runs."""
     qapp = application()
     # hand the GIL over more often than CPython's 5 ms default: a worker thread running Python code then
     # delays the GUI thread by at most about this much per turn (heavy jobs run in child processes anyway)
@@ -71,18 +81,16 @@ def build(
     settings = Settings.load()
     theme = ThemeManager.instance() or ThemeManager(qapp, settings.theme)
     theme.set_mode(settings.theme)
-    jobs = JobRunner(max_threads=MAX_THREADS)
-    ctx = AppContext(settings, jobs, resolve_db_url(db_url, settings))
+    ctx = AppContext(settings, QtJobs(job_runner()), resolve_db_url(db_url, settings))
     window = MainWindow(ctx)
     ctx.background = None
     if background:
         from app.background import Background
 
-        ctx.background = Background(ctx, schedule=schedule)
-        window.jobs_panel.watch(ctx.background.bridge)
+        ctx.background = Background(ctx)
     _install_excepthook(ctx)
     default_page = "suggestions"
-    if first_run_demo and not settings.extra.get("demo_imported"):
+    if first_run_demo and not settings.demo_imported:
         default_page = "stats"
         _offer_demo_on_first_run(ctx, window)
     window.restore_state(default_page)
@@ -127,7 +135,7 @@ def _offer_demo_on_first_run(ctx: AppContext, window: MainWindow) -> None:
 
     def check(accounts: list) -> None:
         ctx.accountsChanged.disconnect(check)
-        if accounts or not demo.available() or ctx.settings.extra.get("demo_imported"):
+        if accounts or not demo.available() or ctx.settings.demo_imported:
             return
         ctx.notify(
             "Welcome to Segue! Loading a demo listening history so you can look around — "
@@ -136,33 +144,27 @@ def _offer_demo_on_first_run(ctx: AppContext, window: MainWindow) -> None:
         )
 
         def imported(report) -> None:
-            ctx.update_settings(extra={**ctx.settings.extra, "demo_imported": True})
+            ctx.update_settings(demo_imported=True)
             ctx.data_changed(-1, select=demo.DEMO_ACCOUNT)
             window.show_page("stats")
             train_demo()
 
         def train_demo() -> None:
             """Suggestions need a trained model: train ``default`` on the demo in the background."""
-            job = in_process("app.procjobs:train_job", store_url(ctx.store), demo.DEMO_ACCOUNT, "default")
-            ctx.run(
+            ctx.start(
+                "train",
                 "Training the default model on the demo history",
-                job,
-                resource=f"train:{demo.DEMO_ACCOUNT}:default",
+                account=demo.DEMO_ACCOUNT,
+                model="default",
                 on_result=lambda _r: ctx.dataChanged.emit(-2),
             )
 
-        from app.procjobs import in_process, store_url
-
-        ctx.run(
+        ctx.start(
+            "import",
             "Importing the demo history",
-            in_process(
-                "app.procjobs:import_job",
-                store_url(ctx.store),
-                [str(demo.demo_archive())],
-                demo.DEMO_ACCOUNT,
-                account_kind="demo",
-            ),
-            resource="import",
+            paths=[str(demo.demo_archive())],
+            account=demo.DEMO_ACCOUNT,
+            account_kind="demo",
             on_result=imported,
         )
 
@@ -189,8 +191,7 @@ def shutdown(app: App) -> None:
     """Stop background work: cancel jobs (they leave the store consistent) and wait a little for them."""
     if getattr(app.ctx, "background", None) is not None:
         app.ctx.background.shutdown()
-    app.ctx.jobs.cancel_all()
-    app.ctx.jobs.wait(5000)
+    app.ctx.jobs.runner.shutdown(cancel=True, timeout=5)
     from app.heap import thaw
 
     thaw()

@@ -1,6 +1,6 @@
 """How the familiar ↔ explore and lift controls change suggestions, on the real histories (issue 6).
 
-Protocol (DESIGN.md §8, through ``models.evaluation``): per listener with ≥ 5,000 collapsed plays
+Protocol (docs/architecture.md §8, through ``models.evaluation``): per listener with ≥ 5,000 collapsed plays
 (``datasets.real_listeners``), ``default`` is fitted on the training span; the harness's ``walk`` hands
 out the state before each test target; the previous play is excluded as the harness does. For every
 target the recommender's scores give a candidate pool (``steering.candidate_pool``: best 50 heard +

@@ -1,6 +1,6 @@
 """The full evaluation of issue 3: every model × every real listener with ≥ 5,000 plays × seeds.
 
-Protocol: DESIGN.md §8 through ``models.evaluation.runner.run_evaluation`` (the same code as
+Protocol: docs/architecture.md §8 through ``models.evaluation.runner.run_evaluation`` (the same code as
 ``segue eval``), on the cached store of the real histories in ../shared
 (``models.evaluation.datasets``). Each (account, model) runs in its own process (``--no-isolate`` to
 turn that off) so peak memory is the model's own. Seed-invariant models (``deterministic``) are

@@ -3,7 +3,7 @@
     python -m benchmarks.bench_features_text [--lyrics 500] [--short 2000]
 
 Texts: real lyrics from poplyrics-1k and edelgrace (cleaned as the embedding job cleans them; the
-model truncates at 256 word pieces), with 1 and 2 torch threads, and, for comparison with DESIGN.md's "~900 short texts/s",
+model truncates at 256 word pieces), with 1 and 2 torch threads, and, for comparison with docs/architecture.md §5's "~900 short texts/s",
 short "artist – title" strings. One warm-up batch is not timed; model load time is reported apart.
 Results: bench-results/features_text.json (with the machine's load average: the machine is shared).
 """

@@ -7,8 +7,8 @@ background, with the 75k-play account in the store.
 How: the app is built as ``segue`` builds it (offscreen unless QT_QPA_PLATFORM says otherwise), every
 page is opened once, then three jobs start through the app's own job adapter, the way the pages start
 them — a Last.fm sync of a 75k-play user from the fake Last.fm server (its own process, 4 requests/s
-like the real service allows), an import of a real Spotify export (54k rows), and a training run
-(``models.api.train`` of ``default``, in a child process as the Models page runs it) —
+like the real service allows), an import of a real Spotify export (54k rows), and a training run of
+``default`` (the ``train`` job, isolated in a child process as the Models page runs it) —
 while the window switches page every 0.7 s. A 5 ms precise QTimer heartbeat records every gap between
 ticks; a stall is a gap minus the 5 ms period, and the GUI thread's own CPU time inside each gap tells
 the app's work from waiting for a core (the machine is shared). The jobs are cancelled after ``--seconds``.
@@ -52,13 +52,6 @@ def start_fake_lastfm() -> tuple[subprocess.Popen, str, str, str]:
     return proc, root, parts["api_key"], parts["secret"]
 
 
-def training_job(store, account_id: int):
-    """The training the Models page starts (``app.procjobs.train_job`` in a child process)."""
-    from app.procjobs import in_process, store_url
-
-    return in_process("app.procjobs:train_job", store_url(store), "spacedlevo", "default")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=45.0)
@@ -97,7 +90,7 @@ def run(args, tmp: str) -> int:
     store.dispose()
     s = Settings.load()
     s.last_account = "spacedlevo"
-    s.extra["demo_imported"] = True
+    s.demo_imported = True
     s.save()
 
     app = build(url, first_run_demo=False, background=False)
@@ -169,7 +162,7 @@ def run(args, tmp: str) -> int:
     if "import" in wanted:
         handles["import"] = accounts.import_paths([str(SPOTIFY)], account="jonas")
     if "train" in wanted:
-        handles["train"] = ctx.run("Training", training_job(ctx.store, acc.id), resource="train:default")
+        handles["train"] = ctx.start("train", "Training", account=acc.name, model="default")
     progress = {k: [] for k in handles}
     for k, h in handles.items():
         h.progress.connect(lambda p, k=k: progress[k].append(p.done))

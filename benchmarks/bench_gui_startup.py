@@ -95,7 +95,7 @@ def build_store(home: Path) -> str:
     store.dispose()
     s = Settings.load()
     s.last_account = "spacedlevo"
-    s.extra["demo_imported"] = True  # not a first run: the account is there
+    s.demo_imported = True  # not a first run: the account is there
     s.save()
     return str(report.files[0].added)
 

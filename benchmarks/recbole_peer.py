@@ -1,4 +1,4 @@
-"""RecBole 1.2.1 (SASRec, GRU4Rec) as a peer on exactly our splits (DESIGN.md §7-8).
+"""RecBole 1.2.1 (SASRec, GRU4Rec) as a peer on exactly our splits (docs/architecture.md §7-8).
 
 Two halves, because RecBole lives in its own venv (``benchmarks/recbole_setup.sh``):
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# RecBole 1.2.1 as a peer (DESIGN.md §7), in its own venv — never in the main one.
+# RecBole 1.2.1 as a peer (docs/architecture.md §7), in its own venv — never in the main one.
 # Order matters: torch==2.13.0 first (the CPU wheel here; a bare torch pulls CUDA wheels), then
 # recbole==1.2.1, then the older numpy/pandas/scipy/scikit-learn its code still needs (np.float_).
 set -euo pipefail

@@ -4,7 +4,7 @@ Listeners: every account of ``models.evaluation.datasets`` with ≥ 5,000 plays 
 collapsing (the bar of issue 3: a test span of ≥ 500 targets and enough weeks); the two smaller ones
 (the Last.fm-1K sample user, felhag) are added only in a sensitivity row.
 
-Predictability: NDCG@10 of ``default`` under DESIGN.md §8 (fitted on the training span, every test
+Predictability: NDCG@10 of ``default`` under docs/architecture.md §8 (fitted on the training span, every test
 target ranked by ``models.evaluation.harness.rank_targets`` over the full item space), overall and on
 repeat targets.
 

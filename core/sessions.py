@@ -1,4 +1,4 @@
-"""Sessionization and skip inference (DESIGN.md §6), vectorised over a PlayFrame.
+"""Sessionization and skip inference (docs/architecture.md §6), vectorised over a PlayFrame.
 
 - Consecutive duplicate scrobbles collapse: the same track again before the previous play of it
   could have ended (or within 30 s when its length is unknown) is one play.

@@ -13,7 +13,7 @@ the tests loudly instead of being papered over.
 - ``suggestions`` returns a ``Pool``: both streams (continuation and discovery) with what the served
   list's rules need, feedback from the store applied; ``Pool.serve(steering, rules)`` makes the
   "Up next" and "New to you" lists the app and ``segue recommend`` show.
-- ``evaluate`` is the job behind ``segue eval`` (DESIGN.md §8) returning the results document.
+- ``evaluate`` is the job behind ``segue eval`` (docs/architecture.md §8) returning the results document.
 - ``list_models`` describes every registered model; ``unavailable`` names model modules that failed
   to import; ``is_trained`` says whether a model is on disk for an account.
 

@@ -1,7 +1,7 @@
 """The protocol every recommender implements, the data it trains on, and persistence without pickle.
 
 Item space: a model ranks a fixed set of items (dense indices 0..n_items-1) mapped to store track
-ids by ``ItemSpace``. Under the evaluation protocol (DESIGN.md §8) the space holds every track of
+ids by ``ItemSpace``. Under the evaluation protocol (docs/architecture.md §8) the space holds every track of
 the account — including ones first heard after the training cut — so repeat-aware models can score
 new arrivals from the history they are shown, while ID-only models simply cannot score them.
 

@@ -3,7 +3,7 @@
 - ``segue train --account NAME [--model default] [--seed N] [--json]``
 - ``segue recommend --account NAME [-k 10] [--explore] [--json]`` — the served list (feedback applied)
 - ``segue eval --account NAME [--account NAME2 ...|all] --models a,b,...|all [--seeds 1,2,3]
-  [--json OUT.json] [--isolate] [--real]`` — the protocol of DESIGN.md §8; ``all`` accounts means
+  [--json OUT.json] [--isolate] [--real]`` — the protocol of docs/architecture.md §8; ``all`` accounts means
   every account in the store (with ``--real``: every real listener with ≥ 5,000 plays in the cached
   store of ../shared histories). ``--json -`` prints the document instead of the table.
 - ``segue eval --list`` lists the registered models.
@@ -19,6 +19,9 @@ from core.cli import CliError, clear_progress, print_json, progress_printer
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from models.jobs import register_model_jobs
+
+    register_model_jobs()  # `segue jobs run train` and the schedule's retrain find the model jobs
     p = sub.add_parser("train", help="train a recommender for an account")
     p.add_argument("--account", "-a", required=True, help="account name")
     p.add_argument("--model", default="default", help="model name (default: default; `segue eval --list`)")
@@ -33,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=run_recommend)
 
-    p = sub.add_parser("eval", help="evaluate recommenders on held-out listening (DESIGN.md §8)")
+    p = sub.add_parser("eval", help="evaluate recommenders on held-out listening (docs/architecture.md §8)")
     p.add_argument(
         "--account",
         "-a",

@@ -1,6 +1,6 @@
 """From the store to what models learn from: the item space and the play sequence of an account.
 
-The sequence follows DESIGN.md §8: plays sorted by time; duplicate scrobbles of one play collapsed
+The sequence follows docs/architecture.md §8: plays sorted by time; duplicate scrobbles of one play collapsed
 (``core.sessions``: same track again before it could have ended); then *consecutive duplicates*
 collapsed — the same track twice in a row is one play, whatever the gap — so no model can win by
 predicting "the track you just played". Sessions split the collapsed sequence where one play starts

@@ -1,4 +1,4 @@
-"""The "familiar ↔ explore" and "lift" controls: a re-ranking of a recommender's candidates (DESIGN §10).
+"""The "familiar ↔ explore" and "lift" controls: a re-ranking of a recommender's candidates (docs/architecture.md §10).
 
 Both controls change suggestions **only when the user sets them**: the default :class:`Steering` is
 neutral and :func:`steer` then returns the recommender's own scores and order untouched ("as the

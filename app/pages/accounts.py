@@ -217,33 +217,20 @@ class AccountsPage(Page):
         self.sync_account(acc["name"], acc["username"] or acc["name"])
 
     def sync_account(self, account: str, username: str):
-        """Sync through core's runner when it runs (one queue per account with the scheduled syncs), else
-        through the app's own job runner."""
-        bg = self.ctx.background
-        title = f"Syncing {account} with Last.fm"
-        if bg is not None and bg.ready and username == account:
-            handle = bg.submit("sync", title, account=account)
-            handle.finished.connect(lambda report: self._synced(account, report, refresh=False))
-            handle.failed.connect(
-                lambda err: self.ctx.notify(
-                    f"{title}: {err.message}",
-                    "error",
-                    retry=(lambda: self.sync_account(account, username)) if err.retryable else None,
-                )
-            )
-        else:
-            from app.procjobs import in_process, store_url
-
-            job = in_process("app.procjobs:sync_job", store_url(self.ctx.store), account, username)
-            handle = self.ctx.run(
-                title, job, resource=f"sync:{account}", on_result=lambda report: self._synced(account, report)
-            )
+        """Sync through the job runner: one queue per account with the scheduled syncs."""
+        handle = self.ctx.start(
+            "sync",
+            f"Syncing {account} with Last.fm",
+            account=account,
+            username=username,
+            on_result=lambda report: self._synced(account, report),
+        )
         self.sync_row.track(handle, f"Syncing {account}")
         handle.done.connect(self._update_buttons)
         self._update_buttons()
         return handle
 
-    def _synced(self, account: str, report, refresh: bool = True) -> None:
+    def _synced(self, account: str, report) -> None:
         self.ctx.notify(
             f"{account}: {report.added:,} new plays from Last.fm"
             + (
@@ -253,10 +240,7 @@ class AccountsPage(Page):
             ),
             "success",
         )
-        if refresh:
-            self.ctx.data_changed(-1, select=account)
-        else:  # the background runner announces the new data itself
-            self.ctx.refresh_accounts(select=account)
+        self.ctx.data_changed(-1, select=account)
 
     def _ask_delete(self) -> None:
         acc = self.selected()
@@ -355,17 +339,13 @@ class AccountsPage(Page):
             self.ctx.notify("The library is not open yet; try again in a moment.", "warning")
             return None
         account = (account or self.into.currentText()).strip() or "my-history"
-        from app.procjobs import in_process, store_url
-
         names = ", ".join(Path(p).name for p in paths[:3]) + (" …" if len(paths) > 3 else "")
-        # parsing is pure Python: it runs in its own process so the window never waits for the GIL
-        job = in_process(
-            "app.procjobs:import_job", store_url(self.ctx.store), [str(p) for p in paths], account
-        )
-        handle = self.ctx.run(
+        # parsing is pure Python: the import job runs isolated, so the window never waits for the GIL
+        handle = self.ctx.start(
+            "import",
             f"Importing {names}",
-            job,
-            resource="import",
+            paths=[str(p) for p in paths],
+            account=account,
             on_result=lambda report: self._imported(account, report),
         )
         self.import_row.track(handle, f"Importing into {account}")

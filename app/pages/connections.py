@@ -16,11 +16,7 @@ from app.widgets.common import JobRow, button, card, label
 def spotify_roots(settings) -> tuple[str, str]:
     from core.sources.spotify import auth
 
-    extra = settings.extra
-    return (
-        extra.get("spotify_accounts_root") or auth.ACCOUNTS_ROOT,
-        extra.get("spotify_api_root") or auth.API_ROOT,
-    )
+    return (settings.spotify_accounts_root or auth.ACCOUNTS_ROOT, settings.spotify_api_root or auth.API_ROOT)
 
 
 def _open_in_browser(url: str) -> None:
@@ -267,7 +263,7 @@ class ConnectionsPanel(QWidget):
 
         client = self.ctx.settings.spotify_client_id.strip()
         accounts_root, api_root = spotify_roots(self.ctx.settings)
-        port = int(self.ctx.settings.extra.get("spotify_redirect_port") or 0)
+        port = self.ctx.settings.spotify_redirect_port
         opener = self.open_browser
         handle = self.ctx.run(
             "Connecting Spotify",

@@ -1,6 +1,6 @@
 """Insights (opt-in, local, not a diagnosis): listening-pattern indicators per week against the
 listener's own usual, optional self-checks (K10, HUMS), and the "lift" control for suggestions
-(``settings.extra["lift"]``, read by the Suggestions page through ``models.steering``).
+(``settings.lift``, read by the Suggestions page through ``models.steering``).
 
 Off by default. Until the user turns it on for the account, the page shows only what would be
 computed, that it stays on this computer, that it is not a diagnosis and how to delete it — and
@@ -177,7 +177,7 @@ class InsightsPage(Page):
         self.lift.setRange(0, 100)
         self.lift.setFixedWidth(200)
         self.lift.setAccessibleName("Lift: favour higher valence and energy")
-        self.lift.setValue(int(round(float(self.ctx.settings.extra.get("lift", 0.0)) * 100)))
+        self.lift.setValue(int(round(self.ctx.settings.lift * 100)))
         row.addWidget(self.lift)
         row.addWidget(label("Strong", "muted"))
         self.lift_value = label("", "muted")
@@ -207,8 +207,8 @@ class InsightsPage(Page):
 
     def _lift_changed(self) -> None:
         value = self.lift.value() / 100
-        if float(self.ctx.settings.extra.get("lift", 0.0)) != value:
-            self.ctx.update_settings(extra={**self.ctx.settings.extra, "lift": value})
+        if self.ctx.settings.lift != value:
+            self.ctx.update_settings(lift=value)
 
     def _build_patterns(self) -> QWidget:
         body = QWidget()

@@ -1,5 +1,5 @@
 """Models: which recommenders exist and are trained (when, on how many plays), their evaluation on the
-user's own held-out listening (the harness of DESIGN.md §8), and train / evaluate with progress and
+user's own held-out listening (the harness of docs/architecture.md §8), and train / evaluate with progress and
 cancel. Training and evaluation are ``models`` jobs run through the job adapter, one queue per model.
 """
 
@@ -145,7 +145,7 @@ class ModelsPage(Page):
         self.eval_set.addItem("every model (slow)", "all")
         self.eval_button = button(
             "Evaluate",
-            tip="Replay the last 10% of your plays and score each model's next-track ranking (DESIGN §8)",
+            tip="Replay the last 10% of your plays and score each model's next-track ranking (docs/architecture.md §8)",
         )
         self.eval_button.clicked.connect(self.evaluate)
         head.addWidget(self.eval_set)
@@ -229,16 +229,14 @@ class ModelsPage(Page):
         sel, acc = self.selected(), self.ctx.account
         if sel is None or acc is None:
             return None
-        from app.procjobs import in_process, store_url
-
         name = sel["name"]
-        gap_s = self.ctx.settings.session_gap_minutes * 60
-        # training runs in its own process: torch and gensim never hold the GUI thread up
-        job = in_process("app.procjobs:train_job", store_url(self.ctx.store), acc.name, name, gap_s=gap_s)
-        handle = self.ctx.run(
+        # the train job runs isolated: torch and gensim never hold the GUI thread up
+        handle = self.ctx.start(
+            "train",
             f"Training {name}",
-            job,
-            resource=f"train:{acc.name}:{name}",
+            account=acc.name,
+            model=name,
+            gap_s=self.ctx.settings.session_gap_minutes * 60,
             on_result=lambda _r: self._trained(name),
         )
         self.train_row.track(handle, f"Training {name} on {acc.name}")

@@ -123,8 +123,8 @@ class SuggestionsPage(Page):
         controls.addWidget(label("Familiar", "muted"))
         self.explore = QSlider(Qt.Orientation.Horizontal)
         self.explore.setRange(0, 100)
-        # 50 = as the model ranks them: suggestions change only when the user moves it (DESIGN §10)
-        self.explore.setValue(int(float(ctx.settings.extra.get("explore", 0.5)) * 100))
+        # 50 = as the model ranks them: suggestions change only when the user moves it (docs/architecture.md §10)
+        self.explore.setValue(int(ctx.settings.explore * 100))
         self.explore.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.explore.setTickInterval(50)
         self.explore.setFixedWidth(150)
@@ -223,7 +223,7 @@ class SuggestionsPage(Page):
         else:
             self.message.hide()
         self.train_button.setVisible(state.needs_training and not self.ctx.jobs.busy(self._train_resource()))
-        lift = self._shown_lift = float(self.ctx.settings.extra.get("lift", 0.0))
+        lift = self._shown_lift = self.ctx.settings.lift
         main, new = arrange(state, self.explore.value() / 100, lift, self._rules())
         self._render(main, new)
 
@@ -307,23 +307,16 @@ class SuggestionsPage(Page):
         return f"train:{acc.name if acc else ''}:default"
 
     def train_default(self):
-        """Train ``default`` for the account in a child process (as the Models page does), then reload."""
+        """Train ``default`` for the account (the job the Models page and the schedule run), then reload."""
         acc = self.ctx.account
         if acc is None or self.ctx.store is None:
             return None
-        from app.procjobs import in_process, store_url
-
-        job = in_process(
-            "app.procjobs:train_job",
-            store_url(self.ctx.store),
-            acc.name,
-            "default",
-            gap_s=self.ctx.settings.session_gap_minutes * 60,
-        )
-        handle = self.ctx.run(
+        handle = self.ctx.start(
+            "train",
             f"Training the default model for {acc.name}",
-            job,
-            resource=self._train_resource(),
+            account=acc.name,
+            model="default",
+            gap_s=self.ctx.settings.session_gap_minutes * 60,
             on_result=lambda _r: (self.ctx.notify("The default model is trained.", "success"), self.reload()),
         )
         self.train_row.track(handle, "Training the default model")
@@ -333,14 +326,14 @@ class SuggestionsPage(Page):
     def _settings_changed(self, settings) -> None:
         """Spotify may have been connected; the lift control (Insights page) re-ranks at once."""
         self._check_spotify()
-        lift = float(settings.extra.get("lift", 0.0))
+        lift = settings.lift
         if self._shown_lift is not None and lift != self._shown_lift:
             self._show_mix()
 
     # -- actions ----------------------------------------------------------------------------
     def _explore_changed(self) -> None:
         value = self.explore.value() / 100
-        self.ctx.update_settings(extra={**self.ctx.settings.extra, "explore": value})
+        self.ctx.update_settings(explore=value)
         self._show_mix()
 
     def set_feedback(self, s: Suggestion, kind: str | None, then=None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QVBoxLayout, QWidget
 
-from app.jobs import JobHandle, JobRunner
+from app.jobs import JobHandle, QtJobs
 from app.widgets.common import format_progress
 
 
@@ -50,7 +50,7 @@ class _Row(QWidget):
 
 
 class JobsPanel(QWidget):
-    def __init__(self, runner: JobRunner, parent: QWidget | None = None):
+    def __init__(self, runner: QtJobs, parent: QWidget | None = None):
         """Shows jobs of ``runner`` and of any other source passed to :meth:`watch`."""
         super().__init__(parent)
         self._lay = QVBoxLayout(self)
@@ -61,7 +61,7 @@ class JobsPanel(QWidget):
         self.hide()
 
     def watch(self, source) -> None:
-        """Follow jobs announced by ``source.jobStarted`` (the Qt runner, the core-runner bridge)."""
+        """Follow jobs announced by ``source.jobStarted`` (``app.jobs.QtJobs``)."""
         source.jobStarted.connect(self._started)
 
     def _started(self, handle: JobHandle) -> None:

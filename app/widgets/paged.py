@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from app.jobs import JobRunner
+from app.jobs import QtJobs
 
 Fetcher = Callable[[Any, int], tuple[list[Any], Any]]
 _INDEX = QModelIndex | QPersistentModelIndex
@@ -39,7 +39,7 @@ class PagedTableModel(QAbstractTableModel):
     pageLoaded = Signal(int)  # rows in the model after the page
     failed = Signal(object)  # JobError
 
-    def __init__(self, runner: JobRunner, columns: list[Column], page_size: int = 200, parent=None):
+    def __init__(self, runner: QtJobs, columns: list[Column], page_size: int = 200, parent=None):
         super().__init__(parent)
         self.runner = runner
         self.columns = columns

@@ -1,4 +1,8 @@
-"""``segue jobs list`` (registered jobs, schedules, recent runs) and ``segue jobs run NAME``."""
+"""``segue jobs list`` (registered jobs, schedules, recent runs) and ``segue jobs run NAME``.
+
+The jobs are the registry's: core's (``core.jobs.builtin``) and, when ``segue`` composed the model
+commands, the models' (``models.jobs``). ``run`` goes through the one ``Runner``, so a job run here
+is recorded and queued exactly as the app's and the schedule's runs of it."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.set_defaults(handler=run_list)
     rn = jsub.add_parser("run", help="run a job now (recorded in the job history)")
     rn.add_argument("name")
-    rn.add_argument("--account", "-a", help="the account the job is for (sync, train_default, ...)")
+    rn.add_argument("--account", "-a", help="the account the job is for (sync, train, ...)")
     rn.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="another job parameter")
     rn.add_argument("--json", action="store_true")
     rn.set_defaults(handler=run_run)
@@ -46,9 +50,9 @@ def _schedules(ctx) -> list[dict]:
 
 
 def run_list(ctx) -> int:
+    from core.jobs.builtin import register_core_jobs
     from core.jobs.history import recent_runs
     from core.jobs.runner import REGISTRY
-    from core.jobs.scheduler import register_core_jobs
 
     register_core_jobs(REGISTRY)
     args = ctx.args
@@ -88,8 +92,8 @@ def run_list(ctx) -> int:
 
 
 def run_run(ctx) -> int:
+    from core.jobs.builtin import register_core_jobs
     from core.jobs.runner import REGISTRY, Runner
-    from core.jobs.scheduler import register_core_jobs
 
     register_core_jobs(REGISTRY)
     args = ctx.args
@@ -109,10 +113,11 @@ def run_run(ctx) -> int:
     runner = Runner(ctx.store, REGISTRY, on_progress=(lambda h, p: show(p)) if show else None)
     try:
         handle = runner.run(args.name, **params)
+        runner.shutdown(cancel=False, timeout=None)  # and what it submitted (retrain_check → train)
     except ValueError as exc:
         raise CliError(str(exc), 2) from exc
     finally:
-        runner.shutdown(timeout=5)
+        runner.shutdown(timeout=30)  # after Ctrl-C or an error: cancel the rest, let it stop cleanly
     clear_progress(not args.json)
     from core.jobs.runner import counts_of
 

@@ -1,4 +1,4 @@
-"""Opt-in, local, non-diagnostic listening insights (DESIGN.md §10).
+"""Opt-in, local, non-diagnostic listening insights (docs/architecture.md §10).
 
 Nothing here runs unless the account's owner has given consent (``consent.py``); withdrawing consent
 deletes everything this package stored. Indicators describe listening, compared with the listener's

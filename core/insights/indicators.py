@@ -1,4 +1,4 @@
-"""Weekly listening indicators against the listener's own baseline (DESIGN.md §10, issue 6).
+"""Weekly listening indicators against the listener's own baseline (docs/architecture.md §10, issue 6).
 
 Per local calendar week (Monday start):
 - ``repetition``: share of the week's plays that repeat a track already played that week

@@ -1,106 +1,64 @@
-"""Running named jobs: one FIFO queue per resource, a history row per run.
+"""The one job runner: one FIFO queue per resource, a history row per recorded run, events to watchers.
 
-A job is registered by name with a factory ``factory(ctx: JobContext, **params) -> generator``
-yielding ``Progress`` (``core.jobs.progress``) and a resource template such as ``"sync:{account}"``
-or ``"train:{account}:default"``. Jobs on one resource run one after another (two syncs of one
-account never overlap); jobs on different resources run in parallel, each queue on its own worker
-thread that exits when the queue is empty. Submitting a job that is already waiting in its queue
-with the same parameters returns the waiting one (scheduler ticks do not pile up).
+Everything long runs here — the GUI's work (through ``app/jobs.py``), the schedule's, the CLI's:
 
-Every run writes a ``job_run`` row (``core.jobs.history``): running → ok / failed / cancelled; a run
-cut short by a crash is marked ``interrupted`` when the next runner starts. Jobs resume by design:
-they commit as they go and skip what is already stored, so running one again continues it.
+- ``submit(name, **params)`` runs a registered job (``core.jobs.registry``) on the queue of its
+  resource (``"train:{account}:{model}"``), in-process or in a child process as its spec says
+  (``isolate``), and records it in ``job_run`` (``core.jobs.history``). A training started from
+  the GUI and a scheduled retrain of the same model therefore wait for each other.
+- ``call(title, fn, resource=None)`` runs an *ephemeral* job ``fn(token)`` (a quick query, a write;
+  a plain value or a Progress generator): unrecorded, on the queue of ``resource`` when given, else
+  on the shared lane where up to ``lanes`` such calls run side by side.
 
-``core`` never imports ``models`` or ``app``: the composition root registers jobs such as
-``train_default`` on ``REGISTRY`` (or its own registry) before building the runner.
+Jobs on one resource run one after another in submission order; jobs on different resources run in
+parallel, each queue on its own worker thread that exits when the queue is empty. A registered job
+already *waiting* in its queue with the same parameters is not queued twice (scheduler ticks do not
+pile up). Progress is throttled (``THROTTLE_S``; the last report always arrives).
+
+``watch(fn)`` calls ``fn(event, handle)`` for ``submitted`` (on the submitting thread), ``started``,
+``progress`` and ``ended`` (on the job's worker thread). Outcomes: ok / failed / cancelled, and a
+run cut short by a crash is marked ``interrupted`` when the next runner attaches to the store. Jobs
+resume by design: they commit as they go and skip what is stored, so running one again continues it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import itertools
 import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from core.jobs.history import finish_run, mark_interrupted, start_run
-from core.jobs.progress import Cancelled, CancelToken, Progress
+from core.jobs.isolate import run_isolated, store_url
+from core.jobs.progress import THROTTLE_S, Cancelled, CancelToken, Progress, run_job
+from core.jobs.registry import REGISTRY, JobContext, JobRegistry, JobSpec
 
 log = logging.getLogger(__name__)
-JobFactory = Callable[..., Generator[Progress, None, Any]]
-
-
-@dataclass
-class JobContext:
-    """What a job factory gets besides its parameters."""
-
-    store: Any  # core.store.engine.Store
-    cancel: CancelToken
-    runner: Runner | None = None
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    name: str
-    factory: JobFactory
-    resource: str = "{name}"  # format string over the job's params (+ name)
-    description: str = ""
-    params: tuple[str, ...] = ()  # parameter names the job takes (for `segue jobs list`)
-
-    def resource_for(self, params: dict) -> str:
-        try:
-            return self.resource.format(name=self.name, **params)
-        except KeyError as exc:
-            raise ValueError(f"job {self.name!r} needs parameter {exc.args[0]!r}") from None
-
-
-class JobRegistry:
-    def __init__(self) -> None:
-        self._specs: dict[str, JobSpec] = {}
-
-    def register(
-        self,
-        name: str,
-        factory: JobFactory,
-        *,
-        resource: str = "{name}",
-        description: str = "",
-        params: tuple[str, ...] = (),
-    ) -> JobSpec:
-        spec = JobSpec(name, factory, resource, description, params)
-        self._specs[name] = spec
-        return spec
-
-    def get(self, name: str) -> JobSpec:
-        if name not in self._specs:
-            raise KeyError(f"no job named {name!r}; known: {', '.join(sorted(self._specs)) or 'none'}")
-        return self._specs[name]
-
-    def __contains__(self, name: str) -> bool:
-        return name in self._specs
-
-    def specs(self) -> list[JobSpec]:
-        return [self._specs[n] for n in sorted(self._specs)]
-
-
-REGISTRY = JobRegistry()
+Watcher = Callable[[str, "JobHandle"], None]
+SHARED = ""  # the lane of calls without a resource
 _ids = itertools.count(1)
 
 
 @dataclass(eq=False)
 class JobHandle:
-    name: str
+    name: str  # the registered name, or a call's title
     params: dict
-    resource: str
+    resource: str  # SHARED for a call without a resource
+    spec: JobSpec | None = None  # None: an ephemeral call
+    fn: Callable[[CancelToken], Any] | None = None
+    throttle_s: float = THROTTLE_S
     token: CancelToken = field(default_factory=CancelToken)
     state: str = "queued"  # queued | running | ok | failed | cancelled | interrupted
     progress: Progress | None = None
     result: Any = None
-    error: str | None = None
+    error: str | None = None  # "Type: message"
+    exception: BaseException | None = None
     run_id: int | None = None
     seq: int = field(default_factory=lambda: next(_ids))
     _done: threading.Event = field(default_factory=threading.Event, repr=False)
@@ -114,6 +72,10 @@ class JobHandle:
     @property
     def done(self) -> bool:
         return self._done.is_set()
+
+    @property
+    def recorded(self) -> bool:
+        return self.spec is not None
 
     def to_json(self) -> dict:
         p = self.progress
@@ -144,49 +106,93 @@ def counts_of(result: Any) -> dict | None:
 class Runner:
     def __init__(
         self,
-        store,
+        store=None,
         registry: JobRegistry = REGISTRY,
         *,
         record: bool = True,
+        lanes: int = 4,
+        throttle_s: float = THROTTLE_S,
         on_progress: Callable[[JobHandle, Progress], None] | None = None,
     ):
-        self.store = store
+        """``store`` may come later (``attach``): the GUI's runner exists before the store is open."""
         self.registry = registry
         self.record = record
-        self.on_progress = on_progress
-        self._listeners: list[Callable[[JobHandle], None]] = []
-        self._lock = threading.Lock()
+        self.lanes = lanes
+        self.throttle_s = throttle_s
+        self.store = None
+        self.interrupted = 0
+        self._watchers: list[Watcher] = []
+        self._lock = threading.RLock()  # watchers of "submitted" run under it and may call back in
+        self._idle = threading.Condition(self._lock)
         self._queues: dict[str, deque[JobHandle]] = {}
-        self._running: dict[str, JobHandle] = {}
-        self._workers: dict[str, threading.Thread] = {}
+        self._running: dict[str, list[JobHandle]] = {}
+        self._workers: dict[str, int] = {}  # resource → live worker threads
         self._closed = False
-        self.interrupted = mark_interrupted(store.engine) if record else 0
+        if on_progress is not None:
+            self.watch(lambda event, h: event == "progress" and on_progress(h, h.progress))
+        if store is not None:
+            self.attach(store)
 
-    def add_listener(self, fn: Callable[[JobHandle], None]) -> None:
-        """``fn(handle)`` after every job ends (called on the worker thread)."""
-        self._listeners.append(fn)
+    def attach(self, store) -> int:
+        """Use ``store`` for registered jobs; marks the runs a dead process left ``running`` as
+        ``interrupted`` (a database write: call it off the GUI thread). Returns how many."""
+        self.store = store
+        self.interrupted = mark_interrupted(store.engine) if self.record else 0
+        return self.interrupted
+
+    def watch(self, fn: Watcher) -> None:
+        self._watchers.append(fn)
 
     # -- submitting --------------------------------------------------------------------------
     def submit(self, name: str, **params) -> JobHandle:
+        """Queue the registered job ``name``; returns its handle (or the identical one still waiting)."""
         spec = self.registry.get(name)
+        params = {**dict(spec.defaults), **params}
         resource = spec.resource_for(params)
+        if self.store is None:
+            raise RuntimeError("the job runner has no store yet: open the library first")
         with self._lock:
-            if self._closed:
-                raise RuntimeError("the job runner is shut down")
-            queue = self._queues.setdefault(resource, deque())
-            for waiting in queue:
-                if waiting.name == name and waiting.params == params and not waiting.token.cancelled:
+            for waiting in self._queues.get(resource, ()):
+                if waiting.spec is spec and waiting.params == params and not waiting.token.cancelled:
                     return waiting
-            handle = JobHandle(name, dict(params), resource)
-            queue.append(handle)
-            worker = self._workers.get(resource)
-            if worker is None or not worker.is_alive():
-                worker = threading.Thread(
-                    target=self._work, args=(resource,), name=f"job:{resource}", daemon=True
-                )
-                self._workers[resource] = worker
-                worker.start()
+            handle = JobHandle(name, params, resource, spec=spec, throttle_s=self.throttle_s)
+            self._enqueue(handle)
         return handle
+
+    def call(
+        self,
+        title: str,
+        fn: Callable[[CancelToken], Any],
+        *,
+        resource: str | None = None,
+        throttle_s: float | None = None,
+    ) -> JobHandle:
+        """Queue an ephemeral job ``fn(token)`` (unrecorded); see the module docstring."""
+        handle = JobHandle(
+            title,
+            {},
+            resource or SHARED,
+            fn=fn,
+            throttle_s=self.throttle_s if throttle_s is None else throttle_s,
+        )
+        with self._lock:
+            self._enqueue(handle)
+        return handle
+
+    def _enqueue(self, handle: JobHandle) -> None:  # under the lock
+        if self._closed:
+            raise RuntimeError("the job runner is shut down")
+        self._queues.setdefault(handle.resource, deque()).append(handle)
+        self._emit("submitted", handle)
+        width = self.lanes if handle.resource == SHARED else 1
+        if self._workers.get(handle.resource, 0) < width:
+            self._workers[handle.resource] = self._workers.get(handle.resource, 0) + 1
+            threading.Thread(
+                target=self._work,
+                args=(handle.resource,),
+                name=f"job:{handle.resource or 'calls'}",
+                daemon=True,
+            ).start()
 
     def run(self, name: str, **params) -> JobHandle:
         """Submit and wait (the CLI); Ctrl-C cancels the job and waits for it to stop cleanly."""
@@ -203,9 +209,12 @@ class Runner:
     # -- state ---------------------------------------------------------------------------------
     def active(self) -> list[JobHandle]:
         with self._lock:
-            running = list(self._running.values())
+            running = [h for hs in self._running.values() for h in hs]
             queued = [h for q in self._queues.values() for h in q]
         return running + queued
+
+    def busy(self, resource: str) -> bool:
+        return any(h.resource == resource for h in self.active())
 
     def cancel(self, resource: str | None = None) -> int:
         """Cancel the running and queued jobs of ``resource`` (all when None)."""
@@ -216,68 +225,108 @@ class Runner:
                 n += 1
         return n
 
-    def shutdown(self, *, cancel: bool = True, timeout: float | None = 30.0) -> None:
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until no job is queued or running (shutdown and tests — never the GUI thread)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._idle:
+            while self._workers:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return False
+                self._idle.wait(left)
+        return True
+
+    def shutdown(self, *, cancel: bool = True, timeout: float | None = 30.0) -> bool:
         with self._lock:
             self._closed = True
-            workers = list(self._workers.values())
         if cancel:
             self.cancel()
-        deadline = None if timeout is None else time.monotonic() + timeout
-        for w in workers:
-            w.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return self.wait_idle(timeout)
 
     # -- running -------------------------------------------------------------------------------
-    def _work(self, resource: str) -> None:
-        while True:
-            with self._lock:
-                queue = self._queues.get(resource)
-                if not queue:
-                    self._workers.pop(resource, None)
-                    self._queues.pop(resource, None)
-                    return
-                handle = queue.popleft()
-                self._running[resource] = handle
+    def _emit(self, event: str, handle: JobHandle) -> None:
+        for fn in list(self._watchers):
             try:
-                self._execute(handle)
-            finally:
+                fn(event, handle)
+            except Exception:  # noqa: BLE001 - a watcher must not stop the queue
+                log.exception("job watcher failed on %s of %s", event, handle.name)
+
+    def _work(self, resource: str) -> None:
+        try:
+            while True:
                 with self._lock:
-                    self._running.pop(resource, None)
-                handle._done.set()
-                for fn in list(self._listeners):
-                    try:
-                        fn(handle)
-                    except Exception:  # noqa: BLE001 - a listener must not stop the queue
-                        log.exception("job listener failed after %s", handle.name)
+                    queue = self._queues.get(resource)
+                    if not queue:  # leave in the same critical section that saw the queue empty
+                        self._leave(resource)
+                        return
+                    handle = queue.popleft()
+                    self._running.setdefault(resource, []).append(handle)
+                try:
+                    self._execute(handle)
+                finally:
+                    with self._lock:
+                        running = self._running.get(resource, [])
+                        running.remove(handle)
+                        if not running:
+                            self._running.pop(resource, None)
+                    self._emit("ended", handle)  # before ``wait`` returns: watchers have seen the end
+                    handle._done.set()
+        except BaseException:  # the process is ending (SystemExit): the queue must not look served
+            with self._lock:
+                self._leave(resource)
+            raise
+
+    def _leave(self, resource: str) -> None:  # under the lock
+        self._workers[resource] -= 1
+        if not self._workers[resource]:
+            del self._workers[resource]
+            if not self._queues.get(resource):
+                self._queues.pop(resource, None)
+        self._idle.notify_all()
+
+    def _body(self, handle: JobHandle):
+        """The generator (or plain value) the job produces."""
+        if handle.spec is None:
+            return handle.fn(handle.token)  # type: ignore[misc]
+        spec = handle.spec
+        if spec.isolate:
+            return run_isolated(
+                spec.target, handle.params, store_url(self.store), handle.token, throttle_s=handle.throttle_s
+            )
+        return spec.body(JobContext(self.store, handle.token, self), **handle.params)
 
     def _execute(self, handle: JobHandle) -> None:
-        spec = self.registry.get(handle.name)
-        engine = self.store.engine
         if handle.token.cancelled:
             handle.state = "cancelled"
             return
         handle.state = "running"
-        if self.record:
+        self._emit("started", handle)
+        record = handle.recorded and self.record
+        engine = self.store.engine if record else None
+        if record:
             handle.run_id = start_run(engine, handle.name, handle.resource)
+
+        def report(p: Progress) -> None:
+            handle.progress = p
+            self._emit("progress", handle)
+
         outcome, message = "ok", None
         try:
-            gen = spec.factory(JobContext(self.store, handle.token, self), **handle.params)
-            while True:
-                try:
-                    p = next(gen)
-                except StopIteration as stop:
-                    handle.result = stop.value
-                    break
-                handle.progress = p
-                if self.on_progress is not None:
-                    self.on_progress(handle, p)
+            out = self._body(handle)
+            if inspect.isgenerator(out):
+                out = run_job(out, report, throttle_s=handle.throttle_s, cancel=handle.token)
+            handle.result = out
             message = handle.progress.message if handle.progress else None
         except Cancelled:
             outcome, message = "cancelled", "cancelled; finished work is saved"
         except Exception as exc:  # noqa: BLE001 - a failed job is recorded, the runner goes on
-            log.exception("job %s on %s failed", handle.name, handle.resource)
+            if handle.recorded:
+                log.error("job %s on %s failed", handle.name, handle.resource, exc_info=True)
+            else:
+                log.error("%s failed", handle.name, exc_info=True)
             outcome, message = "failed", f"{type(exc).__name__}: {exc}"
-            handle.error = message
-        except BaseException:
+            handle.error, handle.exception = message, exc
+        except (KeyboardInterrupt, SystemExit):
             handle.state = "interrupted"
             if handle.run_id is not None:
                 finish_run(engine, handle.run_id, "interrupted", None, "stopped by the process ending")

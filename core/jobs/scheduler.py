@@ -1,4 +1,4 @@
-"""The background schedule (APScheduler 3.x) and the jobs core provides.
+"""The background schedule (APScheduler 3.x): when the runner gets which job.
 
 Schedules live in the store's database (APScheduler's ``SQLAlchemyJobStore``, table
 ``segue_schedule``), so they survive restarts: a run that fell due while the app was closed fires
@@ -6,161 +6,33 @@ once at the next start (``coalesce``, a day of misfire grace). What is scheduled
 
 - ``sync:<account>`` — Last.fm sync of every Last.fm account, every ``settings.sync_interval_minutes``;
 - ``features`` — the feature backlog (``core.features.fetch``) for all accounts, every
-  ``settings.extra["feature_interval_minutes"]`` (default 60);
+  ``settings.feature_interval_minutes``;
 - ``embeddings`` — after a feature fetch or table import that stored something, and every
-  ``settings.extra["embedding_interval_minutes"]`` (default 360; a no-op when nothing changed);
-- ``retrain_check`` — after each sync and every sync interval: submits ``train_default`` for an
-  account with ``settings.retrain_after_plays`` new plays since its last ``default`` training.
+  ``settings.embedding_interval_minutes`` (a no-op when nothing changed);
+- ``retrain_check`` — after each sync and every sync interval: submits ``train`` of ``default`` for
+  an account with ``settings.retrain_after_plays`` new plays since its last ``default`` training.
 
-A scheduled trigger only *submits* a named job to the ``Runner``; the runner's per-resource queues
-run it and record the history. ``train_default`` is not a core job: the composition root (app/ or
-the CLI that composes models) registers it, so ``core`` never imports ``models``. The persisted
-schedule holds only the job name and plain parameters (APScheduler pickles that small record).
+A scheduled trigger only *submits* a named job (``core.jobs.builtin``, ``models.jobs``) to the one
+``Runner``; its per-resource queues run it and record the history, so a scheduled retrain and a
+training the user started wait for each other. The persisted schedule holds only the job name and
+plain parameters (APScheduler pickles that small record).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Generator
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from core.jobs.progress import Progress
-from core.jobs.runner import REGISTRY, JobContext, JobHandle, JobRegistry, Runner
-from core.store.schema import Account, ModelRun, Scrobble
+from core.jobs.runner import JobHandle, Runner
+from core.store.schema import Account
 
 log = logging.getLogger(__name__)
 TABLE = "segue_schedule"
 _active: dict[str, Scheduler] = {}  # scheduler key → instance, for the persisted trigger function
 _active_lock = threading.Lock()
-
-
-# -- core jobs -------------------------------------------------------------------------------------
-
-
-def _sync_job(ctx: JobContext, account: str) -> Generator[Progress, None, object]:
-    from core.sources.lastfm.config import load_config, make_api
-    from core.sources.lastfm.sync import sync_account
-    from core.store.queries import account_by_name
-
-    info = account_by_name(ctx.store.engine, account)
-    username = (info.username if info and info.username else None) or account
-    api = make_api(load_config(account))
-    try:
-        return (yield from sync_account(ctx.store, account, username, api))
-    finally:
-        api.close()
-
-
-def _features_job(ctx: JobContext, account: str | None = None) -> Generator[Progress, None, object]:
-    from core.features.fetch import fetch_features
-
-    return (yield from fetch_features(ctx.store, account, cancel=ctx.cancel))
-
-
-def _import_job(
-    ctx: JobContext, path: str, kind: str, account: str | None = None
-) -> Generator[Progress, None, object]:
-    from core.features.tables import import_table
-
-    return (yield from import_table(ctx.store, path, kind, account=account, cancel=ctx.cancel))
-
-
-def _embeddings_job(ctx: JobContext, account: str | None = None) -> Generator[Progress, None, object]:
-    from core.features.embeddings.build import build_embeddings
-
-    return (yield from build_embeddings(ctx.store, account=account, cancel=ctx.cancel))
-
-
-def plays_since_training(engine, model: str = "default") -> dict[str, tuple[int, int | None]]:
-    """account name → (plays now, plays when ``model`` last trained successfully, or None)."""
-    with engine.connect() as conn:
-        plays = dict(
-            conn.execute(
-                select(Account.name, func.count(Scrobble.id))
-                .outerjoin(Scrobble, Scrobble.account_id == Account.id)
-                .group_by(Account.id)
-            ).all()
-        )
-        last = {}
-        for name, at_train in conn.execute(
-            select(Account.name, ModelRun.plays_at_train)
-            .join(ModelRun, ModelRun.account_id == Account.id)
-            .where(ModelRun.model == model, ModelRun.kind == "train", ModelRun.status == "ok")
-            .order_by(ModelRun.finished_at)
-        ):
-            last[name] = at_train
-    return {a: (int(n), last.get(a)) for a, n in plays.items()}
-
-
-def due_for_retrain(engine, threshold: int, model: str = "default") -> list[str]:
-    """Accounts with ≥ ``threshold`` plays since ``model`` last trained (or never trained, with plays)."""
-    out = []
-    for account, (now, then) in sorted(plays_since_training(engine, model).items()):
-        if now > 0 and now - (then or 0) >= threshold:
-            out.append(account)
-    return out
-
-
-def _retrain_check_job(ctx: JobContext, threshold: int | None = None) -> Generator[Progress, None, dict]:
-    from core.settings import Settings
-
-    threshold = threshold if threshold is not None else Settings.load().retrain_after_plays
-    yield Progress(0, 1, "checking for accounts with enough new plays to retrain")
-    due = due_for_retrain(ctx.store.engine, threshold)
-    submitted = []
-    if ctx.runner is not None and "train_default" in ctx.runner.registry:
-        for account in due:
-            ctx.runner.submit("train_default", account=account)
-            submitted.append(account)
-    elif due:
-        log.info("accounts due for retraining but no train_default job registered: %s", ", ".join(due))
-    yield Progress(1, 1, f"retrain submitted for {len(submitted)} account(s)")
-    return {"due": due, "submitted": submitted, "threshold": threshold}
-
-
-def register_core_jobs(registry: JobRegistry = REGISTRY) -> JobRegistry:
-    registry.register(
-        "sync",
-        _sync_job,
-        resource="sync:{account}",
-        params=("account",),
-        description="Last.fm sync of one account",
-    )
-    registry.register(
-        "features",
-        _features_job,
-        resource="features",
-        params=("account?",),
-        description="feature backlog: tags, lyrics, audio, ids, art, bios",
-    )
-    registry.register(
-        "features_import",
-        _import_job,
-        resource="features",
-        params=("path", "kind", "account?"),
-        description="import a feature table (audio / lyrics / tags)",
-    )
-    registry.register(
-        "embeddings",
-        _embeddings_job,
-        resource="embeddings",
-        params=("account?",),
-        description="bring lyrics/bio/tag/audio/w2v embeddings up to date",
-    )
-    registry.register(
-        "retrain_check",
-        _retrain_check_job,
-        resource="schedule",
-        params=("threshold?",),
-        description="submit train_default for accounts with enough new plays",
-    )
-    return registry
-
-
-register_core_jobs()
 
 
 # -- the schedule ---------------------------------------------------------------------------------
@@ -196,7 +68,7 @@ class Scheduler:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 24 * 3600},
             timezone=UTC,
         )
-        runner.add_listener(self._after)
+        runner.watch(lambda event, handle: event == "ended" and self._after(handle))
 
     # lifecycle
     def start(self, paused: bool = False, ensure: bool = True) -> None:
@@ -228,14 +100,13 @@ class Scheduler:
     def _intervals(self) -> dict[str, tuple[str, dict, float]]:
         """schedule id → (job, params, minutes)."""
         s = self.settings
-        extra = s.extra or {}
         out: dict[str, tuple[str, dict, float]] = {}
         with self.store.engine.connect() as conn:
             lastfm = [n for (n,) in conn.execute(select(Account.name).where(Account.kind == "lastfm"))]
         for name in lastfm:
             out[f"sync:{name}"] = ("sync", {"account": name}, float(s.sync_interval_minutes))
-        out["features"] = ("features", {}, float(extra.get("feature_interval_minutes", 60)))
-        out["embeddings"] = ("embeddings", {}, float(extra.get("embedding_interval_minutes", 360)))
+        out["features"] = ("features", {}, float(s.feature_interval_minutes))
+        out["embeddings"] = ("embeddings", {}, float(s.embedding_interval_minutes))
         out["retrain_check"] = ("retrain_check", {}, float(s.sync_interval_minutes))
         return out
 

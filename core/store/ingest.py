@@ -1,6 +1,6 @@
 """Turning a stream of PlayRecords into scrobble rows: validation, dedupe, bulk insert.
 
-Dedupe rules (DESIGN.md §4, issue 2):
+Dedupe rules (docs/architecture.md §4, issue 2):
 - the same (account, played_at, track) is one row (UNIQUE), so re-importing a file adds nothing;
 - across sources, the same track within a few seconds is one play: 10 s for second-resolution
   timestamps, 70 s when either side has minute resolution (Spotify basic exports, "24 Jan 2023,

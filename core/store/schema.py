@@ -1,4 +1,4 @@
-"""The store's tables (DESIGN.md §4). Times are Unix seconds UTC in INTEGER columns.
+"""The store's tables (docs/architecture.md §4). Times are Unix seconds UTC in INTEGER columns.
 
 Alembic migrations in ``core/store/migrations`` create exactly these tables; a test checks that the
 migrated schema and this metadata agree.

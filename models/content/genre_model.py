@@ -1,6 +1,6 @@
 """The genre-cluster content model (``genre_cluster``).
 
-Steps (DESIGN.md §7, "tags → Word2Vec → k-means classes → fusion DNN → user genre vector"):
+Steps (docs/architecture.md §7, "tags → Word2Vec → k-means classes → fusion DNN → user genre vector"):
 
 1. Genre classes and each item's genre mix from its tags (models/content/genres.py).
 2. A state per listening moment: the genre mix of the current session (latest plays weighted most),

@@ -4,26 +4,23 @@
 (``harness.rank_targets``), timing the fit and sampling peak RSS (``memory.PeakRSS``) over fit +
 ranking. ``run_evaluation`` is the job behind ``segue eval``: it yields Progress and returns
 ``{"protocol": PROTOCOL, "results": [...], "errors": [...]}``. With ``isolate`` every (account,
-model) pair runs in a fresh Python process (``models.evaluation.worker``) so memory figures do not
-carry over between models. Models marked ``deterministic`` are fitted once per account and their
+model) pair (the ``models.evaluation.worker`` job) runs in a fresh child process (``core.jobs.isolate``)
+so memory figures do not carry over between models. Models marked ``deterministic`` are fitted once per account and their
 row is repeated for each seed (``"seed_invariant": true``).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import random
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Generator, Sequence
 from typing import Any
 
 import numpy as np
 
-from core.jobs import Cancelled, CancelToken, Progress
+from core.jobs import Cancelled, CancelToken, Progress, run_job
 from core.store.engine import Store
 from core.store.queries import account_by_name
 from models.base import ModelError, ProgressFn
@@ -114,48 +111,25 @@ def _plain(params: dict) -> dict:
     return json.loads(json.dumps(params, default=lambda v: v.item() if hasattr(v, "item") else str(v)))
 
 
-def _run_in_process(
-    store: Store, account: str, model: str, seeds: Sequence[int], cancel: CancelToken, upto: float | None
+def _run_pair(
+    store: Store,
+    account: str,
+    model: str,
+    seeds: Sequence[int],
+    cancel: CancelToken,
+    upto: float | None,
+    isolate: bool,
 ) -> list[dict]:
-    seq = build_sequence(store.engine, _account_id(store, account), upto=upto)
-    return [evaluate_one(store, account, model, s, seq=seq, cancel=cancel, upto=upto) for s in seeds]
+    """One (account, model) pair: the ``worker.evaluate_pair`` job, here or in a child process."""
+    from core.jobs.isolate import run_isolated, store_url
+    from core.jobs.registry import JobContext
+    from models.evaluation.worker import evaluate_pair
 
-
-def _run_isolated(
-    store: Store, account: str, model: str, seeds: Sequence[int], cancel: CancelToken, upto: float | None
-) -> list[dict]:
-    with tempfile.TemporaryDirectory(prefix="segue-eval-") as tmp:
-        out = os.path.join(tmp, "rows.json")
-        cmd = [
-            sys.executable,
-            "-m",
-            "models.evaluation.worker",
-            "--db",
-            store.engine.url.render_as_string(False),
-            "--account",
-            account,
-            "--model",
-            model,
-            "--seeds",
-            ",".join(map(str, seeds)),
-            "--out",
-            out,
-        ]
-        if upto is not None:
-            cmd += ["--upto", str(upto)]
-        with open(os.path.join(tmp, "stderr.txt"), "w+") as err:
-            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
-            while proc.poll() is None:
-                if cancel.wait(0.2):
-                    proc.kill()
-                    proc.wait()
-                    cancel.raise_if_cancelled()
-            if proc.returncode != 0:
-                err.seek(0)
-                tail = err.read().strip().splitlines()[-5:]
-                raise ModelError(" | ".join(tail) or f"worker exited with {proc.returncode}")
-        with open(out, encoding="utf-8") as fh:
-            return json.load(fh)
+    params = {"account": account, "model": model, "seeds": list(seeds), "upto": upto}
+    if isolate:
+        target = f"{evaluate_pair.__module__}:{evaluate_pair.__qualname__}"
+        return run_job(run_isolated(target, params, store_url(store), cancel), cancel=cancel)
+    return run_job(evaluate_pair(JobContext(store, cancel), **params), cancel=cancel)
 
 
 def _account_id(store: Store, account: str) -> int:
@@ -189,8 +163,7 @@ def run_evaluation(
         klass = get_model_class(model)
         run_seeds = list(seeds[:1]) if klass.deterministic else list(seeds)
         try:
-            runner = _run_isolated if isolate else _run_in_process
-            rows = runner(store, account, model, run_seeds, cancel, upto)
+            rows = _run_pair(store, account, model, run_seeds, cancel, upto, isolate)
         except Cancelled:
             raise
         except Exception as exc:  # noqa: BLE001 - one failing model must not lose the others' results

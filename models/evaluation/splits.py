@@ -1,4 +1,4 @@
-"""The one split every model is measured with (DESIGN.md §8).
+"""The one split every model is measured with (docs/architecture.md §8).
 
 On an account's collapsed, time-sorted sequence of ``n`` plays:
 

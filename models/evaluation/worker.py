@@ -1,45 +1,28 @@
-"""One (account, model) evaluation in a fresh process: ``python -m models.evaluation.worker ...``.
+"""One (account, model) evaluation over several seeds, as a job body (``core.jobs.registry``).
 
-Used by ``runner.run_evaluation(isolate=True)`` so each model's peak memory is its own.
+``runner.run_evaluation`` drives it in-process, or with ``isolate=True`` through
+``core.jobs.isolate.run_isolated`` in a fresh child process, so each model's peak memory is its own
+and a crash takes down only that child. Either way a failure reaches the caller as the same
+exception (``ModelError`` and all: ``core.jobs.wire``).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
+from collections.abc import Generator, Sequence
 
-from core.store.engine import open_store
-from models.base import ModelError
+from core.jobs import Progress
+from core.jobs.registry import JobContext
 from models.data import build_sequence
-from models.evaluation.runner import _account_id, evaluate_one
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser()
-    p.add_argument("--db", required=True)
-    p.add_argument("--account", required=True)
-    p.add_argument("--model", required=True)
-    p.add_argument("--seeds", required=True)
-    p.add_argument("--out", required=True)
-    p.add_argument("--upto", type=float, default=None)
-    args = p.parse_args(argv)
-    store = open_store(args.db, migrate_to_head=False)
-    try:
-        seq = build_sequence(store.engine, _account_id(store, args.account), upto=args.upto)
-        rows = [
-            evaluate_one(store, args.account, args.model, int(s), seq=seq, upto=args.upto)
-            for s in args.seeds.split(",")
-        ]
-    except ModelError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    finally:
-        store.dispose()
-    with open(args.out, "w", encoding="utf-8") as fh:
-        json.dump(rows, fh)
-    return 0
+def evaluate_pair(
+    ctx: JobContext, account: str, model: str, seeds: Sequence[int], upto: float | None = None
+) -> Generator[Progress, None, list[dict]]:
+    from models.evaluation.runner import _account_id, evaluate_one
 
-
-if __name__ == "__main__":
-    sys.exit(main())
+    seq = build_sequence(ctx.store.engine, _account_id(ctx.store, account), upto=upto)
+    rows: list[dict] = []
+    for seed in seeds:
+        rows.append(evaluate_one(ctx.store, account, model, int(seed), seq=seq, cancel=ctx.cancel, upto=upto))
+        yield Progress(len(rows), len(seeds), f"{account}: {model}, seed {seed}")
+    return rows

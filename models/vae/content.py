@@ -22,7 +22,7 @@ import numpy as np
 from models.base import ItemFeatures
 from models.graph.session_rows import Vocab
 
-# Modalities the multimodal VAEs read (DESIGN.md §7): acoustic VAE latent (else the 11 raw audio
+# Modalities the multimodal VAEs read (docs/architecture.md §7): acoustic VAE latent (else the 11 raw audio
 # features), lyrics embedding, tag embedding (else raw tag weights). ``w2v`` is deliberately not
 # used: it is trained on all of an account's plays, test span included.
 MODALITY_GROUPS = (("audio", "audio_raw"), ("lyrics",), ("tags", "tag_weights"))

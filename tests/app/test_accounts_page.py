@@ -114,12 +114,10 @@ def lastfm_env(fake_lastfm_factory, monkeypatch):
     return server, plays
 
 
-@pytest.mark.parametrize("background", [False, True], ids=["app-runner", "core-runner"])
-def test_add_a_lastfm_profile_and_sync_with_progress(make_app, store_url, qtbot, lastfm_env, background):
+def test_add_a_lastfm_profile_and_sync_with_progress(make_app, store_url, qtbot, lastfm_env):
+    """The sync job of the one runner, isolated in a child process, against the fake Last.fm."""
     server, plays = lastfm_env
-    app = make_app(store_url, account="felhag", background=background, schedule=False)
-    if background:
-        qtbot.waitUntil(lambda: app.ctx.background.ready, timeout=10000)
+    app = make_app(store_url, account="felhag")
     page = accounts_page(app, qtbot)
     panel = page.connections
     qtbot.waitUntil(lambda: panel.lastfm_add.isEnabled(), timeout=5000)
@@ -143,7 +141,8 @@ def test_connect_and_disconnect_spotify(make_app, store_url, qtbot):
         app = make_app(store_url, account="felhag")
         app.ctx.update_settings(
             spotify_client_id=CLIENT_ID,
-            extra={"spotify_accounts_root": fake.accounts_root, "spotify_api_root": fake.api_root},
+            spotify_accounts_root=fake.accounts_root,
+            spotify_api_root=fake.api_root,
         )
         page = accounts_page(app, qtbot)
         panel = page.connections

@@ -10,6 +10,7 @@ from PySide6.QtCore import QTimer
 
 from app.pages import insights as insights_page
 from core.insights import consent, questionnaires
+from core.settings import Settings
 from core.store import open_store
 from core.store.queries import account_by_name
 from tests.app.conftest import drain, wait_loaded
@@ -99,12 +100,12 @@ def test_k10_round_trip(make_app, store_url, qtbot):
     page.answers.delete_all.click()
     qtbot.waitUntil(lambda: len(page.answers.rows) == 0, timeout=10000)
     assert questionnaires.history(store, acc) == [] and consent.has_consent(store, acc)
-    # the lift control for suggestions: off by default, stored only when the user moves it
+    # the lift control for suggestions: off by default, saved when the user moves it
     page.tabs.setCurrentIndex(2)
     assert not page.range.isVisible()
-    assert page.lift.value() == 0 and "lift" not in app.ctx.settings.extra
+    assert page.lift.value() == 0 and app.ctx.settings.lift == 0.0
     page.lift.setValue(60)
-    qtbot.waitUntil(lambda: app.ctx.settings.extra.get("lift") == 0.6, timeout=3000)
+    qtbot.waitUntil(lambda: Settings.load().lift == 0.6, timeout=3000)
     store.dispose()
 
 

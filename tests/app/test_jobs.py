@@ -1,15 +1,27 @@
-"""The job adapter: progress in order on the GUI thread, results, readable errors, cancel, queues."""
+"""The job adapter: progress in order on the GUI thread, results, readable errors, cancel, queues.
+
+``QtJobs`` wraps core's one ``Runner``; these are its ephemeral jobs (the GUI's quick off-thread
+work). Registered jobs through the same adapter: ``test_one_house.py``."""
 
 from __future__ import annotations
 
 import threading
 import time
 
+import pytest
 from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication
 
-from app.jobs import JobRunner, describe_error
+from app.jobs import QtJobs, describe_error
 from core.jobs import Progress
+from core.jobs.runner import JobRegistry, Runner
+
+
+@pytest.fixture
+def runner():
+    core = Runner(None, JobRegistry(), lanes=4)
+    yield QtJobs(core)
+    core.shutdown(timeout=10)
 
 
 def counting_job(n: int, delay: float = 0.0):
@@ -24,8 +36,7 @@ def counting_job(n: int, delay: float = 0.0):
     return job
 
 
-def test_progress_then_result_on_the_gui_thread(qtbot):
-    runner = JobRunner()
+def test_progress_then_result_on_the_gui_thread(qtbot, runner):
     seen, threads = [], set()
     h = runner.submit("count", counting_job(5, 0.01), throttle_ms=0)
     h.progress.connect(lambda p: (seen.append(p.done), threads.add(QThread.currentThread())))
@@ -36,8 +47,7 @@ def test_progress_then_result_on_the_gui_thread(qtbot):
     assert threads == {QApplication.instance().thread()}
 
 
-def test_progress_is_throttled_but_the_last_one_arrives(qtbot):
-    runner = JobRunner()
+def test_progress_is_throttled_but_the_last_one_arrives(qtbot, runner):
     seen = []
     h = runner.submit("chatty", counting_job(20000), throttle_ms=50)
     h.progress.connect(lambda p: seen.append(p.done))
@@ -46,8 +56,7 @@ def test_progress_is_throttled_but_the_last_one_arrives(qtbot):
     assert seen[-1] == 20000 and len(seen) < 200
 
 
-def test_cancel_stops_the_job(qtbot):
-    runner = JobRunner()
+def test_cancel_stops_the_job(qtbot, runner):
     h = runner.submit("slow", counting_job(1000, 0.01))
     with qtbot.waitSignal(h.progress, timeout=5000):
         pass
@@ -56,11 +65,9 @@ def test_cancel_stops_the_job(qtbot):
     assert h.state == "cancelled" and not h.active
 
 
-def test_errors_become_readable_messages(qtbot):
+def test_errors_become_readable_messages(qtbot, runner):
     from core.net import Offline
     from core.sources.records import ImportFailure
-
-    runner = JobRunner()
 
     def broken(_token):
         raise ImportFailure("plays.csv", "no timestamp column", line=3, field="date")
@@ -76,8 +83,7 @@ def test_errors_become_readable_messages(qtbot):
     assert "Something went wrong" in describe_error(ZeroDivisionError("division by zero")).message
 
 
-def test_one_resource_runs_one_job_at_a_time_in_order(qtbot):
-    runner = JobRunner(max_threads=4)
+def test_one_resource_runs_one_job_at_a_time_in_order(qtbot, runner):
     active, peak, order = [0], [0], []
     lock = threading.Lock()
 
@@ -101,8 +107,7 @@ def test_one_resource_runs_one_job_at_a_time_in_order(qtbot):
     assert all(h.state == "ok" for h in handles)
 
 
-def test_plain_function_call(qtbot):
-    runner = JobRunner()
+def test_plain_function_call(qtbot, runner):
     h = runner.call("add", lambda a, b: a + b, 2, 3)
     with qtbot.waitSignal(h.finished, timeout=5000) as blocker:
         pass

@@ -59,10 +59,9 @@ def test_settings_secrets_never_land_in_settings_json(make_app, store_url, qtbot
         ),
         timeout=5000,
     )
-    page.lastfm_key.setText("abc123")
-    page.lastfm_key.editingFinished.emit()
-    page.spotify_id.setText("my-client")
-    page.spotify_id.editingFinished.emit()
+    for name, value in (("lastfm_api_key", "abc123"), ("spotify_client_id", "my-client")):
+        page.editors[name].widget.setText(value)
+        page.editors[name].widget.editingFinished.emit()
     text = Settings.path().read_text(encoding="utf-8")
     assert "s3cret-shared" not in text and "genius-token-123" not in text
     assert (
@@ -74,7 +73,7 @@ def test_settings_secrets_never_land_in_settings_json(make_app, store_url, qtbot
     assert "not a database URL" in page.db_note.text()
     page.db.setText("sqlite:////tmp/elsewhere.sqlite")
     page._save_db()
-    assert Settings.load().extra["database_url"] == "sqlite:////tmp/elsewhere.sqlite"
+    assert Settings.load().database_url == "sqlite:////tmp/elsewhere.sqlite"
 
 
 def test_first_run_imports_the_bundled_demo_in_the_background(make_app, tmp_path, qtbot):
@@ -83,7 +82,7 @@ def test_first_run_imports_the_bundled_demo_in_the_background(make_app, tmp_path
     qtbot.waitUntil(lambda: app.ctx.account is not None and app.ctx.account.name == "demo", timeout=30000)
     assert app.ctx.account.kind == "demo" and app.ctx.account.plays == 32176
     assert app.window.current_key == "stats"
-    assert Settings.load().extra.get("demo_imported") is True
+    assert Settings.load().demo_imported is True
 
 
 def test_screenshots_command_renders_every_page(store_url, tmp_path):
@@ -113,3 +112,24 @@ def test_models_page_evaluates_the_selected_model_on_held_out_plays(make_app, st
     row = next(r for r in page.eval_model.rows if r["model"] == "markov")
     assert 0.0 <= row["ndcg@10"] <= row["hr@10"] <= 1.0 and row["hr@10_explore"] == 0.0
     assert page.eval_empty.stack.currentWidget() is page.eval_table
+
+
+def test_the_settings_page_is_built_from_the_settings_table(make_app, store_url, qtbot):
+    from core.settings import SECTIONS, on_page, spec_of
+
+    app = make_app(store_url, account="felhag")
+    app.window.show_page("settings")
+    page = app.window.pages["settings"]
+    shown = [n for s in SECTIONS for n in on_page(s)]
+    assert sorted(page.editors) == sorted(shown)
+    gap = page.editors["session_gap_minutes"].widget
+    spec = spec_of("session_gap_minutes")
+    assert (gap.minimum(), gap.maximum(), gap.suffix()) == (spec.minimum, spec.maximum, spec.suffix)
+    gap.setValue(45)
+    gap.editingFinished.emit()
+    assert Settings.load().session_gap_minutes == 45
+    app.ctx.update_settings(session_gap_minutes=150)  # changed elsewhere (the Sessions page): shown here
+    assert gap.value() == 150
+    lyrics = page.editors["lyrics_providers"].widget.checks
+    lyrics["genius"].setChecked(True)
+    assert Settings.load().lyrics_providers == ["lrclib", "local", "genius"]

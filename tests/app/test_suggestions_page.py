@@ -112,7 +112,8 @@ def test_send_to_spotify_when_connected(make_app, store_url, qtbot, monkeypatch)
         app, page = open_page(make_app, store_url, qtbot)
         app.ctx.update_settings(
             spotify_client_id=CLIENT_ID,
-            extra={"spotify_accounts_root": fake.accounts_root, "spotify_api_root": fake.api_root},
+            spotify_accounts_root=fake.accounts_root,
+            spotify_api_root=fake.api_root,
         )
         qtbot.waitUntil(
             lambda: page.spotify_button.isVisible() and page.spotify_button.isEnabled(), timeout=5000
@@ -146,5 +147,5 @@ def test_lift_set_on_the_insights_page_rearranges_at_once(make_app, store_url, q
     monkeypatch.setattr(suggestions_api, "api", FakeModels())
     app, page = open_page(make_app, store_url, qtbot)
     assert page._shown_lift == 0.0
-    app.ctx.update_settings(extra={**app.ctx.settings.extra, "lift": 1.0})
+    app.ctx.update_settings(lift=1.0)
     assert page._shown_lift == 1.0

@@ -78,10 +78,11 @@ def test_settings_page_theme_choice_is_saved(make_app, store_url, qtbot):
     app = make_app(store_url)
     app.window.show_page("settings")
     page = app.window.pages["settings"]
-    page.theme.buttons["dark"].click()
+    theme = page.editors["theme"].widget
+    theme.buttons["dark"].click()
     assert ThemeManager.instance().theme.name == "dark"
     assert Settings.load().theme == "dark"
-    page.theme.buttons["light"].click()
+    theme.buttons["light"].click()
 
 
 def test_store_failure_is_a_banner_with_retry(make_app, tmp_path, qtbot):

@@ -4,7 +4,7 @@ Background embedding shares the machine with the GUI and other jobs. Measured on
 with other processes keeping the load near 8 (benchmarks/bench_features_text.py): MiniLM encoded
 about 63 short texts/s with one torch thread and 15/s with two — oversubscribed intra-op threads
 spin against each other. So jobs default to half the cores (at least
-one); ``settings.extra["embedding_threads"]`` overrides it.
+one); ``settings.embedding_threads`` overrides it.
 """
 
 from __future__ import annotations
@@ -14,12 +14,9 @@ from contextlib import contextmanager
 
 
 def default_threads() -> int:
-    try:
-        from core.settings import Settings
+    from core.settings import Settings
 
-        configured = int((Settings.load().extra or {}).get("embedding_threads", 0))
-    except (TypeError, ValueError):
-        configured = 0
+    configured = Settings.load().embedding_threads
     return configured if configured > 0 else max(1, (os.cpu_count() or 2) // 2)
 
 

@@ -1,6 +1,6 @@
 """Word2Vec (gensim CBOW) track vectors from an account's listening sessions.
 
-A session is a sentence of track ids (DESIGN.md §6 gap rule, consecutive duplicates collapsed).
+A session is a sentence of track ids (docs/architecture.md §6 gap rule, consecutive duplicates collapsed).
 Sessions of a single play carry no context, and a track seen only there would keep its random
 initial vector, so they are left out: only tracks that co-occur with another play get a vector.
 The vectors are per account (scope ``account:<id>``) and are rebuilt as a whole when the account's

@@ -65,20 +65,22 @@ class ProviderConfig:
     @classmethod
     def from_settings(cls, settings=None, account: str | None = None) -> ProviderConfig:
         """Keys from the environment/keyring/settings (as the Last.fm sync reads them); API roots from
-        ``settings.extra`` (``lrclib_api_root``, ``musicbrainz_api_root``, ``coverart_api_root``,
-        ``genius_api_root``, ``genius_web_root``) or ``SEGUE_<NAME>_ROOT`` environment variables."""
+        ``SEGUE_<NAME>_ROOT`` environment variables or the settings (``lrclib_api_root``,
+        ``musicbrainz_api_root``, ``coverart_api_root``, ``genius_api_root``, ``genius_web_root``)."""
         from core.settings import Settings
         from core.sources.lastfm.config import load_config
 
         settings = settings or Settings.load()
         lastfm = load_config(account or "", settings)
-        extra = settings.extra or {}
 
         def root(name: str, default: str) -> str:
-            return os.environ.get(f"SEGUE_{name.upper()}_ROOT") or extra.get(f"{name}_api_root") or default
+            return (
+                os.environ.get(f"SEGUE_{name.upper()}_ROOT")
+                or getattr(settings, f"{name}_api_root")
+                or default
+            )
 
-        rates = dict(DEFAULT_RATES)
-        rates.update({k: float(v) for k, v in (extra.get("feature_rates") or {}).items()})
+        rates = {**DEFAULT_RATES, **settings.feature_rates}
         folders = [f for f in str(settings.music_folder or "").split(os.pathsep) if f.strip()]
         return cls(
             lastfm_api_key=lastfm.api_key,
@@ -89,8 +91,8 @@ class ProviderConfig:
             genius_token=_registered(os.environ.get("SEGUE_GENIUS_TOKEN"))
             or secrets.get_secret(GENIUS_SECRET)
             or "",
-            genius_api_root=extra.get("genius_api_root"),
-            genius_web_root=extra.get("genius_web_root"),
+            genius_api_root=settings.genius_api_root or None,
+            genius_web_root=settings.genius_web_root or None,
             music_folders=folders,
             lyrics_sources=list(settings.lyrics_providers or ["lrclib", "local"]),
             rates=rates,

@@ -4,7 +4,7 @@
 release has no front image (or does not exist).  Images are saved under
 ``core.paths.cache_dir()/art/{mbid}-{size}.{ext}`` and recorded in ``artwork``.  Albums without a
 release MBID are "missing" until the IDs provider finds one (it then clears that status).
-Last.fm images are never used (DESIGN.md §5).
+Last.fm images are never used (docs/architecture.md §5).
 """
 
 from __future__ import annotations

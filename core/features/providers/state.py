@@ -82,9 +82,8 @@ class FetchPolicy:
 
     @classmethod
     def from_settings(cls, settings) -> FetchPolicy:
-        """``settings.extra["feature_max_age_days"]`` / ``["feature_missing_age_days"]``: {modality: days}."""
-        extra = getattr(settings, "extra", None) or {}
-        return cls.from_days(extra.get("feature_max_age_days"), extra.get("feature_missing_age_days"))
+        """``settings.feature_max_age_days`` / ``feature_missing_age_days``: {modality: days}."""
+        return cls.from_days(settings.feature_max_age_days, settings.feature_missing_age_days)
 
     def retry_after_s(self, attempts: int) -> int:
         return int(min(self.retry_max_s, self.retry_base_s * 2 ** max(0, attempts - 1)))

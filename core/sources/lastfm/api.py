@@ -1,6 +1,6 @@
 """Last.fm 2.0 REST client over core.net: signing, JSON error bodies, the error-code table.
 
-Error handling (DESIGN.md §5): 8/11/16 and 5xx → back off and retry; 29 → pause for minutes;
+Error handling (docs/architecture.md §5): 8/11/16 and 5xx → back off and retry; 29 → pause for minutes;
 26 suspended key / 10 bad key → stop and tell the user; 9/4 → log in again; 14/15 → restart the
 login; 17 → the profile is private (sign with the session key); an error body may come with HTTP 200.
 """

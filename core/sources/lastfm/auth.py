@@ -1,4 +1,4 @@
-"""Last.fm desktop authentication through pylast's SessionKeyGenerator (DESIGN.md §5).
+"""Last.fm desktop authentication through pylast's SessionKeyGenerator (docs/architecture.md §5).
 
 Flow: ``begin_login`` asks for a token (auth.getToken) and returns the page the user opens in the
 browser; after they approve, ``finish_login`` exchanges the token (auth.getSession) for a session

@@ -1,4 +1,4 @@
-"""Incremental, resumable Last.fm history sync (DESIGN.md §5).
+"""Incremental, resumable Last.fm history sync (docs/architecture.md §5).
 
 One algorithm for the first backfill and every later run: pin ``to = now``, ask for plays with
 ``from = watermark`` (inclusive; exact repeats are dropped by the unique key), and walk the pages

@@ -1,6 +1,6 @@
 """The few Spotify Web API calls Segue makes: who am I, find a track, make a playlist, add to it.
 
-Only display, linking and playlist export (DESIGN.md §5; Spotify's terms forbid using API content to
+Only display, linking and playlist export (docs/architecture.md §5; Spotify's terms forbid using API content to
 train models). Uses the post-February-2026 endpoints that development-mode apps keep:
 ``POST /me/playlists`` and ``POST /playlists/{id}/items``; search asks for at most 10 results.
 Rate limits (429 + Retry-After) and transient errors are retried by ``core.net.HttpClient``; an

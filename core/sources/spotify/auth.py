@@ -12,7 +12,7 @@ with ``core.secrets`` (OS keyring or the 0600 fallback file), never in settings.
 with the refresh token when they expire (Spotify may rotate the refresh token; a missing one means
 keep the old).
 
-Spotify's API is used only for display, linking and playlist export (DESIGN.md §5), never as
+Spotify's API is used only for display, linking and playlist export (docs/architecture.md §5), never as
 training data.
 """
 

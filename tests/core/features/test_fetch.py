@@ -341,11 +341,9 @@ def test_config_from_settings_environment_and_keyring(monkeypatch, tmp_path):
         music_folder=f"{tmp_path}/a{os.pathsep}{tmp_path}/b",
         lyrics_providers=["local", "lrclib"],
         lastfm_api_key="k" * 32,
-        extra={
-            "lrclib_api_root": "http://127.0.0.1:1/api/",
-            "feature_rates": {"musicbrainz": 0.5},
-            "feature_max_age_days": {"tags": 7},
-        },
+        lrclib_api_root="http://127.0.0.1:1/api/",
+        feature_rates={"musicbrainz": 0.5},
+        feature_max_age_days={"tags": 7},
     )
     monkeypatch.setenv("SEGUE_MUSICBRAINZ_ROOT", "http://127.0.0.1:2/ws/2/")
     secrets.set_secret(GENIUS_SECRET, "tok")

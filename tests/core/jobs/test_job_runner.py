@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import textwrap
 import threading
 import time
 
 import pytest
+from jobbodies import run_then_kill
 from sqlalchemy import select
 
 from core.cli import main
@@ -19,8 +18,6 @@ from core.jobs.history import recent_runs
 from core.jobs.runner import JobRegistry, Runner
 from core.store.engine import open_store
 from core.store.schema import JobRun
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
 @pytest.fixture
@@ -143,18 +140,7 @@ CRASHER = textwrap.dedent("""
 def test_a_killed_process_leaves_an_interrupted_run(store, tmp_path):
     script = tmp_path / "crasher.py"
     script.write_text(CRASHER, encoding="utf-8")
-    proc = subprocess.Popen(
-        [sys.executable, str(script), store.url],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": ROOT},
-        text=True,
-    )
-    try:
-        assert proc.stdout.readline().strip() == "started"
-    finally:
-        proc.kill()
-        proc.wait(10)
+    run_then_kill(script, store.url)
     with store.engine.begin() as conn:  # a run of a live process (this one) must stay "running"
         conn.execute(
             JobRun.__table__.insert().values(

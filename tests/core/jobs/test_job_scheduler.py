@@ -3,16 +3,17 @@ retrains after N new plays, chains embeddings after new features."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from jobbodies import wait_for
 from testpaths import LISTENING
 
 from core.jobs import Progress, run_job
+from core.jobs.builtin import due_for_retrain, register_core_jobs
 from core.jobs.history import recent_runs
 from core.jobs.runner import JobRegistry, Runner
-from core.jobs.scheduler import Scheduler, due_for_retrain, register_core_jobs
+from core.jobs.scheduler import Scheduler
 from core.settings import Settings
 from core.sources.importing import import_files
 from core.store.catalog import get_or_create_account
@@ -36,7 +37,7 @@ def _registry(calls: list) -> JobRegistry:
         ("features", "features"),
         ("embeddings", "embeddings"),
         ("sync", "sync:{account}"),
-        ("train_default", "train:{account}:default"),
+        ("train", "train:{account}:{model}"),
     ):
         reg.register(name, recorder(name), resource=resource)
     return reg
@@ -44,15 +45,6 @@ def _registry(calls: list) -> JobRegistry:
 
 def _open(db):
     return open_store(f"sqlite:///{db}")
-
-
-def _wait(pred, timeout=15.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_schedule_survives_a_restart(tmp_path):
@@ -108,7 +100,7 @@ def test_a_run_missed_while_closed_fires_once_at_start(tmp_path):
     runner = Runner(store, _registry(calls))
     sched = Scheduler(store, runner, Settings())
     sched.start()
-    assert _wait(lambda: ("embeddings", {}) in calls)  # features ran, stored something → embeddings
+    assert wait_for(lambda: ("embeddings", {}) in calls)  # features ran, stored something → embeddings
     sched.shutdown()
     runner.shutdown(timeout=10)
     assert calls.count(("features", {})) == 1
@@ -133,7 +125,7 @@ def test_retrain_after_enough_new_plays(erzadel):
     runner = Runner(erzadel, _registry(calls))
     h = runner.submit("retrain_check", threshold=500)
     assert h.wait(10) and h.result["submitted"] == ["erzadel"]
-    assert _wait(lambda: ("train_default", {"account": "erzadel"}) in calls)
+    assert wait_for(lambda: ("train", {"account": "erzadel", "model": "default"}) in calls)
     with erzadel.engine.begin() as conn:  # trained 400 plays ago: not yet due
         conn.execute(
             ModelRun.__table__.insert().values(

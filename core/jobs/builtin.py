@@ -1,0 +1,140 @@
+"""The jobs core provides, registered by name: sync, history import, features, embeddings, retraining.
+
+Each body is ``body(ctx, **params)`` (``core.jobs.registry``) and is registered once; the CPU-heavy
+ones are ``isolate=True`` so that, run from the GUI, their Python work never holds the window's GIL.
+``retrain_check`` submits ``train`` (a model job, registered by ``models.jobs``) for every account
+with ``settings.retrain_after_plays`` new plays since its last ``default`` training.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Generator
+
+from sqlalchemy import func, select
+
+from core.jobs.progress import Progress
+from core.jobs.registry import REGISTRY, JobContext, JobRegistry
+from core.store.schema import Account, ModelRun, Scrobble
+
+log = logging.getLogger(__name__)
+
+
+def sync(ctx: JobContext, account: str, username: str | None = None) -> Generator[Progress, None, object]:
+    """Last.fm sync of ``account`` (profile ``username``; default: the account's stored one)."""
+    from core.sources.lastfm.config import load_config, make_api
+    from core.sources.lastfm.sync import sync_account
+    from core.store.queries import account_by_name
+
+    if username is None:
+        info = account_by_name(ctx.store.engine, account)
+        username = (info.username if info and info.username else None) or account
+    api = make_api(load_config(account))
+    try:
+        return (yield from sync_account(ctx.store, account, username, api, cancel=ctx.cancel))
+    finally:
+        api.close()
+
+
+def import_history(
+    ctx: JobContext, paths: list[str] | str, account: str, account_kind: str = "local"
+) -> Generator[Progress, None, object]:
+    """Import listening-history files, folders or zips into ``account`` (one path: ``segue jobs run``)."""
+    from core.sources.importing import import_files
+
+    paths = [paths] if isinstance(paths, str) else list(paths)
+    return (yield from import_files(ctx.store, paths, account, cancel=ctx.cancel, account_kind=account_kind))
+
+
+def features(ctx: JobContext, account: str | None = None) -> Generator[Progress, None, object]:
+    from core.features.fetch import fetch_features
+
+    return (yield from fetch_features(ctx.store, account, cancel=ctx.cancel))
+
+
+def features_import(
+    ctx: JobContext, path: str, kind: str, account: str | None = None
+) -> Generator[Progress, None, object]:
+    from core.features.tables import import_table
+
+    return (yield from import_table(ctx.store, path, kind, account=account, cancel=ctx.cancel))
+
+
+def embeddings(ctx: JobContext, account: str | None = None) -> Generator[Progress, None, object]:
+    from core.features.embeddings.build import build_embeddings
+
+    return (yield from build_embeddings(ctx.store, account=account, cancel=ctx.cancel))
+
+
+def plays_since_training(engine, model: str = "default") -> dict[str, tuple[int, int | None]]:
+    """account name → (plays now, plays when ``model`` last trained successfully, or None)."""
+    with engine.connect() as conn:
+        plays = dict(
+            conn.execute(
+                select(Account.name, func.count(Scrobble.id))
+                .outerjoin(Scrobble, Scrobble.account_id == Account.id)
+                .group_by(Account.id)
+            ).all()
+        )
+        last = {}
+        for name, at_train in conn.execute(
+            select(Account.name, ModelRun.plays_at_train)
+            .join(ModelRun, ModelRun.account_id == Account.id)
+            .where(ModelRun.model == model, ModelRun.kind == "train", ModelRun.status == "ok")
+            .order_by(ModelRun.finished_at)
+        ):
+            last[name] = at_train
+    return {a: (int(n), last.get(a)) for a, n in plays.items()}
+
+
+def due_for_retrain(engine, threshold: int, model: str = "default") -> list[str]:
+    """Accounts with ≥ ``threshold`` plays since ``model`` last trained (or never trained, with plays)."""
+    out = []
+    for account, (now, then) in sorted(plays_since_training(engine, model).items()):
+        if now > 0 and now - (then or 0) >= threshold:
+            out.append(account)
+    return out
+
+
+def retrain_check(ctx: JobContext, threshold: int | None = None) -> Generator[Progress, None, dict]:
+    from core.settings import Settings
+
+    threshold = threshold if threshold is not None else Settings.load().retrain_after_plays
+    yield Progress(0, 1, "checking for accounts with enough new plays to retrain")
+    due = due_for_retrain(ctx.store.engine, threshold)
+    submitted = []
+    if ctx.runner is not None and "train" in ctx.runner.registry:
+        for account in due:
+            ctx.runner.submit("train", account=account, model="default")
+            submitted.append(account)
+    elif due:
+        log.info("accounts due for retraining but no train job registered: %s", ", ".join(due))
+    yield Progress(1, 1, f"retrain submitted for {len(submitted)} account(s)")
+    return {"due": due, "submitted": submitted, "threshold": threshold}
+
+
+# name, body, resource, parameters (for `segue jobs list`), isolated, description
+CORE_JOBS = (
+    ("sync", sync, "sync:{account}", ("account", "username?"), True, "Last.fm sync of one account"),
+    ("import", import_history, "import", ("paths", "account", "account_kind?"), True,
+     "import listening-history files into an account"),
+    ("features", features, "features", ("account?",), True,
+     "feature backlog: tags, lyrics, audio, ids, art, bios"),
+    ("features_import", features_import, "features", ("path", "kind", "account?"), True,
+     "import a feature table (audio / lyrics / tags)"),
+    ("embeddings", embeddings, "embeddings", ("account?",), True,
+     "bring lyrics/bio/tag/audio/w2v embeddings up to date"),
+    ("retrain_check", retrain_check, "schedule", ("threshold?",), False,
+     "submit train for accounts with enough new plays"),
+)  # fmt: skip
+
+
+def register_core_jobs(registry: JobRegistry = REGISTRY) -> JobRegistry:
+    for name, body, resource, params, isolate, description in CORE_JOBS:
+        registry.register(
+            name, body, resource=resource, params=params, isolate=isolate, description=description
+        )
+    return registry
+
+
+register_core_jobs()
