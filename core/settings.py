@@ -48,6 +48,7 @@ class Spec:
 SECTIONS: dict[str, tuple[str, str, str]] = {
     "look": ("Look and listening", "", "left"),
     "background": ("Background work", "", "left"),
+    "suggestions": ("Suggestions", "", "left"),
     "storage": (
         "Where your data lives",
         "Everything stays on this computer. To move the data folder, start Segue with "
@@ -133,6 +134,27 @@ class Settings:
         step=100,
         suffix=" new plays",
         special="never by itself",
+    )
+    suggest_max_per_artist: int = setting(
+        3,
+        "At most per artist",
+        section="suggestions",
+        minimum=1,
+        maximum=10,
+        suffix=" in the top 10",
+        help="How many tracks of one artist Up next may hold among ten",
+    )
+    suggest_session_replays: str = setting(
+        "auto",
+        "Tracks from this session",
+        section="suggestions",
+        choices=(
+            ("auto", "As often as I replay them"),
+            ("never", "Never"),
+            ("allow", "Always"),
+        ),
+        help="Whether Up next may suggest tracks you already played in the current session; "
+        "'as often as I replay' measures it on your own history",
     )
     database_url: str = setting(
         "",

@@ -35,6 +35,10 @@ class ModelError(Exception):
     """A user-facing model problem (no data, incompatible file, ...); the message says what to do."""
 
 
+class ModelOutdated(ModelError):
+    """The saved model was written by another version of the model or of Segue: it needs retraining."""
+
+
 @dataclass
 class ItemSpace:
     """Dense item indices ↔ store track ids, with each item's artist (dense index too)."""
@@ -318,13 +322,13 @@ class Recommender(ABC):
             raise ModelError(f"no trained model in {directory}")
         config = json.loads(cfg_path.read_text(encoding="utf-8"))
         if config.get("format_version") != FORMAT_VERSION:
-            raise ModelError(
+            raise ModelOutdated(
                 f"model file {directory} was written by another version of Segue "
                 f"(format {config.get('format_version')}, this is {FORMAT_VERSION}); retrain it"
             )
         klass = get_model_class(config["name"]) if cls is Recommender else cls
         if config.get("model_version", 1) != klass.version:
-            raise ModelError(
+            raise ModelOutdated(
                 f"model file {directory} holds {config['name']} version {config.get('model_version', 1)}, "
                 f"this Segue expects version {klass.version}; retrain it"
             )

@@ -96,12 +96,14 @@ def run_train(ctx) -> int:
 def run_recommend(ctx) -> int:
     """The served list, as the Suggestions page shows it: "Up next" (or "New to you" with --explore),
     the user's feedback applied (a dismissed track never comes back, a liked one rises) and the served
-    list's rules (at most 3 per artist in each 10, session replays only as often as the listener's)."""
-    from dataclasses import asdict
+    list's rules and the familiar ↔ explore / lift controls as saved in the settings."""
+    from dataclasses import asdict, replace
 
+    from core.settings import Settings
     from core.store.queries import track_info
     from models import api
-    from models.serving.served import Rules
+    from models.serving.suggest import rules_of
+    from models.steering import Steering
 
     args = ctx.args
     ctx.account_id(args.account)
@@ -109,7 +111,10 @@ def run_recommend(ctx) -> int:
         pool = api.suggestions(ctx.store, args.account)
     except api.ModelError as exc:
         raise CliError(str(exc), 2) from None
-    served = pool.serve(rules=Rules(top=max(1, args.k)), new_to_you=max(1, args.k))
+    settings = Settings.load()
+    rules = replace(rules_of(settings), top=max(1, args.k))
+    steering = Steering.from_slider(settings.explore, settings.lift)
+    served = pool.serve(steering, rules, new_to_you=max(1, args.k))
     recs = served.new_to_you if args.explore else served.main
     info = track_info(ctx.store.engine, [r.track_id for r in recs])
     rows = []

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote_plus
 
 from models import api, steering
-from models.base import ModelError
+from models.base import ModelError, ModelOutdated
 from models.serving.served import Rules
 
 
@@ -87,6 +87,10 @@ def load(store, account, gap_s: int, cancel=None) -> SuggestionsState:
     try:
         # never train inside the window's process: training runs as a background job
         pool = api.suggestions(store, account.name, gap_s=gap_s, train_if_missing=False, cancel=cancel)
+    except ModelOutdated:  # written by another version: the page trains it again
+        state.needs_training = True
+        state.message = "The model on disk was made by another version of Segue and must be trained again."
+        return state
     except ModelError as exc:  # shown as a sentence on the page, in the model's own words
         state.message = str(exc)
         return state

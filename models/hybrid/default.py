@@ -144,7 +144,7 @@ class Default(Recommender):
             return
         base = MarkovRecency(gap_s=self.params["gap_s"])
         base.space = data.space
-        base.tune(data, progress, cancel)
+        base.tune(data, _stage(progress, 0, 15, "tuning the simple baseline"), cancel)
         self.params.update(
             base_alpha=float(base.params["alpha"]),
             base_half_life_s=float(base.params["half_life_s"]),
@@ -154,7 +154,7 @@ class Default(Recommender):
             validation_split(n, self.params["tune_fraction"]).start,
             check.start - self.params["max_train_targets"],
         )
-        result = tuning.tune(self, data, fit_start, check.start, progress, cancel)
+        result = tuning.tune(self, data, fit_start, check.start, _stage(progress, 15, 100), cancel)
         if result is None:
             self._fallback()
             return
@@ -165,7 +165,7 @@ class Default(Recommender):
             f"markov_recency {result['check_ndcg']['markov_recency']:.4f})"
         )
         if progress is not None:
-            progress(Progress(1, 1, "blend fitted"))
+            progress(Progress(100, 100, "blend fitted"))
 
     # -- state ------------------------------------------------------------------------------
     def start(self, items: np.ndarray, played_at: np.ndarray) -> SeqState:
@@ -304,6 +304,19 @@ class Default(Recommender):
             arrays["mean"],
             arrays["std"],
         )
+
+
+def _stage(progress: ProgressFn | None, lo: int, hi: int, message: str | None = None) -> ProgressFn | None:
+    """``progress`` for one stage of the fit: its fractions mapped onto ``lo``–``hi`` of 100, so the
+    job's percentage runs once from 0 to 100 over the whole fit."""
+    if progress is None:
+        return None
+
+    def report(p: Progress) -> None:
+        done = lo + (hi - lo) * (p.fraction if p.fraction is not None else 0.0)
+        progress(Progress(int(done), 100, message or p.message))
+
+    return report
 
 
 def simple_blends() -> list[np.ndarray]:

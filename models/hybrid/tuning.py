@@ -146,7 +146,12 @@ def tune(
     fitted: dict | None = None
     for p, state in walk(model, data.items, data.played_at, fit_start, cancel=cancel):
         if progress is not None and (p - fit_start) % every == 0:
-            progress(Progress(p - fit_start, n - fit_start, f"learning the blend: play {p - fit_start:,}"))
+            phase = "learning the blend" if p < check_start else "checking it against the baseline"
+            progress(
+                Progress(
+                    p - fit_start, n - fit_start, f"{phase} ({p - fit_start:,} of {n - fit_start:,} plays)"
+                )
+            )
         sig: Signals = state.extra["signals"]
         tgt = int(data.items[p])
         if p < check_start:
@@ -200,8 +205,6 @@ def _fit(model: Default, lists: Lists, progress: ProgressFn | None) -> tuple[dic
     from models.hybrid.default import simple_blends
 
     X, offsets, target, reach = lists.arrays()
-    if progress is not None:
-        progress(Progress(0, 1, f"fitting the blend on {target.size:,} validation plays"))
     stats = model.ranker.fit(X, offsets, target, reach, l2=model.params["l2"], inits=simple_blends())
     r = model.ranker
     learned = ((X - r.mean) / r.std).astype(np.float32) @ r.weights.astype(np.float32)

@@ -18,7 +18,7 @@ import numpy as np
 from core.jobs import CancelToken
 from core.sessions import DEFAULT_GAP_S
 from core.store.engine import Store
-from models.artefacts import DEFAULT_MODEL
+from models.artefacts import DEFAULT_MODEL, model_dir, read_meta
 from models.base import Recommendation
 from models.serving import explore, fallback, reasons
 from models.serving.served import Calibration, Rules, Served, serve, session_replay_rate
@@ -43,6 +43,7 @@ class Pool:
     dismissed: set[int] = field(default_factory=set)
     valence: dict[int, float] = field(default_factory=dict)
     energy: dict[int, float] = field(default_factory=dict)
+    trained: dict = field(default_factory=dict)  # the model's meta.json: plays, trained_at (empty: none)
 
     def serve(self, steering: Steering = Steering(), rules: Rules = Rules(), new_to_you: int = 10) -> Served:
         return serve(
@@ -100,6 +101,7 @@ def suggest(
             pool.replay_rate = _replay_rate(m, state, gap_s)
             pool.calibration = Calibration.of(m)
         pool.familiar = reasons.render(store, m.space, m.name, familiar)
+        pool.trained = read_meta(model_dir(account, model))
     ids = [r.track_id for r in pool.familiar + pool.discoveries]
     info = track_info(store.engine, ids)
     pool.artist_of = {t: int(v.artist_id) for t, v in info.items()}
@@ -110,6 +112,14 @@ def suggest(
     pool.valence = {t: float(v) for t, v in zip(ids, val, strict=True) if not np.isnan(v)}
     pool.energy = {t: float(e) for t, e in zip(ids, en, strict=True) if not np.isnan(e)}
     return pool
+
+
+def rules_of(settings) -> Rules:
+    """The served list's rules from the user's settings (``core.settings``)."""
+    return Rules(
+        max_per_artist=int(settings.suggest_max_per_artist),
+        session_replays=str(settings.suggest_session_replays),
+    )
 
 
 def _session_tracks(model, state, gap_s: int) -> list[int]:

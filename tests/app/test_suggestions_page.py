@@ -128,19 +128,29 @@ def test_send_to_spotify_when_connected(make_app, store_url, qtbot, monkeypatch)
         assert len(playlist["items"]) == 5 and playlist["name"].startswith("Segue")
 
 
-def test_train_now_then_real_suggestions_from_default(make_app, store_url, qtbot):
-    """With the real engine: no model yet -> the page offers training (a child process) -> suggestions."""
+def test_history_without_a_model_trains_by_itself_and_the_page_says_so(make_app, store_url, qtbot):
+    """With the real engine: no model yet -> training starts in the background (the sidebar's job
+    runner), the page says queued / training n% -> then real suggestions, with what they come from."""
     app, page = open_page(make_app, store_url, qtbot, account="felhag")
-    assert page.state.needs_training and page.train_button.isVisible()
-    handle = page.train_default()
-    with qtbot.waitSignal(handle.done, timeout=120000):
+    assert page.state.needs_training
+    handle = page._train_handle()
+    assert handle is not None and handle.core.name == "train" and not page.train_button.isVisible()
+    assert handle in app.ctx.jobs.active(), "the training is the runner's job (shown in the sidebar)"
+    text = page.message.text()
+    assert ("queued" in text or "Training it now" in text) and "about a minute" not in text
+    said = []
+    handle.progress.connect(lambda _p: said.append(page.message.text()))
+    with qtbot.waitSignal(handle.done, timeout=180000):
         pass
     assert handle.state == "ok", handle.error
+    assert any("Training it now" in t and "%" in t for t in said), said[-3:]
     qtbot.waitUntil(
         lambda: page.state is not None and not page.state.needs_training and not page.loading, timeout=60000
     )
     assert page.shown and all(s.reason for s in page.shown)
     assert not any(s.track_id in {p.track_id for p in page.state.plays[-1:]} for s in page.shown)
+    assert "trained on" in page.status.text() and "per artist" in page.status.text()
+    assert not page.message.isVisible()
 
 
 def test_lift_set_on_the_insights_page_rearranges_at_once(make_app, store_url, qtbot, monkeypatch):
