@@ -66,8 +66,9 @@ class SuggestionRow(QFrame):
         self.like = _tool("♥", "Like: suggest it more", checkable=True)
         self.like.setChecked(s.liked)
         self.dismiss = _tool("✕", "Dismiss: don't suggest it again")
-        self.copy = _tool("Copy link", "Copy the Last.fm link")
-        self.open = _tool("Last.fm ↗", "Open on Last.fm")
+        # compact actions: the text keeps the room at 1024 px wide (tooltips and accessible names say it all)
+        self.copy = _tool("Copy", "Copy the Last.fm link")
+        self.open = _tool("↗", "Open on Last.fm")
         for b in (self.like, self.dismiss, self.copy, self.open):
             lay.addWidget(b, 0, Qt.AlignmentFlag.AlignVCenter)
         self.like.toggled.connect(lambda on: page.set_feedback(s, "like" if on else None))
@@ -290,7 +291,7 @@ class SuggestionsPage(Page):
         pos = 0
         rank = 1
         state = self.state
-        for title, items in (("Up next", main), ("New to you", new)):
+        for title, items in (("", main), ("New to you", new)):  # the card's own title says "Up next"
             if not items:
                 if title == "New to you" and main and state is not None and not state.new:
                     note = label(
@@ -303,10 +304,11 @@ class SuggestionsPage(Page):
                     self.list.insertWidget(pos, note)
                     pos += 1
                 continue
-            head = label(title, "section")
-            head.setContentsMargins(0, 8 if pos else 0, 0, 2)
-            self.list.insertWidget(pos, head)
-            pos += 1
+            if title:
+                head = label(title, "section")
+                head.setContentsMargins(0, 8 if pos else 0, 0, 2)
+                self.list.insertWidget(pos, head)
+                pos += 1
             for s in items:
                 self.list.insertWidget(pos, SuggestionRow(rank, s, self))
                 pos += 1
@@ -378,11 +380,9 @@ class SuggestionsPage(Page):
         meta = state.pool.trained
         parts = []
         if meta.get("plays"):
-            when = fmt.date_time(int(meta["trained_at"])) if meta.get("trained_at") else ""
-            parts.append(
-                f"default, trained on {fmt.count(int(meta['plays']), 'play')}"
-                + (f" ({when})" if when else "")
-            )
+            when = f" {fmt.date_time(int(meta['trained_at']))}" if meta.get("trained_at") else ""
+            plays = fmt.count(int(meta["plays"]), "play")
+            parts.append(f"default, trained{when} on {plays}")
         if training is not None:
             p = training.last_progress
             pct = f" {p.fraction:.0%}" if p is not None and p.fraction is not None else ""

@@ -73,10 +73,11 @@ class Evidence:
             else f"in the {self.days} days to {_date(self.until)}"
         )
         t, a = f"{{track:{self.anchor}}}", f"{{artist:{self.artist}}}"
+        when = f"on {_date(self.last_at)}" if self.count == 1 else f"last on {_date(self.last_at)}"
         if self.kind == "after":
-            return f"you played it right after {t} {n} (last on {_date(self.last_at)})"
+            return f"you played it right after {t} {n}, {when}"
         if self.kind == "session":
-            return f"in your sessions it came within {self.within} tracks after {t} {n} (last on {_date(self.last_at)})"
+            return f"it came within {self.within} tracks after {t} {n} in your sessions, {when}"
         if self.kind == "artist_session":
             were = "was" if self.count == 1 else "were"
             return f"more {a}: {self.count} of this session's {self.of} plays {were} theirs"

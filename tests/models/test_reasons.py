@@ -123,12 +123,12 @@ def check(ev, track: int, reason: str, hist: list[tuple[int, int, int]], gap_s: 
     elif kind == "artist_session":
         session = artists[session_start:]
         assert session.count(ev.artist) == n >= 1 and len(session) == ev.session_plays
-        assert f"{n} of this session's {ev['of']} plays" in reason
+        assert f"{n} of this session's {ev.session_plays} plays" in reason
     elif kind == "in_session":
         session = tracks[session_start:]
         assert session.count(track) == n >= 1
         assert len(session) - max(i for i, t in enumerate(session) if t == track) == ev.tracks_ago
-        assert f"{ev['ago']} tracks ago" in reason
+        assert f"{ev.tracks_ago} tracks ago" in reason
     elif kind == "artist_next":
         hits = sum(
             1 for i in range(1, len(hist)) if artists[i - 1] == ev.from_artist and artists[i] == ev.artist
@@ -143,10 +143,10 @@ def check(ev, track: int, reason: str, hist: list[tuple[int, int, int]], gap_s: 
         else:
             assert not plays, "a new-to-you track has no plays"
             assert sum(artists[i] == ev.artist for i in window) == n >= 1
-        assert _times(n) in reason and f"{ev['days']} days" in reason
+        assert _times(n) in reason and f"{ev.window_days} days" in reason
     elif kind == "favourite":
         assert len(plays) == n >= 5 and times[plays[0]] == ev.first_played
-        assert f"{n} plays since {_date(ev['first_at'])}" in reason
+        assert f"{n} plays since {_date(ev.first_played)}" in reason
     elif kind == "heard":
         assert len(plays) == n >= 1 and times[plays[-1]] == ev.last_played
         assert _times(n) in reason and _date(ev.last_played) in reason
