@@ -143,7 +143,8 @@ class QtJobs(QObject):
         return [h for h in self._handles.values() if h.active]
 
     def busy(self, resource: str) -> bool:
-        return self.runner.busy(resource)
+        """Whether a job on ``resource`` is queued or running, as the GUI has been told so far."""
+        return any(h.resource == resource for h in self.active())
 
     def cancel_all(self) -> None:
         self.runner.cancel()

@@ -11,7 +11,8 @@ Everything long runs here — the GUI's work (through ``app/jobs.py``), the sche
   on the shared lane where up to ``lanes`` such calls run side by side.
 
 Jobs on one resource run one after another in submission order; jobs on different resources run in
-parallel, each queue on its own worker thread that exits when the queue is empty. A registered job
+parallel, each queue on its own worker thread (the shared lane on up to ``lanes``), which waits
+``LINGER_S`` for more work once its queue is empty and then ends. A registered job
 already *waiting* in its queue with the same parameters is not queued twice (scheduler ticks do not
 pile up). Progress is throttled (``THROTTLE_S``; the last report always arrives).
 
@@ -42,6 +43,9 @@ from core.jobs.registry import REGISTRY, JobContext, JobRegistry, JobSpec
 log = logging.getLogger(__name__)
 Watcher = Callable[[str, "JobHandle"], None]
 SHARED = ""  # the lane of calls without a resource
+LINGER_S = 10.0
+"""An idle worker waits this long for more work on its queue before its thread ends: the GUI's
+bursts of quick calls reuse threads instead of starting one per call (as QThreadPool's expiry did)."""
 _ids = itertools.count(1)
 
 
@@ -112,6 +116,7 @@ class Runner:
         record: bool = True,
         lanes: int = 4,
         throttle_s: float = THROTTLE_S,
+        linger_s: float = LINGER_S,
         on_progress: Callable[[JobHandle, Progress], None] | None = None,
     ):
         """``store`` may come later (``attach``): the GUI's runner exists before the store is open."""
@@ -119,11 +124,12 @@ class Runner:
         self.record = record
         self.lanes = lanes
         self.throttle_s = throttle_s
+        self.linger_s = linger_s
         self.store = None
         self.interrupted = 0
         self._watchers: list[Watcher] = []
         self._lock = threading.RLock()  # watchers of "submitted" run under it and may call back in
-        self._idle = threading.Condition(self._lock)
+        self._changed = threading.Condition(self._lock)  # a job was queued or ended; a worker left
         self._queues: dict[str, deque[JobHandle]] = {}
         self._running: dict[str, list[JobHandle]] = {}
         self._workers: dict[str, int] = {}  # resource → live worker threads
@@ -184,8 +190,11 @@ class Runner:
             raise RuntimeError("the job runner is shut down")
         self._queues.setdefault(handle.resource, deque()).append(handle)
         self._emit("submitted", handle)
+        self._changed.notify_all()  # a lingering worker of this resource takes it
         width = self.lanes if handle.resource == SHARED else 1
-        if self._workers.get(handle.resource, 0) < width:
+        workers = self._workers.get(handle.resource, 0)
+        waiting = len(self._queues[handle.resource]) + len(self._running.get(handle.resource, ()))
+        if workers < width and waiting > workers:  # more work than threads (idle ones take it first)
             self._workers[handle.resource] = self._workers.get(handle.resource, 0) + 1
             threading.Thread(
                 target=self._work,
@@ -228,17 +237,18 @@ class Runner:
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until no job is queued or running (shutdown and tests — never the GUI thread)."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        with self._idle:
-            while self._workers:
+        with self._changed:
+            while self._running or any(self._queues.values()):
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     return False
-                self._idle.wait(left)
+                self._changed.wait(left)
         return True
 
     def shutdown(self, *, cancel: bool = True, timeout: float | None = 30.0) -> bool:
         with self._lock:
             self._closed = True
+            self._changed.notify_all()  # lingering workers end now
         if cancel:
             self.cancel()
         return self.wait_idle(timeout)
@@ -255,6 +265,12 @@ class Runner:
         try:
             while True:
                 with self._lock:
+                    idle_until = time.monotonic() + self.linger_s
+                    while not self._queues.get(resource) and not self._closed:
+                        left = idle_until - time.monotonic()
+                        if left <= 0:
+                            break
+                        self._changed.wait(left)
                     queue = self._queues.get(resource)
                     if not queue:  # leave in the same critical section that saw the queue empty
                         self._leave(resource)
@@ -264,13 +280,14 @@ class Runner:
                 try:
                     self._execute(handle)
                 finally:
+                    self._emit("ended", handle)  # before ``wait`` returns: watchers have seen the end
                     with self._lock:
                         running = self._running.get(resource, [])
                         running.remove(handle)
                         if not running:
                             self._running.pop(resource, None)
-                    self._emit("ended", handle)  # before ``wait`` returns: watchers have seen the end
-                    handle._done.set()
+                        handle._done.set()
+                        self._changed.notify_all()
         except BaseException:  # the process is ending (SystemExit): the queue must not look served
             with self._lock:
                 self._leave(resource)
@@ -282,7 +299,7 @@ class Runner:
             del self._workers[resource]
             if not self._queues.get(resource):
                 self._queues.pop(resource, None)
-        self._idle.notify_all()
+        self._changed.notify_all()
 
     def _body(self, handle: JobHandle):
         """The generator (or plain value) the job produces."""

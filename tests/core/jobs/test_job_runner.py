@@ -169,3 +169,20 @@ def test_cli_jobs_run_and_list(store, capsys):
     assert listed["runs"][0]["job"] == "retrain_check" and listed["runs"][0]["outcome"] == "ok"
     assert main(["--db", store.url, "jobs", "run", "nope"]) == 2
     assert main(["--db", store.url, "jobs", "run", "sync"]) == 2  # needs --account
+
+
+def test_quick_calls_share_a_few_lingering_threads_and_shutdown_ends_them():
+    runner = Runner(None, JobRegistry(), lanes=2)
+    idents = set()
+    for _ in range(20):  # one after another, like a page's loads: the idle worker takes the next one
+        h = runner.call("query", lambda _t: idents.add(threading.get_ident()))
+        assert h.wait(10) and h.state == "ok"
+    burst = [runner.call("query", lambda _t: (time.sleep(0.01), threading.get_ident())[1]) for _ in range(20)]
+    assert all(h.wait(10) for h in burst)
+    assert len(idents) == 1 and len({h.result for h in burst}) <= 2  # at most ``lanes`` side by side
+    assert runner.wait_idle(5) and runner.shutdown(timeout=5)
+    alive = lambda: [t for t in threading.enumerate() if t.name == "job:calls"]  # noqa: E731
+    deadline = time.monotonic() + 5
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not alive()
