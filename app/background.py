@@ -49,8 +49,6 @@ class Background(QObject):
 
     def _started(self, scheduler) -> None:
         self.scheduler = scheduler
-        # a first start with history but no model (imported by the CLI, or by an older version)
-        self.ctx.jobs.runner.submit("train_missing")
 
     def reschedule(self) -> None:
         sched = self.scheduler

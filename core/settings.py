@@ -125,6 +125,13 @@ class Settings:
         suffix=" min",
         special="only when I ask",
     )
+    train_automatically: bool = setting(
+        True,
+        "Train by itself",
+        section="background",
+        help="Train the default model when an import or a sync adds plays, or when an account with "
+        "history has none yet (off: only when you press Train)",
+    )
     retrain_after_plays: int = setting(
         500,
         "Retrain after",

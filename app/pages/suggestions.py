@@ -226,7 +226,8 @@ class SuggestionsPage(Page):
         if state is None:
             return
         training = self._train_handle()
-        if state.needs_training and training is None and self._account_name() not in self._auto_trained:
+        auto = self.ctx.settings.train_automatically and self._account_name() not in self._auto_trained
+        if state.needs_training and training is None and auto:
             self._auto_trained.add(self._account_name())
             training = self.train_default()  # training follows the data: no model yet, so train one
         if training is not None:

@@ -5,7 +5,8 @@ ones are ``isolate=True`` so that, run from the GUI, their Python work never hol
 ``retrain_check`` submits ``train`` (a model job, registered by ``models.jobs``) for every account
 with ``settings.retrain_after_plays`` new plays since its last ``default`` training. Training follows
 the data: ``follow_new_plays`` (installed on a runner) trains after an import or a sync that added
-plays; ``train_missing`` (run when the app starts) trains accounts with history but no model.
+plays (the Suggestions page trains an account it finds with history and no usable model), unless
+``settings.train_automatically`` is off.
 """
 
 from __future__ import annotations
@@ -99,16 +100,18 @@ def due_for_retrain(engine, threshold: int, model: str = "default") -> list[str]
 
 
 def should_train(engine, account: str, added: int, *, imported: bool) -> bool:
-    """Whether new plays call for training ``default``: any import that added plays; a sync that added
-    plays when the account never trained it or has ``retrain_after_plays`` new plays since (between
-    trainings the model's counts follow every new play anyway)."""
-    if added <= 0:
+    """Whether new plays call for training ``default`` (never with ``train_automatically`` off): any
+    import that added plays; a sync that added plays when the account never trained it or has
+    ``retrain_after_plays`` new plays since (between trainings the model's counts follow every new
+    play anyway)."""
+    from core.settings import Settings
+
+    settings = Settings.load()
+    if added <= 0 or not settings.train_automatically:
         return False
     if imported:
         return True
-    from core.settings import Settings
-
-    threshold = Settings.load().retrain_after_plays
+    threshold = settings.retrain_after_plays
     now, then = plays_since_training(engine).get(account, (0, None))
     return then is None or (threshold > 0 and now - then >= threshold)
 
@@ -150,24 +153,6 @@ def follow_new_plays(runner) -> None:
     runner.watch(ended)
 
 
-def train_missing(ctx: JobContext, min_plays: int = 2) -> Generator[Progress, None, dict]:
-    """Submit ``train`` of ``default`` for every account with history (≥ ``min_plays``) that never
-    trained it — the app's first start after an import made elsewhere (the CLI, an older version)."""
-    yield Progress(0, 1, "looking for accounts with plays and no trained model")
-    due = [
-        account
-        for account, (now, then) in sorted(plays_since_training(ctx.store.engine).items())
-        if then is None and now >= min_plays
-    ]
-    submitted = []
-    if ctx.runner is not None and "train" in ctx.runner.registry:
-        for account in due:
-            ctx.runner.submit("train", account=account, model="default", gap_s=_gap_s())
-            submitted.append(account)
-    yield Progress(1, 1, f"training submitted for {len(submitted)} account(s)")
-    return {"due": due, "submitted": submitted}
-
-
 def retrain_check(ctx: JobContext, threshold: int | None = None) -> Generator[Progress, None, dict]:
     from core.settings import Settings
 
@@ -198,8 +183,6 @@ CORE_JOBS = (
      "bring lyrics/bio/tag/audio/w2v embeddings up to date"),
     ("retrain_check", retrain_check, "schedule", ("threshold?",), False,
      "submit train for accounts with enough new plays"),
-    ("train_missing", train_missing, "schedule", ("min_plays?",), False,
-     "submit train for accounts with history and no trained model"),
 )  # fmt: skip
 
 

@@ -96,7 +96,7 @@ def suggest(
             if warm.playing >= 0:
                 excl.add(warm.playing)
             familiar = [r for r in m.recommend(state, POOL, sorted(excl)) if not r.new_to_user]
-            pool.discoveries = explore.explore(store, brief.id, m, state, POOL_NEW, sorted(pool.dismissed))
+            pool.discoveries = discovery_stream(store, brief.id, m, state, sorted(pool.dismissed))
             pool.session = _session_tracks(m, state, gap_s)
             pool.replay_rate = _replay_rate(m, state, gap_s)
             pool.calibration = Calibration.of(m)
@@ -112,6 +112,16 @@ def suggest(
     pool.valence = {t: float(v) for t, v in zip(ids, val, strict=True) if not np.isnan(v)}
     pool.energy = {t: float(e) for t, e in zip(ids, en, strict=True) if not np.isnan(e)}
     return pool
+
+
+def discovery_stream(
+    store: Store, account_id: int, model, state, dismissed: list[int]
+) -> list[Recommendation]:
+    """The discovery stream — the one seam for the discovery ranker (issue 13): today the new-to-you
+    candidates of ``explore`` (other local accounts, by the listener's affinity to their artists, with
+    reasons from the listener's plays of the artist); the catalogue's ranked candidates replace it
+    here, with the same shape (store track ids, best first, reasons, evidence)."""
+    return explore.explore(store, account_id, model, state, POOL_NEW, dismissed)
 
 
 def rules_of(settings) -> Rules:

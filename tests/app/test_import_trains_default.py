@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_an_import_trains_default_in_the_background_with_progress_in_the_sidebar(make_app, store_url, qtbot):
-    app = make_app(store_url)
+    app = make_app(store_url, train_automatically=True)
     accounts = app.window.pages["accounts"]
     started = []
     app.ctx.jobs.jobStarted.connect(started.append)

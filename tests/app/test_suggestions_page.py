@@ -131,7 +131,10 @@ def test_send_to_spotify_when_connected(make_app, store_url, qtbot, monkeypatch)
 def test_history_without_a_model_trains_by_itself_and_the_page_says_so(make_app, store_url, qtbot):
     """With the real engine: no model yet -> training starts in the background (the sidebar's job
     runner), the page says queued / training n% -> then real suggestions, with what they come from."""
-    app, page = open_page(make_app, store_url, qtbot, account="felhag")
+    app = make_app(store_url, account="felhag", train_automatically=True)
+    app.window.show_page("suggestions")
+    page = app.window.pages["suggestions"]
+    wait_loaded(qtbot, page)
     assert page.state.needs_training
     handle = page._train_handle()
     assert handle is not None and handle.core.name == "train" and not page.train_button.isVisible()
@@ -149,8 +152,15 @@ def test_history_without_a_model_trains_by_itself_and_the_page_says_so(make_app,
     )
     assert page.shown and all(s.reason for s in page.shown)
     assert not any(s.track_id in {p.track_id for p in page.state.plays[-1:]} for s in page.shown)
-    assert "trained on" in page.status.text() and "per artist" in page.status.text()
+    assert "default, trained" in page.status.text() and "per artist" in page.status.text()
     assert not page.message.isVisible()
+
+
+def test_with_training_by_itself_off_the_page_offers_train(make_app, store_url, qtbot, monkeypatch):
+    monkeypatch.setattr(suggestions_api, "api", FakeModels(trained=False))
+    app, page = open_page(make_app, store_url, qtbot)
+    assert page.state.needs_training and page._train_handle() is None
+    assert page.train_button.isVisible() and "not been trained" in page.message.text()
 
 
 def test_lift_set_on_the_insights_page_rearranges_at_once(make_app, store_url, qtbot, monkeypatch):

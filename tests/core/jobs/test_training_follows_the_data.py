@@ -1,6 +1,5 @@
 """Training follows the data: an import that adds plays trains ``default`` next on the same runner, a
-sync only when the model is missing or due, and ``train_missing`` trains accounts with history and no
-model. The import is the real (isolated) import job of a real export; ``train`` records what it was
+sync only when the model is missing or due, nothing when the user turned ``train_automatically`` off. The import is the real (isolated) import job of a real export; ``train`` records what it was
 asked (the real training is tested in tests/models and tests/app)."""
 
 from __future__ import annotations
@@ -86,11 +85,11 @@ def test_an_import_that_adds_plays_trains_default_next(store):
     runner.shutdown()
 
 
-def test_syncs_train_when_the_model_is_missing_or_due_and_train_missing_finds_the_rest(store):
+def test_syncs_train_when_the_model_is_missing_or_due_and_the_setting_can_stop_it(store):
     if not FELHAG.exists():
         pytest.skip("shared data missing")
-    trained: list[str] = []
-    runner = _runner(store, trained)
+    from core.settings import Settings
+
     import_files_into(store, "cli-import")  # an import made elsewhere (the CLI): no runner
     engine = store.engine
     assert should_train(engine, "cli-import", 5, imported=False), (
@@ -100,8 +99,7 @@ def test_syncs_train_when_the_model_is_missing_or_due_and_train_missing_finds_th
     assert not should_train(engine, "cli-import", 5, imported=False), "trained, 0 new since: counts follow"
     assert should_train(engine, "cli-import", 5, imported=True), "an import always retrains"
     assert not should_train(engine, "cli-import", 0, imported=True)
-    import_files_into(store, "other")
-    runner.submit("train_missing")
-    _wait(runner)
-    assert trained == ["other"], "only the account with history and no trained model"
-    runner.shutdown()
+    settings = Settings.load()
+    settings.update(train_automatically=False)
+    settings.save()
+    assert not should_train(engine, "cli-import", 5, imported=True), "the user turned it off"
