@@ -12,7 +12,9 @@ trained) — so the neutral list is "as the models rank them". Then the listener
 - at most ``Rules.max_per_artist`` tracks per artist in the top ``Rules.top``;
 - tracks already played in the current session only as often as this listener replays within a
   session (:func:`session_replay_rate` on their history: a listener who replays 20% of the time gets
-  up to 2 of 10, one who never does gets none); ``session_replays`` "never" / "allow" overrides it;
+  up to 2 of 10, one who never does gets none), and each such track's chance scaled by that rate (a
+  replay the model ranks first does not stay first for a listener who replays one time in ten);
+  ``session_replays`` "never" / "allow" overrides it;
 - the familiar ↔ explore slider and the lift (``models.steering``) decide how many of the top are new
   and in what order; in the middle the list is the calibrated ranking itself.
 
@@ -34,6 +36,7 @@ from models.steering import Steering, familiarity, lift_signal, new_slots, selec
 LIKE_BITS = 1.0  # a liked track counts as if it were twice as likely
 REPLAY_POLICIES = ("auto", "never", "allow")
 TILT_RANKS = 20  # at the slider's ends, familiarity is worth this many ranks of the continuation
+REPLAY_FLOOR = 0.01  # the least a session replay's chance is scaled by (auto)
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,9 @@ def serve(
     )
     likes = {int(t) for t in liked}
     u = u + LIKE_BITS * np.isin(ids, list(likes))
+    in_session = np.isin(ids, np.asarray(list(session), np.int64))
+    if rules.session_replays == "auto":  # a replay is as likely as this listener's replays make it
+        u = u + np.where(in_session, np.log2(max(replay_rate, REPLAY_FLOOR)), 0.0)
     rank = np.argsort(np.argsort(-u, kind="stable"), kind="stable")  # the neutral (calibrated) order
     counts = np.array([0 if is_new[i] else max(int(plays.get(int(t), 1)), 1) for i, t in enumerate(ids)])
     tilt = calibration.strength * float(steering.explore) * (1.0 - 2.0 * familiarity(counts))
@@ -176,7 +182,6 @@ def serve(
         lift = LIFT_STRENGTH * float(steering.lift) * lift_signal(v, e, size)
     steered = u + tilt + lift
     artist = np.array([int(artist_of.get(int(t), -1 - i)) for i, t in enumerate(ids)], np.int64)
-    in_session = np.isin(ids, np.asarray(list(session), np.int64))
     slots = rules.session_slots(replay_rate)
     top = min(rules.top, size)
     per_artist = rules.max_per_artist * max(1, -(-top // 10))  # the cap is per 10 shown

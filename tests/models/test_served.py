@@ -38,6 +38,7 @@ def test_at_most_three_per_artist_and_no_session_replays_by_default():
         fam, new, artist_of=artist_of, plays=plays, session=session, replay_rate=0.2, calibration=CAL
     )
     assert some.session_slots == 2 and len(set(session) & {r.track_id for r in some.main}) <= 2
+    assert some.main[0].track_id not in session, "a replay counts only as likely as the listener replays"
     # both are settings
     loose = serve(
         fam,
