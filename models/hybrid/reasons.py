@@ -90,7 +90,7 @@ class Evidence:
         if self.kind == "favourite":
             return f"one of your favourites: {self.count} plays since {_date(self.first_at)}"
         if self.kind == "heard":
-            return f"you played it {n}, last on {_date(self.last_at)}"
+            return f"you played it {n}, {when}"
         if self.kind == "new_artist_recent":
             return f"new to you: by {a}, whom you played {n} {window}"
         if self.kind == "new_artist":
