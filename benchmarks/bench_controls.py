@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import save
+from benchmarks.common import fit_on_training_span, save
 from core import paths
 from models.steering import Steering, candidate_pool, load_valence_energy, steer
 
@@ -170,20 +170,11 @@ def wide_space(store, space, account_id: int):
 def run_account(store, account: str, catalogue: str, every: int = 1) -> dict:
     """Every setting on one listener; ``every`` > 1 scores only every n-th test target (the state still
     observes every play), for the slow wide catalogue."""
-    from core.store.queries import account_by_name
-    from models.data import build_sequence
     from models.evaluation import splits
     from models.evaluation.harness import walk
     from models.evaluation.metrics import ndcg, rank_of
-    from models.registry import create
 
-    info = account_by_name(store.engine, account)
-    seq = build_sequence(store.engine, info.id)
-    split = splits.test_split(len(seq))
-    model = create("default")
-    t0 = time.perf_counter()
-    model.fit(seq.prefix(split.start))
-    fit_s = time.perf_counter() - t0
+    info, seq, split, model, fit_s = fit_on_training_span(store, account)
     space = seq.space if catalogue == "own" else wide_space(store, seq.space, info.id)
     if space is not seq.space:
         model.extend_space(space)

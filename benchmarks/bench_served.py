@@ -31,7 +31,7 @@ import time
 
 import numpy as np
 
-from benchmarks.common import save
+from benchmarks.common import fit_on_training_span, save
 from models.steering import Steering
 
 POOL = 60
@@ -64,22 +64,12 @@ def _gain(pos: int | None) -> float:
 
 
 def run_account(store, account: str, every: int = 1) -> dict:
-    from core.store.queries import account_by_name
     from models.base import Recommendation, top_k
-    from models.data import build_sequence
-    from models.evaluation import splits
     from models.evaluation.harness import walk
     from models.evaluation.metrics import ndcg, rank_of
-    from models.registry import create
     from models.serving.served import Calibration, Rules, serve, session_replay_rate
 
-    info = account_by_name(store.engine, account)
-    seq = build_sequence(store.engine, info.id)
-    split = splits.test_split(len(seq))
-    model = create("default")
-    t0 = time.perf_counter()
-    model.fit(seq.prefix(split.start))
-    fit_s = time.perf_counter() - t0
+    info, seq, split, model, fit_s = fit_on_training_span(store, account)
     space = model.space
     art_ids = space.artist_ids[space.artist_of]
     w_tracks, w_artists, w_plays = other_listeners_tracks(store, info.id)

@@ -158,18 +158,35 @@ class History:
 
     def within_session(self, sig: Signals, a: int, b: int, window: int) -> tuple[int, int]:
         """(plays of ``a`` followed by ``b`` within ``window`` plays in the same session, latest time)."""
+        return self._followers(sig, a, window).get(b, (0, 0))
+
+    def _followers(self, sig: Signals, a: int, window: int) -> dict[int, tuple[int, int]]:
+        """For every track that came within ``window`` plays after a play of ``a`` in its session:
+        (how many of ``a``'s plays it followed so, the latest time) — once per anchor and state."""
+        cache = self.__dict__.setdefault("_follow", {})
+        if (a, window) in cache:
+            return cache[(a, window)]
+        out: dict[int, tuple[int, int]] = {}
         pos = np.asarray(sig.positions.get(a, ()), np.int64)
-        if pos.size == 0:
-            return 0, 0
-        steps = pos[:, None] + np.arange(1, window + 1)
-        ok = steps < self.items.size
-        steps = np.where(ok, steps, 0)
-        same = ok & (self.session[steps] == self.session[pos][:, None]) & (self.items[steps] == b)
-        hit = same.any(axis=1)
-        if not hit.any():
-            return 0, 0
-        first = steps[hit, np.argmax(same[hit], axis=1)]
-        return int(hit.sum()), int(self.times[first].max())
+        if pos.size:
+            steps = pos[:, None] + np.arange(1, window + 1)
+            ok = steps < self.items.size
+            steps = np.where(ok, steps, 0)
+            ok &= self.session[steps] == self.session[pos][:, None]
+            rows, cols = np.nonzero(ok)
+            items, times = self.items[steps[rows, cols]], self.times[steps[rows, cols]]
+            keep = items >= 0
+            rows, items, times = rows[keep], items[keep], times[keep]
+            # each play of ``a`` counts once per follower: its first step reaching it
+            pair = np.unique(rows * (int(self.items.max()) + 1) + items, return_index=True)[1]
+            rows, items, times = rows[pair], items[pair], times[pair]
+            order = np.argsort(items, kind="stable")
+            items, times = items[order], times[order]
+            uniq, start, count = np.unique(items, return_index=True, return_counts=True)
+            latest = np.maximum.reduceat(times, start) if start.size else start
+            out = {int(i): (int(c), int(t)) for i, c, t in zip(uniq, count, latest, strict=True)}
+        cache[(a, window)] = out
+        return out
 
     def plays_since(self, item: int, since: int) -> int:
         start = int(np.searchsorted(self.times, since, side="left"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from model_cuts import listeners_store
 from testpaths import LISTENING
 
 from models.evaluation import splits
@@ -30,21 +31,15 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def sequences(tmp_path_factory):
-    missing = [p for p in LISTENERS.values() if not p.exists()]
-    if missing:
-        pytest.skip(f"shared data not found: {missing[0]}")
-    from core.store.engine import open_store
     from core.store.queries import account_by_name
     from models.data import build_sequence
-    from models.evaluation.datasets import import_into
 
-    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('blend') / 'real.sqlite'}")
-    out = {}
-    for account, path in LISTENERS.items():
-        import_into(store, [path], account)
-        # the earliest 60% of the history: a listener whose next plays are mostly new to them
-        # (dudu2i3 there: ~55% of its test targets unheard before)
-        out[account] = build_sequence(store.engine, account_by_name(store.engine, account).id, upto=0.6)
+    store = listeners_store(tmp_path_factory.mktemp("blend"), LISTENERS)
+    # the earliest 60% of each history: listeners whose next plays are more often new to them
+    out = {
+        account: build_sequence(store.engine, account_by_name(store.engine, account).id, upto=0.6)
+        for account in LISTENERS
+    }
     yield out
     store.dispose()
 

@@ -15,6 +15,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from model_cuts import listeners_store
 from sqlalchemy import select
 from testpaths import LISTENING
 
@@ -34,15 +35,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def real_store(tmp_path_factory):
-    missing = [p for p in LISTENERS.values() if not p.exists()]
-    if missing:
-        pytest.skip(f"shared data not found: {missing[0]}")
-    from core.store.engine import open_store
-    from models.evaluation.datasets import import_into
-
-    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('reasons') / 'real.sqlite'}")
-    for account, path in LISTENERS.items():
-        import_into(store, [path], account)
+    store = listeners_store(tmp_path_factory.mktemp("reasons"), LISTENERS)
     yield store
     store.dispose()
 
