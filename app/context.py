@@ -44,6 +44,7 @@ class AppContext(QObject):
         self.store_error: JobError | None = None
         self.accounts_ready = False  # True once the account list was loaded at least once
         self.background = None  # app.background.Background when the schedule runs
+        self.history_pending = ""  # what is on its way while there is no account yet (the first-run demo)
 
     # -- store and accounts -----------------------------------------------------------------
     def open_store(self) -> JobHandle:
@@ -112,6 +113,24 @@ class AppContext(QObject):
         self.account = chosen
         self.update_settings(last_account=name)
         self.accountChanged.emit(chosen)
+
+    def db_url_in_use(self) -> str:
+        """The open store's URL (password hidden), for the Settings page to show; '' before it opens."""
+        if self.store is None:
+            return ""
+        return self.store.engine.url.render_as_string(hide_password=True)
+
+    def no_history_html(self, hint: str = "") -> str:
+        """What a page says while it has no account to show: loading (the store, the accounts, the
+        first-run demo) — never a premature "no history" — or where to get some."""
+        if self.history_pending:
+            return f"{self.history_pending} The page fills in as soon as it is in."
+        if not self.accounts_ready and self.store_error is None:
+            return "Opening your library…"
+        return (
+            "No listening history yet. Import a file or connect Last.fm under <b>Accounts &amp; import</b>"
+            + (f"; {hint}" if hint else ".")
+        )
 
     @property
     def account_id(self) -> int | None:

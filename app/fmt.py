@@ -49,7 +49,9 @@ def duration(seconds: float | int | None, short: bool = False) -> str:
         return f"{sign}{s // 60}:{s % 60:02d}"
     if s < 60:
         return f"{s} s"
-    minutes = s // 60
+    from core.sessions import whole_minutes
+
+    minutes = whole_minutes(s)  # rounded like the CLI's, so both say the same length
     if minutes < 60:
         return f"{minutes} min"
     h, m = divmod(minutes, 60)
@@ -82,3 +84,26 @@ def ago(ts: int | float | None, now: float | None = None) -> str:
     if delta < 86400 * 60:
         return f"{int(delta // 86400)} days ago"
     return day(ts)
+
+
+SOURCE_NAMES = {
+    "lastfm": "Last.fm",
+    "lastfm-ghan": "Last.fm export",
+    "lastfm-benjaminbenben": "Last.fm export",
+    "lastfm-sqlite": "Last.fm database",
+    "lastfmstats-json": "Last.fm (lastfmstats)",
+    "lastfm-1k": "Last.fm-1K",
+    "spotify": "Spotify",
+    "spotify-basic": "Spotify",
+    "spotify-extended": "Spotify (extended)",
+    "listenbrainz": "ListenBrainz",
+    "generic-csv": "CSV file",
+    "demo": "Demo",
+}
+
+
+def source_name(source: str | None) -> str:
+    """A listener's word for a play's source ('lastfm-ghan' → 'Last.fm export')."""
+    if not source:
+        return ""
+    return SOURCE_NAMES.get(source, source.replace("-", " ").capitalize())

@@ -60,7 +60,7 @@ def application() -> QApplication:
     app.setApplicationName("Segue")
     app.setApplicationDisplayName("Segue")
     app.setOrganizationName("Segue")
-    app.setDesktopFileName("segue")
+    app.setDesktopFileName("app.segue.Segue")  # the .desktop id (packaging/linux)
     from app.icons import app_icon
 
     app.setWindowIcon(app_icon())
@@ -73,16 +73,20 @@ def build(
     first_run_demo: bool = True,
     show: bool = True,
     background: bool = True,
+    theme: str | None = None,
+    open_files: list[str] | None = None,
 ) -> App:
     """Assemble the app. ``background`` starts the periodic schedule (sync, features, embeddings,
-    retraining) once the store is open; the job runner itself always runs."""
+    retraining) once the store is open; the job runner itself always runs. ``theme`` (light, dark,
+    system) overrides the saved choice for this run without saving it."""
     qapp = application()
     # hand the GIL over more often than CPython's 5 ms default: a worker thread running Python code then
     # delays the GUI thread by at most about this much per turn (heavy jobs run in child processes anyway)
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     settings = Settings.load()
-    theme = ThemeManager.instance() or ThemeManager(qapp, settings.theme)
-    theme.set_mode(settings.theme)
+    mode = theme or settings.theme
+    theme = ThemeManager.instance() or ThemeManager(qapp, mode)
+    theme.set_mode(mode)
     ctx = AppContext(settings, QtJobs(job_runner()), resolve_db_url(db_url, settings))
     window = MainWindow(ctx)
     ctx.background = None
@@ -92,7 +96,10 @@ def build(
         ctx.background = Background(ctx)
     _install_excepthook(ctx)
     default_page = "suggestions"
-    if first_run_demo and not settings.demo_imported:
+    if open_files:
+        default_page = "accounts"
+        _import_on_open(ctx, window, open_files)
+    elif first_run_demo and not settings.demo_imported:
         default_page = "stats"
         _offer_demo_on_first_run(ctx, window)
     window.restore_state(default_page)
@@ -135,20 +142,39 @@ def _offer_demo_on_first_run(ctx: AppContext, window: MainWindow) -> None:
     """No account at all on the first launch: import the bundled demo in the background and open on it."""
     from app import demo
 
+    if not demo.available():
+        return
+    # said while the store opens and the demo imports, instead of a passing "no listening history yet"
+    ctx.history_pending = "Loading a demo listening history so you can look around…"
+
     def check(accounts: list) -> None:
         ctx.accountsChanged.disconnect(check)
-        if accounts or not demo.available() or ctx.settings.demo_imported:
+        if accounts or ctx.settings.demo_imported:
+            ctx.history_pending = ""
+            ctx.dataChanged.emit(-1)
             return
+        # the one first-run hint: it stays until the user acts on it or closes it
         ctx.notify(
-            "Welcome to Segue! Loading a demo listening history so you can look around — "
-            "connect Last.fm or import your own files under Accounts & import.",
+            "Welcome to Segue! This is a demo listening history to look around in. "
+            "Connect Last.fm or import your own files under Accounts & import.",
             "info",
+            retry=lambda: window.show_page("accounts"),
+            action="Use my own history…",
         )
 
+        def arrived(_account) -> None:  # only once the demo account is loaded may pages say "no history"
+            ctx.accountChanged.disconnect(arrived)
+            ctx.history_pending = ""
+
         def imported(report) -> None:  # the runner trains default next (``follow_new_plays``)
+            ctx.accountChanged.connect(arrived)
             ctx.update_settings(demo_imported=True)
             ctx.data_changed(-1, select=demo.DEMO_ACCOUNT)
             window.show_page("stats")
+
+        def failed(_err) -> None:
+            ctx.history_pending = ""
+            ctx.dataChanged.emit(-1)
 
         ctx.start(
             "import",
@@ -157,20 +183,44 @@ def _offer_demo_on_first_run(ctx: AppContext, window: MainWindow) -> None:
             account=demo.DEMO_ACCOUNT,
             account_kind="demo",
             on_result=imported,
-        )
+        ).failed.connect(failed)
 
     ctx.accountsChanged.connect(check)
 
 
-def run(db_url: str | None = None, screenshots: str | None = None, after_show=None) -> int:
+def _import_on_open(ctx: AppContext, window: MainWindow, files: list[str]) -> None:
+    """``segue FILE…`` / "Open with": once the accounts are known, import the files into the current
+    account (a new ``my-history`` when there is none, or only the demo) exactly as a drop on the
+    Accounts page does, with its summary."""
+
+    def go() -> None:
+        current = ctx.account
+        account = current.name if current is not None and current.kind != "demo" else "my-history"
+        window.show_page("accounts")
+        window.pages["accounts"].import_paths(files, account=account)
+
+    def loaded(_accounts: list) -> None:
+        ctx.accountsChanged.disconnect(loaded)
+        QTimer.singleShot(0, go)  # after the context has chosen the current account
+
+    ctx.accountsChanged.connect(loaded)
+
+
+def run(
+    db_url: str | None = None,
+    screenshots: str | None = None,
+    after_show=None,
+    open_files: list[str] | None = None,
+    theme: str | None = None,
+) -> int:
     if screenshots:
         from app.screenshots import render_all
 
-        app = build(db_url, first_run_demo=False, background=False)
+        app = build(db_url, first_run_demo=False, background=False, theme=theme)
         code = render_all(app, screenshots)
         shutdown(app)
         return code
-    app = build(db_url)
+    app = build(db_url, theme=theme, open_files=open_files)
     if after_show is not None:
         QTimer.singleShot(0, after_show)
     code = app.qapp.exec()

@@ -1,7 +1,8 @@
 """``segue gui --screenshots DIR``: render every page with what the store holds, then exit.
 
 Each page is shown in turn, given time to finish its off-thread loads (``Page.loading``), and the
-whole window is saved as ``DIR/<page key>.png``. Other tools (``make screenshots``, docs) use it.
+whole window is saved as ``DIR/<page key>.png`` — or, with several sizes (``make screenshots``:
+900×600, the window's minimum; 1024×680; 1600×1000), as ``DIR/<page key>-<W>x<H>.png``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import QApplication
 
 SIZE = (1280, 820)
+SIZES = ((900, 600), (1024, 680), (1600, 1000))  # the smallest window, a small laptop, a large screen
 PAGE_TIMEOUT_S = 60.0
 
 
@@ -32,20 +34,28 @@ def settle(ms: int = 200) -> None:
     wait_until(lambda: False, ms / 1000.0)
 
 
-def render_all(app, out_dir: str | Path) -> int:
-    """Render every page to PNG; returns 0, or 1 when the store could not be opened."""
+def show_loaded(win, key: str) -> None:
+    """Show page ``key`` and wait until its off-thread loads are done and it has painted."""
+    win.show_page(key)
+    page = win.pages[key]
+    settle(50)
+    wait_until(lambda: not page.loading, PAGE_TIMEOUT_S)
+    settle(250)
+
+
+def render_all(app, out_dir: str | Path, sizes: tuple[tuple[int, int], ...] = (SIZE,)) -> int:
+    """Render every page to PNG at each size; returns 0, or 1 when the store could not be opened."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ctx, win = app.ctx, app.window
-    win.resize(*SIZE)
     wait_until(lambda: ctx.accounts_ready or ctx.store_error is not None, PAGE_TIMEOUT_S)
-    for key in list(win.order):
-        win.show_page(key)
-        page = win.pages[key]
-        settle(50)
-        wait_until(lambda p=page: not p.loading, PAGE_TIMEOUT_S)
-        settle(250)
-        win.grab().save(str(out / f"{key}.png"))
+    for w, h in sizes:
+        win.resize(w, h)
+        settle(100)
+        for key in list(win.order):
+            show_loaded(win, key)
+            name = key if len(sizes) == 1 else f"{key}-{w}x{h}"
+            win.grab().save(str(out / f"{name}.png"))
     return 1 if ctx.store_error is not None else 0
 
 
@@ -63,6 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out")
     parser.add_argument("--theme", choices=["light", "dark", "system"], default="light")
     parser.add_argument("--db", default=None)
+    parser.add_argument(
+        "--sizes",
+        default=",".join(f"{w}x{h}" for w, h in SIZES),
+        help="window sizes, comma-separated WxH (default: %(default)s)",
+    )
     parser.add_argument(
         "--train",
         action="store_true",
@@ -92,9 +107,13 @@ def main(argv: list[str] | None = None) -> int:
 
             run_job(api.train(store, demo.DEMO_ACCOUNT, "default"))
         store.dispose()
-    from app.main import run
+    from app.main import build, shutdown
 
-    return run(db_url=db, screenshots=args.out)
+    sizes = tuple(tuple(int(v) for v in part.lower().split("x")) for part in args.sizes.split(",") if part)
+    app = build(db, first_run_demo=False, background=False)
+    code = render_all(app, args.out, sizes)
+    shutdown(app)
+    return code
 
 
 if __name__ == "__main__":

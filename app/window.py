@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.context import AppContext
 from app.pages.base import PAGES, Page
-from app.widgets.banner import BannerArea
+from app.widgets.banner import BannerArea, OverlayHost
 from app.widgets.common import label
 from app.widgets.jobs_panel import JobsPanel
 from core import paths
@@ -82,19 +82,11 @@ class MainWindow(QMainWindow):
         outer.setSpacing(0)
         outer.addWidget(self._build_sidebar())
 
-        right = QVBoxLayout()
-        right.setContentsMargins(0, 0, 0, 0)
-        right.setSpacing(0)
         self.banners = BannerArea()
-        banner_wrap = QWidget()
-        bl = QVBoxLayout(banner_wrap)
-        bl.setContentsMargins(20, 10, 20, 0)
-        bl.addWidget(self.banners)
-        right.addWidget(banner_wrap)
         self.stack = QStackedWidget()
         self.stack.setObjectName("pages")
-        right.addWidget(self.stack, 1)
-        outer.addLayout(right, 1)
+        # banners float over the page: showing or closing one never moves what is under the mouse
+        outer.addWidget(OverlayHost(self.stack, self.banners), 1)
         self.setCentralWidget(root)
 
         self.specs = {}
@@ -222,6 +214,10 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._refocus)
 
     def _refocus(self) -> None:
+        import shiboken6
+
+        if not shiboken6.isValid(self):  # the window went away before the queued call ran
+            return
         if QApplication.focusWidget() is None and self.isVisible():
             self.nav.setFocus(Qt.FocusReason.OtherFocusReason)
 

@@ -3,6 +3,12 @@ account in the store; RSS after opening every page.
 
     python -m benchmarks.bench_gui_startup            # results in bench-results/gui_startup.json
     python -m benchmarks.bench_gui_startup --runs 5
+    python -m benchmarks.bench_gui_startup --exe dist/segue/segue --exe dist/Segue-x86_64.AppImage
+        # first paint of the venv (python -m app) and of each built executable, side by side, runs
+        # interleaved; results in bench-results/gui_startup_exe.json
+
+With ``--exe`` every program is timed the same way, from outside: ``SEGUE_STARTUP_PROBE``
+(app/startup_probe.py) makes it write the moment of its main window's first paint and quit.
 
 Each run is a fresh process started the way ``segue`` starts (``app.__main__.main([])``): the clock
 starts in the parent just before the process is spawned, so interpreter start-up and imports count.
@@ -114,10 +120,71 @@ def run_once(home: Path) -> dict:
     return json.loads(lines[-1])
 
 
+def probe_once(cmd: list[str], home: Path, extra_env: dict[str, str]) -> dict:
+    """First paint of ``cmd`` (a Segue program) through the startup probe."""
+    (home / "window.ini").write_text("[General]\npage=stats\n", encoding="utf-8")
+    out_file = home / "probe.json"
+    out_file.unlink(missing_ok=True)
+    env = dict(os.environ, SEGUE_HOME=str(home), SEGUE_KEYRING="file", SEGUE_STARTUP_PROBE=str(out_file))
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    env.update(extra_env)
+    env["BENCH_T0"] = repr(time.time())
+    out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    if not out_file.exists():
+        raise SystemExit(f"{cmd[0]} failed ({out.returncode}):\n{out.stderr[-3000:]}")
+    return json.loads(out_file.read_text())
+
+
+def compare_executables(exes: list[str], runs: int) -> dict:
+    programs = {"venv (python -m app)": ([sys.executable, "-m", "app"], {})}
+    for exe in exes:
+        path = str(Path(exe).resolve())
+        extra = (
+            {"APPIMAGE_EXTRACT_AND_RUN": "1", "NO_CLEANUP": "1"} if os.environ.get("BENCH_EXTRACT") else {}
+        )
+        programs[Path(exe).name] = ([path], extra if path.endswith(".AppImage") else {})
+    with tempfile.TemporaryDirectory(prefix="segue-bench-gui-") as tmp:
+        home = Path(tmp)
+        plays = build_store(home)
+        marks: dict[str, list[dict]] = {name: [] for name in programs}
+        for _ in range(runs + 1):  # the first round warms the OS file cache for every program; dropped
+            for name, (cmd, extra) in programs.items():
+                marks[name].append(probe_once(cmd, home, extra))
+    rows = {}
+    for name, ms in marks.items():
+        warm = ms[1:]
+        rows[name] = {
+            "first_paint_s": {
+                "median": round(statistics.median(m["first_paint_s"] for m in warm), 3),
+                "max": round(max(m["first_paint_s"] for m in warm), 3),
+                "cold_first_run": ms[0]["first_paint_s"],
+            },
+            "first_paint_cpu_s": {
+                "median": round(statistics.median(m["first_paint_cpu_s"] for m in warm), 3)
+            },
+            "frozen": ms[0]["frozen"],
+        }
+    return {
+        "platform": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+        "account_plays": int(plays),
+        "runs": runs,
+        "programs": rows,
+        "note": "interleaved runs after one warm-up round; wall times include waiting for the CPU (see "
+        "machine.load_avg_1m); *_cpu_s is the process's own CPU time up to its first paint",
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--exe", action="append", default=[], help="a built Segue program to compare")
     args = parser.parse_args(argv)
+    if args.exe:
+        result = compare_executables(args.exe, args.runs)
+        path = save("gui_startup_exe", result)
+        print(json.dumps(result, indent=2))
+        print(f"saved {path}", file=sys.stderr)
+        return 0
     with tempfile.TemporaryDirectory(prefix="segue-bench-gui-") as tmp:
         home = Path(tmp)
         plays = build_store(home)

@@ -95,7 +95,10 @@ def clear_progress(enabled: bool = True) -> None:
 def build_parser(extra: Sequence[Registrar] = ()) -> argparse.ArgumentParser:
     import importlib
 
+    from core.version import __version__
+
     parser = argparse.ArgumentParser(prog="segue", description="Segue — your listening history, locally.")
+    parser.add_argument("--version", action="version", version=f"segue {__version__}")
     parser.add_argument(
         "--db",
         default=None,
@@ -114,6 +117,14 @@ def build_parser(extra: Sequence[Registrar] = ()) -> argparse.ArgumentParser:
     for registrar in extra:
         registrar(sub)
     return parser
+
+
+def command_names(extra: Sequence[Registrar] = ()) -> set[str]:
+    """The names ``segue COMMAND`` accepts (so ``segue FILE`` can tell a file from a command)."""
+    for action in build_parser(extra)._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return set(action.choices)
+    return set()
 
 
 def _setup_logging(verbose: bool) -> None:

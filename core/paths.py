@@ -8,6 +8,8 @@ directory. Without it, platformdirs' per-user data directory is used.
 from __future__ import annotations
 
 import os
+import sys
+from functools import cache
 from pathlib import Path
 
 import platformdirs
@@ -15,6 +17,7 @@ import platformdirs
 APP_NAME = "Segue"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RESOURCES = REPO_ROOT / "resources"
+MARKER = "themes/base.qss"  # a file every complete resources folder has
 
 
 def home() -> Path:
@@ -51,5 +54,31 @@ def default_db_url() -> str:
     return f"sqlite:///{home() / 'segue.sqlite'}"
 
 
+def resource_candidates() -> list[Path]:
+    """Where ``resources/`` may be, in order: the PyInstaller bundle (``sys._MEIPASS``), the checkout
+    or editable install (beside ``core/``), an installed wheel (``<prefix>/share/segue/resources``,
+    the wheel's data files)."""
+    found = []
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        found.append(Path(bundle) / "resources")
+    found.append(RESOURCES)
+    found.append(Path(sys.prefix) / "share" / "segue" / "resources")
+    return found
+
+
+@cache
+def resources_root() -> Path:
+    """The first complete resources folder; an incomplete install is a clear error, not a missing theme."""
+    candidates = resource_candidates()
+    for folder in candidates:
+        if (folder / MARKER).is_file():
+            return folder
+    raise FileNotFoundError(
+        "Segue's resources folder is missing (looked in " + ", ".join(str(c) for c in candidates) + ")"
+    )
+
+
 def resource(*parts: str) -> Path:
-    return RESOURCES.joinpath(*parts)
+    """A file shipped with Segue (themes, icons, demo history, default settings)."""
+    return resources_root().joinpath(*parts)

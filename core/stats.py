@@ -1,8 +1,9 @@
 """Charts and reports over a PlayFrame: tops by plays AND listening time, calendar, streaks, clock.
 
-Listening time per play: ``ms_played`` when the source recorded it, else the track's length, else an
-estimate — the gap to the next play capped at 4 minutes (roughly a typical track). How much of the
-total was estimated is reported so charts can say so.
+Listening time per play is ``core.sessions.play_lengths`` (recorded, else the track's length, else an
+estimate from the gap to the next play); how much of the total was estimated is reported so charts
+can say so. Named ranges ("Last 30 days") are defined here once, for the CLI and the GUI alike, and
+top lists carry each row's share and its rank in the period before.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from core.sessions import play_lengths
 from core.store.queries import PlayFrame
 
-ESTIMATE_CAP_S = 240.0
+DAY_S = 86400
 
 
 def resolve_tz(name: str | None) -> ZoneInfo | None:
@@ -28,14 +30,21 @@ def resolve_tz(name: str | None) -> ZoneInfo | None:
         return None
 
 
-def play_seconds(frame: PlayFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(seconds per play, mask of plays whose length is an estimate)."""
-    known = np.where(np.isnan(frame.ms_played), frame.duration_ms, frame.ms_played) / 1000.0
-    estimated = np.isnan(known)
-    gap = np.full(len(frame), ESTIMATE_CAP_S)
-    if len(frame) > 1:
-        gap[:-1] = np.clip(np.diff(frame.played_at), 0, ESTIMATE_CAP_S)
-    return np.where(estimated, gap, known), estimated
+def last_days(last_played: int, days: int) -> tuple[int, int]:
+    """``[start, end)`` of the ``days`` whole UTC calendar days ending with the day of ``last_played``.
+
+    "Last 30 days" means this everywhere (``segue stats --last 30``, the Stats page): the day of the
+    newest play and the 29 before it, midnight to midnight UTC, like ``--from``/``--to``.
+    """
+    end = (int(last_played) // DAY_S + 1) * DAY_S
+    return end - days * DAY_S, end
+
+
+def previous_period(start: int | None, end: int | None) -> tuple[int, int] | None:
+    """The period of the same length just before ``[start, end)``; None for an open range."""
+    if start is None or end is None or end <= start:
+        return None
+    return start - (end - start), start
 
 
 def local_seconds(ts: np.ndarray, tz: ZoneInfo | None = None) -> np.ndarray:
@@ -74,14 +83,21 @@ def top(frame: PlayFrame, by: str = "artist", metric: str = "plays", limit: int 
     valid = ids >= 0
     if not valid.any():
         return []
-    secs, _ = play_seconds(frame)
+    secs, _ = play_lengths(frame)
     uniq, inv = np.unique(ids[valid], return_inverse=True)
     plays = np.bincount(inv)
     seconds = np.bincount(inv, weights=secs[valid])
     key = plays if metric == "plays" else seconds
     other = seconds if metric == "plays" else plays
-    order = np.lexsort((-other, -key))[:limit]
+    order = np.lexsort((-other, -key))
+    if limit:
+        order = order[:limit]
     return [TopRow(int(uniq[i]), int(plays[i]), float(seconds[i])) for i in order]
+
+
+def ranks(rows: list[TopRow]) -> dict[int, int]:
+    """id -> 1-based rank."""
+    return {r.id: i for i, r in enumerate(rows, 1)}
 
 
 def daily_counts(frame: PlayFrame, tz: ZoneInfo | None = None) -> dict[date, int]:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from app import fmt
 from app.pages.base import Page
 from app.pages.connections import ConnectionsPanel
-from app.widgets.common import JobRow, PageHeader, button, card, label, page_scroll
+from app.widgets.common import JobRow, PageHeader, button, card, label, page_scroll, reflow_columns
 from app.widgets.dropzone import DropZone, local_paths
 from app.widgets.paged import Column, ListTableModel
 
@@ -72,6 +72,7 @@ class AccountsPage(Page):
         self.outer.addWidget(PageHeader("Accounts & import", "Where your listening comes from"))
         body = QWidget()
         cols = QHBoxLayout(body)
+        reflow_columns(cols, self, 1000)  # narrower: the connections go under the accounts
         cols.setContentsMargins(0, 4, 6, 4)
         cols.setSpacing(16)
         left = QVBoxLayout()
@@ -84,6 +85,7 @@ class AccountsPage(Page):
         cols.addWidget(self.connections, 2, Qt.AlignmentFlag.AlignTop)
         self.outer.addWidget(page_scroll(body), 1)
         ctx.accountsChanged.connect(lambda _a: self._invalidate())
+        ctx.accountChanged.connect(lambda _a: self._highlight_current())
 
     # -- accounts ---------------------------------------------------------------------------
     def _build_accounts(self) -> QFrame:
@@ -202,12 +204,16 @@ class AccountsPage(Page):
         self.connections.refresh()
 
     def _accounts_loaded(self, rows: list[dict]) -> None:
-        selected = self.selected()
         self.accounts_model.set_rows(rows)
-        wanted = selected["name"] if selected else (self.ctx.account.name if self.ctx.account else None)
-        for i, r in enumerate(rows):
+        self._highlight_current()
+
+    def _highlight_current(self) -> None:
+        """The highlighted row is the account the sidebar shows (after an import, the new one)."""
+        wanted = self.ctx.account.name if self.ctx.account else None
+        for i, r in enumerate(self.accounts_model.rows):
             if r["name"] == wanted:
                 self.table.setCurrentIndex(self.accounts_model.index(i, 0))
+                break
         self._update_buttons()
 
     def sync_selected(self) -> None:

@@ -11,6 +11,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
 from app.widgets.common import JobRow, button, card, label
+from core.distkeys import spotify_client_id
 
 
 def spotify_roots(settings) -> tuple[str, str]:
@@ -244,7 +245,7 @@ class ConnectionsPanel(QWidget):
         return box
 
     def _show_spotify(self, tokens) -> None:
-        client = self.ctx.settings.spotify_client_id.strip()
+        client = spotify_client_id(self.ctx.settings.spotify_client_id)
         if tokens is not None:
             self.spotify_status.setText(
                 f"Connected as <b>{tokens.display_name or tokens.user_id or 'you'}</b>."
@@ -261,7 +262,7 @@ class ConnectionsPanel(QWidget):
     def connect_spotify(self):
         from core.sources.spotify import auth
 
-        client = self.ctx.settings.spotify_client_id.strip()
+        client = spotify_client_id(self.ctx.settings.spotify_client_id)
         accounts_root, api_root = spotify_roots(self.ctx.settings)
         port = self.ctx.settings.spotify_redirect_port
         opener = self.open_browser

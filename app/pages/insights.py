@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
 
 from app.pages.base import Page
 from app.widgets.common import PageHeader, Segmented, button, card, label, notice, page_scroll
-from app.widgets.insights_card import IndicatorCard
+from app.widgets.insights_card import ACTION_LABELS, IndicatorCard
 from app.widgets.insights_selfcheck import AnswersList, QuestionnaireForm, describe
 from core.insights import consent, questionnaires
-from core.insights.summary import cards, headline, load_view
+from core.insights.summary import AUDIO_ACTIONS, cards, headline, load_view
 
 CARD_ORDER = (
     ("repetition", "Repetition", "share"),
@@ -92,6 +92,7 @@ class InsightsPage(Page):
         self.stack.addWidget(self.off_panel)
         self.stack.addWidget(self.on_panel)
         self.outer.addWidget(self.stack, 1)
+        self.outer.addStretch(0)  # with nothing to show yet the header stays on top
         self._show_mode(None)
 
         self.turn_off_button.clicked.connect(lambda: self.confirm.show())
@@ -184,6 +185,20 @@ class InsightsPage(Page):
         self.lift_value.setMinimumWidth(40)
         row.addWidget(self.lift_value)
         bl.addLayout(row)
+        self.lift_missing = notice("")
+        self.lift_missing.hide()
+        bl.addWidget(self.lift_missing)
+        self.lift_actions = QWidget()
+        al = QHBoxLayout(self.lift_actions)
+        al.setContentsMargins(0, 0, 0, 0)
+        for key in AUDIO_ACTIONS:
+            text, tip = ACTION_LABELS[key]
+            b = button(text, tip=tip)
+            b.clicked.connect(lambda _c=False, k=key: self.do_action(k))
+            al.addWidget(b)
+        al.addStretch(1)
+        self.lift_actions.hide()
+        bl.addWidget(self.lift_actions)
         bl.addWidget(
             label(
                 "Uses valence and energy where audio features are known (the track's own, else its "
@@ -231,16 +246,16 @@ class InsightsPage(Page):
             )
         )
         lay.addWidget(top)
-        grid = QGridLayout()
-        grid.setSpacing(12)
+        self.card_grid = QGridLayout()
+        self.card_grid.setSpacing(12)
         self.cards: dict[str, IndicatorCard] = {}
-        for i, (key, title, unit) in enumerate(CARD_ORDER):
+        for key, title, unit in CARD_ORDER:
             c = IndicatorCard(key, title, unit)
+            c.actionRequested.connect(self.do_action)
             self.cards[key] = c
-            grid.addWidget(c, i // 2, i % 2)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
-        lay.addLayout(grid)
+        self._columns = 0
+        self._arrange_cards(2)
+        lay.addLayout(self.card_grid)
         lay.addStretch(1)
         return page_scroll(body)
 
@@ -306,6 +321,23 @@ class InsightsPage(Page):
         lay.addStretch(1)
         return page_scroll(body)
 
+    TWO_COLUMNS_PX = 1100  # narrower: the cards stack in one column instead of scrolling sideways
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._arrange_cards(2 if self.width() >= self.TWO_COLUMNS_PX else 1)
+
+    def _arrange_cards(self, columns: int) -> None:
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for c in self.cards.values():
+            self.card_grid.removeWidget(c)
+        for i, c in enumerate(self.cards.values()):
+            self.card_grid.addWidget(c, i // columns, i % columns)
+        for col in range(2):
+            self.card_grid.setColumnStretch(col, 1 if col < columns else 0)
+
     # -- state ------------------------------------------------------------------------------
     def _show_mode(self, on: bool | None) -> None:
         """None: nothing known yet (no account / loading); False: off; True: on."""
@@ -322,10 +354,7 @@ class InsightsPage(Page):
         acc = self.ctx.account
         if acc is None or self.ctx.store is None:
             self.header.set_subtitle("")
-            self.message.setText(
-                "No listening history yet. Import a file or connect Last.fm under "
-                "<b>Accounts &amp; import</b>; insights need a few weeks of plays."
-            )
+            self.message.setText(self.ctx.no_history_html("insights need a few weeks of plays."))
             self.message.show()
             self._show_mode(None)
             return
@@ -356,8 +385,65 @@ class InsightsPage(Page):
         self.headline.setText(headline(weeks))
         for c in cards(weeks, self.range.current()):
             self.cards[c.key].show_card(c)
+        self._show_lift_data(weeks)
+
+    def _show_lift_data(self, weeks: list[dict]) -> None:
+        """Lift re-ranks by valence and energy: say so when no play has them (it then does nothing)."""
+        covered = sum((w.get("audio_coverage") or 0) * w["plays"] for w in weeks)
+        self.lift_actions.setVisible(covered < 1)
+        if covered >= 1:
+            self.lift_missing.hide()
+            return
+        self.lift_missing.setText(
+            "None of your plays has audio features yet, so lift has nothing to go on and leaves your "
+            "suggestions as they are. Set your music folder or import a feature table to use it."
+        )
+        self.lift_missing.show()
 
     # -- actions ----------------------------------------------------------------------------
+    def do_action(self, key: str) -> None:
+        """Carry out what an empty card offers (``core.insights.summary`` *_ACTIONS)."""
+        acc = self.ctx.account
+        if acc is None or self.ctx.store is None:
+            return
+        if key == "music_folder":
+            window = self.window()
+            if hasattr(window, "show_page"):
+                window.show_page("settings")
+            return
+        if key == "fetch_tags":
+            self._core_job("features", "Fetching tags and other features", "tags")
+            return
+        kind = {"import_tags": "tags", "import_audio": "audio"}.get(key)
+        if kind is None:
+            return
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getOpenFileName(
+            self, f"Import a {kind} table", "", "Tables (*.csv *.tsv *.txt *.json *.jsonl);;All files (*)"
+        )
+        if path:
+            self.import_table(path, kind)
+
+    def import_table(self, path: str, kind: str):
+        """Import a feature table for the chosen account (the ``features_import`` job, in the queue the
+        schedule's feature work uses), then recompute the cards."""
+        name = path.replace("\\", "/").rsplit("/", 1)[-1]
+        return self._core_job("features_import", f"Importing {kind} from {name}", kind, path=path, kind=kind)
+
+    def _core_job(self, job: str, title: str, what: str = "features", **params):
+        acc = self.ctx.account
+        if acc is None or self.ctx.store is None:
+            return None
+        return self.ctx.start(
+            job, title, account=acc.name, on_result=lambda _r: self._imported(what), **params
+        )
+
+    def _imported(self, what: str) -> None:
+        self.ctx.notify(f"Done: {what} are in. The insights are recomputed.", "success")
+        self._stale = True
+        self.activated()
+
     def _write(self, title: str, fn, done) -> None:
         acc, store = self.ctx.account, self.ctx.store
         if acc is None or store is None:

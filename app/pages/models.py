@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from app import fmt
 from app.pages.base import Page
 from app.pages.models_api import ModelsApi
+from app.pages.models_words import sentence, status_words, training_words
 from app.widgets.common import EmptyState, JobRow, PageHeader, button, card, label, notice
 from app.widgets.paged import Column, ListTableModel
 
@@ -44,9 +45,10 @@ MODEL_COLUMNS = [
         tooltip=lambda r: fmt.date_time(r["trained_at"]) if r.get("trained_at") else "never trained",
     ),
     Column(
-        "On plays",
-        lambda r: f"{r['plays_at_train']:,}" if r.get("plays_at_train") else "",
+        "Learned from",
+        lambda r: f"{r['plays_at_train']:,} plays" if r.get("plays_at_train") else "",
         Qt.AlignmentFlag.AlignRight,
+        tooltip=lambda r: r.get("plays_note") or "",
     ),
     Column("Status", lambda r: r.get("status") or ""),
     Column("About", lambda r: r.get("description") or "", tooltip=lambda r: r.get("description") or ""),
@@ -58,18 +60,23 @@ EVAL_COLUMNS = [
     Column("NDCG@10", _metric("ndcg@10"), Qt.AlignmentFlag.AlignRight),
     Column("MRR@20", _metric("mrr@20"), Qt.AlignmentFlag.AlignRight),
     Column(
-        "HR@10 repeat",
+        "Repeat",
         _metric("hr@10_repeat"),
         Qt.AlignmentFlag.AlignRight,
-        tooltip=lambda r: "targets the listener had heard before",
+        tooltip=lambda r: "HR@10 on plays of tracks you had heard before",
     ),
     Column(
-        "HR@10 new",
+        "New",
         _metric("hr@10_explore"),
         Qt.AlignmentFlag.AlignRight,
-        tooltip=lambda r: "targets new to the listener (ID-only models score 0 here)",
+        tooltip=lambda r: "HR@10 on plays of tracks new to you (ID-only models score 0 here)",
     ),
-    Column("Coverage@20", _metric("coverage@20"), Qt.AlignmentFlag.AlignRight),
+    Column(
+        "Cover@20",
+        _metric("coverage@20"),
+        Qt.AlignmentFlag.AlignRight,
+        tooltip=lambda r: "share of all tracks that appear in its top-20 lists",
+    ),
     Column(
         "Train s",
         lambda r: f"{r['train_seconds']:.1f}" if r.get("train_seconds") is not None else "–",
@@ -103,6 +110,8 @@ class ModelsPage(Page):
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)
         self.api = ModelsApi()
+        self._training_status: dict[str, str] = {}  # model -> what its Status cell says while it trains
+        self._ended: dict[str, str] = {}  # model -> "cancelled" / "failed" for a training that ended here
         self.header = PageHeader(
             "Models", "Recommenders trained on this computer, measured on your own listening"
         )
@@ -118,6 +127,11 @@ class ModelsPage(Page):
         tl.addWidget(label("Models", "section"))
         self.models_model = ListTableModel(MODEL_COLUMNS)
         self.models_table = _table(self.models_model, "Models and when they were trained")
+        about = next(i for i, c in enumerate(MODEL_COLUMNS) if c.title == "About")
+        # the description takes what is left (whole in its tooltip): the table never scrolls sideways
+        self.models_table.horizontalHeader().setSectionResizeMode(about, QHeaderView.ResizeMode.Stretch)
+        self.models_table.horizontalHeader().setMinimumSectionSize(48)
+        self.models_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.models_empty = EmptyState(
             self.models_table, self.models_model, "No recommender models are installed in this build."
         )
@@ -137,7 +151,7 @@ class ModelsPage(Page):
         bl.setContentsMargins(16, 12, 16, 14)
         bl.setSpacing(8)
         head = QHBoxLayout()
-        head.addWidget(label("Evaluation on your held-out listening", "section"), 1)
+        head.addWidget(label("Evaluation on your held-out listening", "section", wrap=True), 1)
         self.eval_set = QComboBox()
         self.eval_set.setAccessibleName("Models to evaluate")
         self.eval_set.addItem("default vs. baselines", "compare")
@@ -158,6 +172,11 @@ class ModelsPage(Page):
             wrap=True,
         )
         bl.addWidget(self.eval_note)
+        self.verdict = label("", wrap=True)
+        self.verdict.setAccessibleName("What the evaluation says")
+        self.verdict.setStyleSheet("font-weight: 600;")
+        self.verdict.hide()
+        bl.addWidget(self.verdict)
         self.eval_model = ListTableModel(EVAL_COLUMNS)
         self.eval_table = _table(self.eval_model, "Evaluation results")
         self.eval_empty = EmptyState(
@@ -172,7 +191,13 @@ class ModelsPage(Page):
         self.outer.addWidget(bottom, 1)
         self.models_table.selectionModel().currentChanged.connect(lambda *_a: self._update_buttons())
 
-    # -- loading ----------------------------------------------------------------------------
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        kind = next(i for i, c in enumerate(MODEL_COLUMNS) if c.title == "Kind")
+        self.models_table.setColumnHidden(kind, self.width() < 760)  # a narrow window: names first
+
+        # -- loading ----------------------------------------------------------------------------
+
     def reload(self) -> None:
         acc = self.ctx.account
         if acc is None or self.ctx.store is None:
@@ -195,8 +220,21 @@ class ModelsPage(Page):
             else ""
         )
         selected = self.selected()
+        acc = self.ctx.account
+        for r in rows:
+            n = r.get("plays_at_train")
+            if n and acc is not None:
+                r["plays_note"] = (
+                    f"Learned from {n:,} plays: every play up to its training, with repeated scrobbles of "
+                    f"one play counted once. {acc.name} has {acc.plays:,} plays now"
+                    + (" (newer plays count from the next retraining)." if acc.plays > n else ".")
+                )
+            if acc is not None and self.ctx.jobs.busy(f"train:{acc.name}:{r['name']}"):
+                r["status"] = self._training_status.get(r["name"], "training…")
+            elif r["name"] in self._ended and r.get("status") in ("", "running", None):
+                r["status"] = self._ended[r["name"]]  # cancelled or failed here, before a run row said so
         self.models_model.set_rows(rows)
-        self.eval_model.set_rows(evals)
+        self._show_evals(evals)
         names = [r["name"] for r in rows]
         want = (
             selected["name"]
@@ -239,10 +277,38 @@ class ModelsPage(Page):
             gap_s=self.ctx.settings.session_gap_minutes * 60,
             on_result=lambda _r: self._trained(name),
         )
-        self.train_row.track(handle, f"Training {name} on {acc.name}")
+        self.train_row.track(handle, f"Training {name} on {acc.name}", training_words)
+        self._set_status(name, "training…")
+        handle.progress.connect(lambda p: self._set_status(name, status_words(p)))
+        self._ended.pop(name, None)
+        handle.cancelled.connect(lambda: self._end(name, "cancelled"))
+        handle.failed.connect(lambda _e: self._end(name, "failed"))
         handle.done.connect(self._update_buttons)
+        handle.done.connect(lambda: self._training_status.pop(name, None))
+        handle.cancelled.connect(self._refresh_soon)
         self._update_buttons()
         return handle
+
+    def _end(self, name: str, text: str) -> None:
+        self._ended[name] = text
+        self._set_status(name, text)
+
+    def _set_status(self, name: str, text: str) -> None:
+        """Show a running or just-ended training in the table at once (no reload needed)."""
+        self._training_status[name] = text
+        for i, r in enumerate(self.models_model.rows):
+            if r["name"] == name:
+                r["status"] = text
+                col = next(c for c, column in enumerate(MODEL_COLUMNS) if column.title == "Status")
+                idx = self.models_model.index(i, col)
+                self.models_model.dataChanged.emit(idx, idx)
+                self.models_table.horizontalHeader().resizeSections(QHeaderView.ResizeMode.ResizeToContents)
+
+    def _refresh_soon(self) -> None:
+        """After a cancel the run's row is written by the job as it stops: read it back."""
+        self._stale = True
+        if self.isVisible():
+            self.activated()
 
     def _trained(self, name: str) -> None:
         self.ctx.notify(f"Model {name} is trained.", "success")
@@ -264,15 +330,21 @@ class ModelsPage(Page):
             resource="evaluate",
             on_result=self._evaluated,
         )
-        self.eval_row.track(handle, f"Evaluating {', '.join(names)}")
+        self.eval_row.track(handle, f"Evaluating {', '.join(names)}", training_words)
         handle.done.connect(self._update_buttons)
         self._update_buttons()
         return handle
+
+    def _show_evals(self, rows: list[dict]) -> None:
+        self.eval_model.set_rows(rows)
+        text = sentence(rows)
+        self.verdict.setText(text)
+        self.verdict.setVisible(bool(text))
 
     def _evaluated(self, rows: list[dict]) -> None:
         if rows:
             merged = {r["model"]: r for r in self.eval_model.rows}
             merged.update({r["model"]: r for r in rows})
-            self.eval_model.set_rows(sorted(merged.values(), key=lambda r: -(r.get("ndcg@10") or 0)))
+            self._show_evals(sorted(merged.values(), key=lambda r: -(r.get("ndcg@10") or 0)))
         self.ctx.notify("Evaluation finished.", "success")
         self._stale = True

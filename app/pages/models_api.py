@@ -29,6 +29,7 @@ METRICS = (
     "coverage@20",
     "train_seconds",
     "peak_rss_mb",
+    "n_test",  # how many held-out plays were predicted (the Models page's plain sentence says it)
 )
 COMPARE = (
     "default",

@@ -27,7 +27,7 @@ from app import fmt, theme
 from app.pages.base import Page
 from app.widgets.common import PageHeader, label, notice
 from app.widgets.paged import ROW_ROLE, Column, ListTableModel, PagedTableModel
-from app.widgets.timeline import SessionDelegate
+from app.widgets.timeline import SessionDelegate, counts_text
 
 KINDS = [
     ("all", "All sessions", {}),
@@ -53,7 +53,12 @@ PLAY_COLUMNS = [
         "Length",
         lambda p: ("~" if p.estimated else "") + fmt.duration(p.seconds, short=True),
         Qt.AlignmentFlag.AlignRight,
-        tooltip=lambda p: "estimated from the next play" if p.estimated else "listened",
+        tooltip=lambda p: (
+            "estimated: no source knows this track's length — the gap to the next play, at most the "
+            "track's usual gap (or 4 min)"
+            if p.estimated
+            else "as recorded or the track's known length"
+        ),
     ),
     Column(
         "Gap",
@@ -103,6 +108,8 @@ class SessionsPage(Page):
         self.gap.setAccessibleName("Gap that ends a session, in minutes")
         self.gap.setToolTip("A pause longer than this starts a new session (default 2 h)")
         self.gap.setValue(int(ctx.settings.session_gap_minutes))
+        self.gap.setMaximumWidth(110)
+        self.search.setMinimumWidth(200)
         controls.addWidget(self.search, 1)
         controls.addWidget(self.kind)
         controls.addWidget(self.year)
@@ -147,15 +154,21 @@ class SessionsPage(Page):
         hh = self.plays.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         hh.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        hh.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        hh.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        # track titles stretch, artists are fitted to at most 40%: both may end in "…" (tooltip: whole)
+        self.plays.setProperty("elideColumns", [1, 2])
         self.plays.verticalHeader().setDefaultSectionSize(26)
         dl.addWidget(self.detail_title)
         dl.addWidget(self.detail_sub)
         dl.addWidget(self.plays, 1)
         self.split.addWidget(detail)
-        self.split.setStretchFactor(0, 1)
-        self.split.setStretchFactor(1, 1)
+        self.split.setStretchFactor(0, 2)
+        self.split.setStretchFactor(1, 3)  # the plays table gets the room: track names stay whole
+        self.split.setChildrenCollapsible(False)
+        self.list.setMinimumWidth(300)
+        self.split.splitterMoved.connect(lambda *_a: self._fit_columns())
         self.outer.addWidget(self.split, 1)
+        self.outer.addStretch(0)  # with the list hidden (no history yet) the header stays on top
 
         self._filter_timer = QTimer(self, singleShot=True, interval=300)
         self._filter_timer.timeout.connect(self.apply_filter)
@@ -178,9 +191,7 @@ class SessionsPage(Page):
     @staticmethod
     def _row_text(row) -> str:
         artists = ", ".join(n for n, _c in row.top_artists)
-        return (
-            f"{fmt.date_time(row.start)} — {fmt.duration(row.end - row.start)}, {row.plays} plays — {artists}"
-        )
+        return f"{fmt.date_time(row.start)} — {counts_text(row).replace('  ·  ', ', ')} — {artists}"
 
     def focus_filter(self) -> bool:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -195,10 +206,7 @@ class SessionsPage(Page):
         self.plays_model.set_rows([])
         acc = self.ctx.account
         if acc is None:
-            self._show_empty(
-                "No listening history yet. Import a file or connect Last.fm under "
-                "<b>Accounts &amp; import</b>."
-            )
+            self._show_empty(self.ctx.no_history_html())
             return
         self.header.set_subtitle(f"Loading {acc.name}'s sessions…")
         from core.store.paging import build_session_index
@@ -311,7 +319,9 @@ class SessionsPage(Page):
             return
         index, engine = self.index, self.ctx.store.engine
         self.detail_title.setText(fmt.date_time(row.start))
-        parts = [fmt.duration(row.end - row.start), fmt.count(row.plays, "play")]
+        length = fmt.duration(row.end - row.start)
+        parts = [f"about {length} (the last play's length is estimated)" if row.end_estimated else length]
+        parts.append(fmt.count(row.plays, "play"))
         if row.skips:
             parts.append(fmt.count(row.skips, "skip"))
         parts.append("top: " + ", ".join(f"{n} ({c})" for n, c in row.top_artists))
@@ -325,6 +335,25 @@ class SessionsPage(Page):
         self.plays_model.set_rows(plays)
         # scrobble histories rarely know track lengths: then no gap can be told and the column goes away
         self.plays.setColumnHidden(4, all(p.gap_s is None for p in plays[1:]))
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Artists get what their names need up to 40% of the table; track titles the rest."""
+        fm = self.plays.fontMetrics()
+        need = max((fm.horizontalAdvance(p.artist) for p in self.plays_model.rows), default=60) + 28
+        self.plays.setColumnWidth(2, max(60, min(need, int(self.plays.viewport().width() * 0.4))))
+
+    SIDE_BY_SIDE_PX = 800  # narrower: the session's plays go under the list, with the whole width
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        wide = self.width() >= self.SIDE_BY_SIDE_PX
+        orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if self.split.orientation() != orientation:
+            self.split.setOrientation(orientation)
+            self.list.setMinimumWidth(300 if wide else 0)
+            self.list.setMinimumHeight(0 if wide else 150)
+        self._fit_columns()
 
     # -- settings ---------------------------------------------------------------------------
     def _gap_changed(self) -> None:

@@ -16,11 +16,31 @@ from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLineEdit, QVBox
 from app.pages.base import Page
 from app.pages.settings_form import Editor, editor, refresh
 from app.theme import ThemeManager
-from app.widgets.common import JobRow, PageHeader, button, card, label, page_scroll
+from app.widgets.common import JobRow, PageHeader, button, card, label, page_scroll, reflow_columns
 from core import paths
+from core.distkeys import distributor_keys
 from core.settings import SECTIONS, on_page, spec_of
 
 SECRET_FIELDS = {"lastfm_secret": "lastfm:api_secret", "genius_token": "genius:token"}
+# a packaged build with its distributor's keys (core.distkeys): the user just signs in, no key to create
+PACKAGED_NOTES = {
+    "lastfm": (
+        "lastfm_api_key",
+        "This build comes with Segue's own API key: just sign in under Accounts & import. To use your "
+        "own key instead, enter it here (the secret is kept in the system keyring).",
+    ),
+    "spotify": (
+        "spotify_client_id",
+        "Optional: for links and playlist export only. This build comes with Segue's own client ID: "
+        "just connect under Accounts & import, or enter your own here.",
+    ),
+}
+
+
+def _note(section: str, note: str) -> str:
+    """The section's note, or the packaged-build wording when the distributor supplied that key."""
+    key, packaged = PACKAGED_NOTES.get(section, ("", ""))
+    return packaged if key and getattr(distributor_keys(), key) else note
 
 
 def _section(title: str, note: str = "") -> tuple[QFrame, QFormLayout]:
@@ -56,6 +76,7 @@ class SettingsPage(Page):
         self.outer.addWidget(PageHeader("Settings", "Changes are saved as you go"))
         body = QWidget()
         cols = QHBoxLayout(body)
+        reflow_columns(cols, self, 1000)  # stacked in a narrow window instead of a sideways scroll (issue 18)
         cols.setContentsMargins(0, 4, 6, 4)
         cols.setSpacing(16)
         columns = {"left": QVBoxLayout(), "right": QVBoxLayout()}
@@ -82,7 +103,7 @@ class SettingsPage(Page):
         self.editors: dict[str, Editor] = {}
         self.boxes: dict[str, QFrame] = {}
         for section, (title, note, column) in SECTIONS.items():
-            box, form = _section(title, note)
+            box, form = _section(title, _note(section, note))
             for name in on_page(section):
                 for text, widget in before.get(name, []):
                     form.addRow(text, widget)
@@ -192,6 +213,8 @@ class SettingsPage(Page):
     # -- loading ----------------------------------------------------------------------------
     def reload(self) -> None:
         """Show which secrets are stored and the feature coverage of the chosen account."""
+        if self.ctx.store is not None:  # the URL in use, not a description of the default (issue 18)
+            self.db.setPlaceholderText(f"in use: {self.ctx.db_url_in_use()}")
         engine = self.ctx.store.engine if self.ctx.store else None
         acc = self.ctx.account
 

@@ -23,6 +23,7 @@ from app import fmt
 from app.pages.base import Page
 from app.pages.suggestions_api import Suggestion, SuggestionsState, arrange, load
 from app.widgets.common import JobRow, PageHeader, button, card, label, notice
+from core.distkeys import spotify_client_id
 from models.serving.served import Rules
 from models.serving.suggest import rules_of
 
@@ -492,7 +493,7 @@ class SuggestionsPage(Page):
             return None
         from app.pages.connections import spotify_roots
 
-        client = self.ctx.settings.spotify_client_id.strip()
+        client = spotify_client_id(self.ctx.settings.spotify_client_id)
         accounts_root, api_root = spotify_roots(self.ctx.settings)
         name = f"Segue · {date.today():%d %b %Y}"
 

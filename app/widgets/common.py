@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QButtonGroup,
     QFrame,
     QHBoxLayout,
@@ -65,6 +66,27 @@ def page_scroll(body: QWidget) -> QScrollArea:
     return scroll
 
 
+class _Reflow(QObject):
+    def __init__(self, layout: QBoxLayout, watched: QWidget, min_width: int):
+        super().__init__(watched)
+        self.layout, self.min_width = layout, min_width
+        watched.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Resize:
+            wide = obj.width() >= self.min_width
+            direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+            if self.layout.direction() != direction:
+                self.layout.setDirection(direction)
+        return False
+
+
+def reflow_columns(layout: QBoxLayout, watched: QWidget, min_width: int) -> None:
+    """Side-by-side columns while ``watched`` is at least ``min_width`` wide, stacked below each other
+    when it is narrower — a page reflows instead of scrolling sideways."""
+    _Reflow(layout, watched, min_width)
+
+
 class PageHeader(QWidget):
     """Title, a muted subtitle and room for controls on the right."""
 
@@ -76,7 +98,7 @@ class PageHeader(QWidget):
         left = QVBoxLayout()
         left.setSpacing(0)
         self.title = label(title, "title")
-        self.subtitle = label(subtitle, "subtitle")
+        self.subtitle = label(subtitle, "subtitle", wrap=True)  # wraps in a narrow window, never clipped
         self.subtitle.setVisible(bool(subtitle))
         left.addWidget(self.title)
         left.addWidget(self.subtitle)
@@ -195,9 +217,11 @@ class JobRow(QWidget):
         self.cancel_button.clicked.connect(self._cancel)
         self.hide()
 
-    def track(self, handle, title: str) -> None:
+    def track(self, handle, title: str, describe=None) -> None:
+        """Follow ``handle``; ``describe(progress) -> str`` may put its messages in plainer words."""
         self.handle = handle
         self.title = title
+        self.describe = describe or format_progress
         self.text.setText(f"{title}…")
         self.bar.setRange(0, 0)
         self.cancel_button.setEnabled(True)
@@ -206,7 +230,7 @@ class JobRow(QWidget):
         handle.done.connect(self._done)
 
     def _progress(self, p: Progress) -> None:
-        self.text.setText(f"{self.title}: {format_progress(p)}")
+        self.text.setText(f"{self.title}: {self.describe(p)}")
         if p.fraction is None:
             self.bar.setRange(0, 0)
         else:

@@ -3,12 +3,23 @@ state saying what data is missing and where to get it), a definition and a cover
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from app.widgets.common import label, notice
+from app.widgets.common import button, label, notice
 from app.widgets.insights_chart import WeeklyChart
+
+#: Buttons an empty card offers (``core.insights.summary`` names them; the page carries them out).
+ACTION_LABELS = {
+    "fetch_tags": (
+        "Fetch tags from Last.fm",
+        "Run the feature backlog for tags now (needs a Last.fm API key)",
+    ),
+    "import_tags": ("Import a tag table…", "A CSV/TSV of artist, track and tags"),
+    "music_folder": ("Set my music folder…", "Audio features are computed from your own files (Settings)"),
+    "import_audio": ("Import an audio feature table…", "A CSV of artist, track and audio features"),
+}
 
 
 def _esc(text: str) -> str:
@@ -16,6 +27,8 @@ def _esc(text: str) -> str:
 
 
 class IndicatorCard(QFrame):
+    actionRequested = Signal(str)  # an ACTION_LABELS key
+
     def __init__(self, key: str, title: str, unit: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.key = key
@@ -42,7 +55,19 @@ class IndicatorCard(QFrame):
         self.extra.setTextFormat(Qt.TextFormat.RichText)
         self.extra.hide()
         self.definition = label("", "small", wrap=True)
-        for w in (self.title, self.sentence, self.chart, self.empty, self.extra, self.definition):
+        self.actions = QWidget()
+        self.actions_row = QHBoxLayout(self.actions)
+        self.actions_row.setContentsMargins(0, 0, 0, 0)
+        self.actions.hide()
+        for w in (
+            self.title,
+            self.sentence,
+            self.chart,
+            self.empty,
+            self.actions,
+            self.extra,
+            self.definition,
+        ):
             lay.addWidget(w)
         lay.addStretch(1)
 
@@ -51,6 +76,7 @@ class IndicatorCard(QFrame):
         self.title.setText(card.title)
         self.sentence.setText(card.sentence)
         self.sentence.setVisible(bool(card.sentence))
+        self._set_actions(card.actions if card.empty else ())
         if card.empty:
             self.empty.setText(card.empty)
             self.empty.show()
@@ -73,3 +99,16 @@ class IndicatorCard(QFrame):
         else:
             self.extra.hide()
         self.definition.setText(card.definition + (f" {card.note}" if card.note else ""))
+
+    def _set_actions(self, keys) -> None:
+        while self.actions_row.count():
+            item = self.actions_row.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        for key in keys:
+            text, tip = ACTION_LABELS.get(key, (key, ""))
+            b = button(text, tip=tip)
+            b.clicked.connect(lambda _c=False, k=key: self.actionRequested.emit(k))
+            self.actions_row.addWidget(b)
+        self.actions_row.addStretch(1)
+        self.actions.setVisible(bool(keys))

@@ -126,8 +126,12 @@ class WeeklyChart(_ThemedChart):
             )
             self.x.setFormat("yyyy" if (last - first).days > 3 * 365 else "MMM yy")
         if self.unit == "share":
-            self.y.setRange(0, min(100.0, _nice_max(top)))
-            self.y.setLabelFormat("%d%%")
+            y_top = min(100.0, _nice_max(top))
+            self.y.setRange(0, y_top)
+            # three ticks over a small range need decimals: 0%, 0.6%, 1.2% — never 0%, 0%, 1%
+            step = y_top / max(1, self.y.tickCount() - 1)
+            decimals = next((d for d in range(4) if abs(round(step, d) - step) < 1e-9), 3)
+            self.y.setLabelFormat(f"%.{decimals}f%%")
         elif self.unit == "level":
             self.y.setRange(0, 1)
             self.y.setLabelFormat("%.1f")

@@ -43,8 +43,10 @@ def run(ctx) -> int:
         return 0
     for r in rows:
         artists = ", ".join(a["name"] for a in r["top_artists"][:3])
+        approx = "~" if r["end_estimated"] else " "
         print(
-            f"{r['start']}  {r['minutes']:6.0f} min  {r['plays']:4d} plays  {r['skips']:3d} skips  {artists}"
+            f"{r['start']}  {approx}{r['length_minutes']:5d} min  {r['plays']:4d} plays  "
+            f"{r['skips']:3d} skips  {artists}"
         )
-    print(f"{len(rows):,} sessions (gap {gap // 60} min)")
+    print(f"{len(rows):,} sessions (gap {gap // 60} min; ~ = ends on a play of estimated length)")
     return 0

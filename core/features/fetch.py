@@ -29,6 +29,7 @@ from sqlalchemy import select
 from core.features.providers import MODALITIES, ProviderConfig, build_providers
 from core.features.providers.base import MODALITY_KIND, Item, Outcome, Provider
 from core.features.providers.items import items_for
+from core.features.providers.rows import backfill_durations
 from core.features.providers.state import FetchPolicy, load_statuses, mark_pending, set_status
 from core.jobs import Cancelled, CancelToken, Progress
 from core.store.schema import Account
@@ -284,8 +285,9 @@ def fetch_features(
     clock = (lambda: int(now)) if now is not None else (lambda: int(time.time()))
     wanted = list(modalities or MODALITIES)
     summary = FetchSummary()
-    with store.engine.connect() as conn:
+    with store.engine.begin() as conn:
         account_id = resolve_account(conn, account)
+        backfill_durations(conn)  # lengths the audio features already know: sessions stop estimating them
     if policy is None:
         if settings is None:
             from core.settings import Settings

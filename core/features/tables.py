@@ -26,6 +26,7 @@ import numpy as np
 from sqlalchemy import Connection, delete, select
 
 from core.features.embeddings.store import upsert_rows
+from core.features.providers.rows import fill_durations
 from core.features.table_readers import AUDIO_COLUMNS, KINDS, Table, TableError, TableRow, read_table
 from core.jobs import CancelToken, Progress
 from core.normalize import artist_key, track_key
@@ -276,6 +277,8 @@ class _Writer:
             for i in ids
         ]
         upsert_rows(self.conn, AudioFeatures.__table__, rows, ("item_kind", "item_id"))
+        if item_kind == "track" and not self.provider.startswith("table-mean:"):
+            fill_durations(self.conn, {r["item_id"]: r.get("duration_ms") for r in rows})
 
     def _store_lyrics(self, item_kind: str, ids: list[int], items: dict[int, TableRow]) -> None:
         rows = [

@@ -11,7 +11,10 @@ Per local calendar week (Monday start):
 - ``session_minutes`` / ``session_plays``: medians over sessions starting that week.
 - ``mood``: share of each lexicon mood among plays with mood-bearing tags, plus ``coverage``.
 - ``valence`` / ``energy``: means over plays with audio features, plus ``audio_coverage``.
-Baseline: the median of the previous 12 weeks with at least ``MIN_PLAYS`` plays; a week differs from
+A week the history covers only in part (it starts after the week's Monday or ends before its Sunday,
+e.g. the current week) is marked ``partial`` with the ``days`` covered: it is charted but neither
+judged against the usual nor part of it (four days of plays are not a short week of sessions).
+Baseline: the median of the previous 12 full weeks with at least ``MIN_PLAYS`` plays; a week differs from
 it when it is more than 1.5 robust standard deviations (MAD × 1.4826) away, and one plain sentence says
 how. Weeks with fewer than ``MIN_PLAYS`` plays get values but no comparison; mood, tag diversity and
 valence/energy are compared only in weeks where at least ``MIN_COVERAGE`` of the plays have the tags
@@ -125,6 +128,7 @@ def weekly_indicators(
     sess_start_week = week_start[sess.start] if len(sess) else np.empty(0, np.int64)
     sess_minutes = np.array([(sess.bounds(i)[1] - sess.bounds(i)[0]) / 60 for i in range(len(sess))])
     weeks: list[dict] = []
+    first_day, last_day = int(day[0]), int(day[-1])
     bounds = np.flatnonzero(np.diff(week_start)) + 1
     for lo, hi in zip(np.concatenate([[0], bounds]), np.concatenate([bounds, [len(f)]]), strict=True):
         idx = np.arange(lo, hi)
@@ -140,11 +144,14 @@ def weekly_indicators(
                 tag_counts[tag] = tag_counts.get(tag, 0.0) + max(w, 1.0)
         val, en = items.valence[ii], items.energy[ii]
         ws = int(week_start[lo])
+        covered = min(ws + 6, last_day) - max(ws, first_day) + 1
         in_week = sess_start_week == ws
         weeks.append(
             {
                 "week": str(date(1970, 1, 1) + timedelta(days=ws)),
                 "plays": int(n),
+                "days": int(covered),
+                "partial": bool(covered < 7),
                 "repetition": _round(1 - np.unique(tr).size / n),
                 "repetition_within_session": _round(within[idx].mean()),
                 "repetition_across_sessions": _round(across[idx].mean()),
@@ -192,7 +199,7 @@ def _compare_with_baseline(weeks: list[dict]) -> None:
     history: list[dict] = []
     for week in weeks:
         week["baseline"], week["sentences"] = {}, {}
-        if week["plays"] >= MIN_PLAYS:
+        if week["plays"] >= MIN_PLAYS and not week.get("partial"):
             prior = history[-BASELINE_WEEKS:]
             if len(prior) >= 4:
                 for key, (up, down) in SENTENCES.items():

@@ -15,14 +15,14 @@ from core.insights.itemdata import MOOD_NAMES
 
 RANGES = {"6m": 26, "1y": 52, "all": None}  # weeks shown
 MIN_BASELINE_WEEKS = 4
-TAGS_HINT = (
-    "Tags come from Last.fm once an API key is set (Settings → Last.fm; the background feature "
-    "backlog then fetches them), or from a tag table: <code>segue features import FILE --kind tags</code>."
-)
+TAGS_HINT = "Tags come from Last.fm (with an API key) or from a tag table you import."
 AUDIO_HINT = (
-    "Valence and energy come from audio features: your own files (Settings → Feature sources → Music "
-    "folder) or a feature table: <code>segue features import FILE --kind audio</code>."
+    "Valence and energy come from audio features: your own music files or a feature table you import."
 )
+#: What the page offers next to an empty card (the CLI equivalents: ``segue features fetch --kind tags``,
+#: ``segue features import FILE --kind tags|audio``).
+TAGS_ACTIONS = ("fetch_tags", "import_tags")
+AUDIO_ACTIONS = ("music_folder", "import_audio")
 
 
 @dataclass
@@ -43,6 +43,7 @@ class Card:
     empty: str = ""  # when set, the card shows this instead of a chart
     note: str = ""  # coverage and similar caveats
     extra: list[tuple[str, float, float | None]] = field(default_factory=list)  # (label, recent, usual)
+    actions: tuple[str, ...] = ()  # what would fill an empty card (see TAGS_ACTIONS, AUDIO_ACTIONS)
 
 
 def _d(week: dict) -> date:
@@ -59,6 +60,13 @@ def _fmt(value: float | None, unit: str) -> str:
     if unit == "level":
         return f"{value:.2f}"
     return f"{value:.1f} bits"
+
+
+def variety_words(bits: float | None, what: str = "artists") -> str:
+    """Entropy in everyday words: 5.2 bits are as varied as about 37 artists played equally often."""
+    if bits is None:
+        return "–"
+    return f"as varied as about {2**bits:,.0f} {what} played equally often"
 
 
 def _get(week: dict, key: str):
@@ -88,8 +96,20 @@ def _baseline(weeks: list[dict], key: str) -> list[tuple[date, float]]:
 
 
 def latest_week(weeks: list[dict]) -> dict | None:
-    """The most recent week with enough plays to compare (``MIN_PLAYS``)."""
-    return next((w for w in reversed(weeks) if w["plays"] >= MIN_PLAYS), None)
+    """The most recent full week with enough plays to compare (``MIN_PLAYS``); a partial week (the one
+    in progress, or the history's last) waits until it is complete."""
+    return next((w for w in reversed(weeks) if w["plays"] >= MIN_PLAYS and not w.get("partial")), None)
+
+
+def partial_note(weeks: list[dict]) -> str:
+    """Why the newest week is not described yet, when it is partial."""
+    if not weeks or not weeks[-1].get("partial"):
+        return ""
+    w = weeks[-1]
+    return (
+        f"{week_label(w)} has only {w['days']} of its 7 days in your history ({w['plays']:,} plays): "
+        "it is charted, and compared with your usual once the week is complete."
+    )
 
 
 def week_label(week: dict) -> str:
@@ -105,6 +125,12 @@ def sentence(week: dict | None, key: str, unit: str, what: str) -> str:
     if not _usable(week, key) or now is None:
         return f"{week_label(week)}: too little data on {what} that week."
     usual = week.get("baseline", {}).get(key)
+    if unit == "bits":
+        words = variety_words(now)
+        if usual is None:
+            return f"{week_label(week)}: {words}. Your usual needs {MIN_BASELINE_WEEKS} earlier weeks."
+        said = week.get("sentences", {}).get(key) or "within your usual range"
+        return f"{week_label(week)}: {said} — {words} (usually about {2**usual:,.0f})."
     if usual is None:
         return (
             f"{week_label(week)}: {what} {_fmt(now, unit)}. Your usual needs {MIN_BASELINE_WEEKS} earlier "
@@ -152,7 +178,8 @@ def cards(weeks: list[dict], range_key: str = "1y") -> list[Card]:
     div = Card(
         "diversity",
         "Variety",
-        "Entropy of the week's artists (and of their tags, where tagged), in bits: higher = more varied.",
+        "How evenly a week's plays spread over artists (and their tags, where tagged): entropy in bits, "
+        "where n bits are as varied as 2ⁿ artists played equally often (5 bits ≈ 32).",
         "bits",
     )
     div.series = [
@@ -202,6 +229,7 @@ def cards(weeks: list[dict], range_key: str = "1y") -> list[Card]:
             f"Only {mood_cov or 0:.0%} of your plays in this period have mood-bearing tags — too few to "
             f"describe a mood profile honestly. {TAGS_HINT}"
         )
+        mood.actions = TAGS_ACTIONS
     else:
         mood.series = [
             Series("sad / melancholic", _points(shown, "sad")),
@@ -226,6 +254,7 @@ def cards(weeks: list[dict], range_key: str = "1y") -> list[Card]:
             f"Only {audio_cov or 0:.0%} of your plays in this period have audio features — too few "
             f"to chart. {AUDIO_HINT}"
         )
+        audio.actions = AUDIO_ACTIONS
     else:
         audio.series = [
             Series("valence", _points(shown, "valence")),
@@ -258,14 +287,22 @@ def _mood_profile(weeks: list[dict]) -> list[tuple[str, float, float | None]]:
 def headline(weeks: list[dict]) -> str:
     """The latest week in one line: what differs from the usual, or that it was about usual."""
     w = latest_week(weeks)
+    note = partial_note(weeks)
+    note = f" {note}" if note else ""
     if w is None:
-        return f"No week with {MIN_PLAYS} or more plays yet — insights start once there is a little more listening."
+        return (
+            f"No full week with {MIN_PLAYS} or more plays yet — insights start once there is a little more "
+            f"listening.{note}"
+        )
     said = [s for k, s in w.get("sentences", {}).items() if k in SENTENCES]
     if not w.get("baseline"):
-        return f"{week_label(w)} ({w['plays']:,} plays). Your usual builds up over the first {MIN_BASELINE_WEEKS} busy weeks."
+        return (
+            f"{week_label(w)} ({w['plays']:,} plays). Your usual builds up over the first "
+            f"{MIN_BASELINE_WEEKS} busy weeks.{note}"
+        )
     if not said:
-        return f"{week_label(w)} ({w['plays']:,} plays): within your usual range on every indicator."
-    return f"{week_label(w)} ({w['plays']:,} plays): " + "; ".join(said) + "."
+        return f"{week_label(w)} ({w['plays']:,} plays): within your usual range on every indicator.{note}"
+    return f"{week_label(w)} ({w['plays']:,} plays): " + "; ".join(said) + "." + note
 
 
 def load_view(store, account_id: int, tz_name: str | None = None, gap_s: int = 7200) -> dict:

@@ -21,7 +21,6 @@ from sqlalchemy import Connection, Engine, delete, func, or_, select, tuple_
 
 from core.normalize import basic_key
 from core.sessions import Sessions, sessionize
-from core.stats import play_seconds
 from core.store.queries import _conn, load_plays, names, track_info
 from core.store.schema import Album, Artist, Feedback, ModelRun, Scrobble, SyncState, Track
 
@@ -121,10 +120,11 @@ def matching_ids(bind: Bind, text: str) -> tuple[np.ndarray, np.ndarray]:
 class SessionRow:
     index: int
     start: int  # unix seconds, first play
-    end: int  # estimated end of the last play
+    end: int  # end of the last play (its length known or estimated)
     plays: int
     skips: int
     top_artists: tuple[tuple[str, int], ...]  # (name, plays), most played first
+    end_estimated: bool = False  # the last play's length is an estimate
 
     @property
     def minutes(self) -> float:
@@ -150,23 +150,16 @@ class SessionIndex:
 
     def __init__(self, sessions: Sessions):
         self.sessions = sessions
-        f = sessions.frame
-        n = len(sessions)
         self.size = sessions.sizes.astype(np.int64)
-        secs, self.estimated = play_seconds(f)
-        self.seconds = secs
-        if n:
-            last = sessions.end - 1
-            self.first = f.played_at[sessions.start].astype(np.int64)
-            self.last_end = (f.played_at[last] + np.nan_to_num(self._known(last), nan=0.0)).astype(np.int64)
+        self.seconds, self.estimated = sessions.seconds, sessions.estimated
+        if len(sessions):
+            self.first = sessions.first
+            self.last_end = sessions.last_end
+            self.end_estimated = sessions.end_estimated
             self.skips = np.add.reduceat(sessions.skipped.astype(np.int64), sessions.start)
         else:
             self.first = self.last_end = self.skips = np.empty(0, np.int64)
-
-    def _known(self, idx: np.ndarray) -> np.ndarray:
-        f = self.sessions.frame
-        ms = np.where(np.isnan(f.ms_played[idx]), f.duration_ms[idx], f.ms_played[idx])
-        return ms / 1000.0
+            self.end_estimated = np.zeros(0, bool)
 
     def __len__(self) -> int:
         return len(self.sessions)
@@ -234,6 +227,7 @@ class SessionIndex:
                 int(self.size[i]),
                 int(self.skips[i]),
                 tuple((label.get(int(a), "?"), int(c)) for a, c in zip(arts, cnts, strict=True)),
+                bool(self.end_estimated[i]),
             )
             for i, arts, cnts in picked
         ]
@@ -243,7 +237,7 @@ class SessionIndex:
         f = self.sessions.frame
         s, e = int(self.sessions.start[i]), int(self.sessions.end[i])
         info = track_info(bind, np.unique(f.track_id[s:e]))
-        known = self._known(np.arange(s, e))
+        known = np.where(self.estimated[s:e], np.nan, self.seconds[s:e])
         out = []
         for k in range(s, e):
             t = info.get(int(f.track_id[k]))

@@ -117,6 +117,7 @@ class TrackInfo:
     album: str | None
     duration_ms: int | None
     mbid: str | None
+    album_id: int | None = None
 
 
 def track_info(bind: Connection | Engine, ids) -> dict[int, TrackInfo]:
@@ -124,7 +125,16 @@ def track_info(bind: Connection | Engine, ids) -> dict[int, TrackInfo]:
     ids = [int(i) for i in ids]
     out: dict[int, TrackInfo] = {}
     stmt = (
-        select(Track.id, Track.name, Track.artist_id, Artist.name, Album.name, Track.duration_ms, Track.mbid)
+        select(
+            Track.id,
+            Track.name,
+            Track.artist_id,
+            Artist.name,
+            Album.name,
+            Track.duration_ms,
+            Track.mbid,
+            Track.album_id,
+        )
         .join(Artist, Artist.id == Track.artist_id)
         .outerjoin(Album, Album.id == Track.album_id)
     )

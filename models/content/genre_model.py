@@ -29,8 +29,8 @@ import numpy as np
 from core.jobs import CancelToken, Progress
 from models.base import ItemFeatures, ModelError, ProgressFn, Recommender, TrainData
 from models.content.genres import UNTAGGED, build_genres
-from models.graph.training import run_epochs
 from models.registry import register
+from models.train_loop import Budget, fit_epochs, step_epoch
 
 FUSION_MODALITIES = (("audio", "audio_raw"), ("lyrics",))
 CODE_DIM = 16
@@ -248,19 +248,11 @@ class GenreCluster(Recommender):
         xt, yt = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
         batch = int(self.params["batch"])
 
-        def epoch(rows: np.ndarray) -> float:
-            self.net.train()
+        def losses(rows: np.ndarray):
             order = rng.permutation(rows)
-            total = 0.0
             for b in range(0, order.size, batch):
-                cancel.raise_if_cancelled()
                 idx = torch.from_numpy(order[b : b + batch]).to(device)
-                loss = self.net.loss(xt[idx], yt[idx])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                total += float(loss.detach()) * idx.numel()
-            return total / max(order.size, 1)
+                yield self.net.loss(xt[idx], yt[idx])
 
         def validate() -> dict[str, float]:
             self.net.eval()
@@ -268,27 +260,27 @@ class GenreCluster(Recommender):
                 loss = float(self.net.loss(xt[cut:], yt[cut:]))
             return {"ce": loss}
 
-        log = run_epochs(
+        log = fit_epochs(
             self.name,
-            int(self.params["max_epochs"]),
-            lambda e: epoch(np.arange(cut)),
-            validate if n_val else None,
-            lambda: {k: v.detach().clone() for k, v in self.net.state_dict().items()},
-            self.net.load_state_dict,
-            progress,
-            cancel,
-            float(self.params["time_budget_s"]),
-            int(self.params["patience"]),
+            self.net,
+            opt,
+            lambda _epoch: losses(np.arange(cut)),
+            max_epochs=int(self.params["max_epochs"]),
+            budget=Budget(float(self.params["time_budget_s"]), clock="cpu"),
+            cancel=cancel,
+            progress=progress,
+            validate=validate if n_val else None,
             metric="ce",
-            label="validation cross-entropy",
             maximize=False,
+            label="validation cross-entropy",
+            patience=int(self.params["patience"]),
         )
         self.net.eval()
         alpha = (
             self._choose_alpha(data, cut + 1, rng) if n_val else float(np.atleast_1d(self.params["alpha"])[0])
         )
-        if n_val:
-            epoch(np.arange(len(x)))  # one pass over the held-out end too: it is the most recent listening
+        if n_val:  # one pass over the held-out end too: it is the most recent listening
+            step_epoch(self.net, opt, losses(np.arange(len(x))), cancel=cancel)
             self.net.eval()
         self.params["alpha_chosen"] = alpha
         self.params["fit"] = {**log.as_params(), "seconds": round(time.perf_counter() - t0, 1)}

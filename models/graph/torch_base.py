@@ -4,9 +4,10 @@
 - seeded (torch, numpy and the negative sampler from ``TrainData.seed``); device CUDA → MPS → CPU;
 - vocabulary, validation (the last 10% of training sessions) and rows from ``models.graph``; the
   targets of a row are the row itself (``target="row"``) or the next ``horizon`` plays ("next");
-- epochs through ``run_epochs``: per-epoch Progress, cancel checked per batch, early stopping on
-  validation NDCG@10 (never before ``min_updates`` updates: these models first learn popularity,
-  which ranks badly, and only then the session structure), a time budget; the best epoch is kept.
+- epochs through ``models.train_loop.fit_epochs`` (the one torch loop): per-epoch Progress, cancel
+  checked per batch, early stopping on validation NDCG@10 (never before ``min_updates`` updates:
+  these models first learn popularity, which ranks badly, and only then the session structure), a
+  budget of CPU seconds; the best epoch is kept.
   An epoch is at most ``rows_per_epoch`` rows drawn without replacement, so its cost does not grow
   with the account. Large vocabularies train the multinomial decoders with a sampled softmax
   (``negatives`` per batch, ``models.graph.bag.Candidates``); scoring is always a full ranking;
@@ -28,8 +29,8 @@ from core.jobs import CancelToken
 from models.base import ItemFeatures, ModelError, ProgressFn, TrainData
 from models.graph.base import SessionItemRecommender
 from models.graph.session_rows import Rows, TrainingRows, Vocab, next_targets, training_rows
-from models.graph.training import run_epochs
 from models.graph.validation import Validation
+from models.train_loop import Budget, fit_epochs, step_epoch
 
 COMMON_DEFAULTS: dict[str, Any] = {
     "max_epochs": 40,
@@ -197,49 +198,38 @@ class TorchRowRecommender(SessionItemRecommender):
         batch = max(32, min(int(self.params["batch"]), -(-min(len(fit_pairs), per_epoch) // 16)))
         updates = -(-min(len(fit_pairs), per_epoch) // batch)  # per epoch
 
-        def epoch(pairs: Pairs, first: np.ndarray | None = None) -> float:
-            self.net.train()
+        def losses(pairs: Pairs, first: np.ndarray | None = None):
             order = rng.permutation(len(pairs))[:per_epoch]
             if first is not None:  # the refit epoch: every held-out row, then a sample of the others
                 rest = np.setdiff1d(order, first)[: max(0, per_epoch - first.size)]
                 order = rng.permutation(np.concatenate([first, rest]))
-            total, n = 0.0, 0
             for b in range(0, order.size, batch):
-                cancel.raise_if_cancelled()
                 sel = order[b : b + batch]
-                loss = self._batch_loss(pairs.inp.take(sel), pairs.out.take(sel))
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                self._step += 1
-                total += float(loss.detach())
-                n += 1
-            return total / max(n, 1)
+                yield self._batch_loss(pairs.inp.take(sel), pairs.out.take(sel))
+                self._step += 1  # after the optimiser step (the KL weight anneals by it)
 
         def validate() -> dict[str, float]:
-            return val.evaluate(self.score_vocab)
+            m = val.evaluate(self.score_vocab)
+            return {"hr@10": m["hr"], "ndcg@10": m["ndcg"]}
 
-        def snapshot():
-            return {k: v.detach().clone() for k, v in self.net.state_dict().items()}
-
-        log = run_epochs(
+        log = fit_epochs(
             self.name,
-            int(self.params["max_epochs"]),
-            lambda e: epoch(fit_pairs),
-            validate if val.active else None,
-            snapshot,
-            self.net.load_state_dict,
-            progress,
-            cancel,
-            float(self.params["time_budget_s"]),
-            int(self.params["patience"]),
+            self.net,
+            opt,
+            lambda _epoch: losses(fit_pairs),
+            max_epochs=int(self.params["max_epochs"]),
+            budget=Budget(float(self.params["time_budget_s"]), clock="cpu"),
+            cancel=cancel,
+            progress=progress,
+            validate=validate if val.active else None,
+            patience=int(self.params["patience"]),
             min_epochs=-(-int(self.params["min_updates"]) // max(1, updates)),
         )
         refits = int(self.params["refit_epochs"]) if val.active else 0
         if refits:
             self._before_refit(data)
         for _ in range(refits):
-            epoch(all_pairs, recent)
+            step_epoch(self.net, opt, losses(all_pairs, recent), cancel=cancel)
         self._after_fit()
         self.net.eval()
         self.params["fit"] = {

@@ -1,4 +1,5 @@
-"""The training loop shared by every neural sequence model (imports torch).
+"""Training for every neural sequence model (imports torch): examples, loss and validation for
+``models.train_loop.fit_epochs``, the one torch loop.
 
 - Seeded: ``torch.manual_seed`` and a numpy generator from ``TrainData.seed``; single process.
 - Validation: the last ``valid_frac`` of the TRAINING plays (never the test span) are held out;
@@ -6,7 +7,8 @@
   epoch's weights are kept. With ``tail_pass`` the model then makes one pass over that held-out
   tail, so the plays nearest the test span are learned too (the usual "refit on train+valid", in
   one cheap pass instead of a full retrain).
-- Budget: ``max_epochs``, ``patience`` and ``time_budget_s`` (checked per batch) bound the run.
+- Budget: ``max_epochs``, ``patience`` and ``time_budget_s`` (wall seconds from the start of the fit:
+  these models train on every core) bound the run.
 - Progress per epoch through the callback; the cancel token is checked before every batch and
   raises ``core.jobs.Cancelled`` (the model is then left untrained).
 """
@@ -34,6 +36,9 @@ from models.neural.sequences import (
     validation_cut,
     windows_before,
 )
+from models.train_loop import Budget, fit_epochs, step_epoch
+
+CLIP_GRAD = 5.0
 
 
 def example_batches(
@@ -79,24 +84,9 @@ def validate(model, seq: np.ndarray, cut: int) -> tuple[float, float]:
     return rank_metrics(scores, seq[targets])
 
 
-def _run_batches(
-    model, net, opt, it, device, cancel: CancelToken, deadline: float
-) -> tuple[float, int, bool]:
-    total, count = 0.0, 0
-    net.train()
-    for x, y in it:
-        cancel.raise_if_cancelled()
-        if time.monotonic() > deadline:
-            return total, count, True
-        xt, yt = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
-        loss = batch_loss(model, net, xt, yt)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
-        opt.step()
-        total += float(loss.detach())
-        count += 1
-    return total, count, False
+def _losses(model, net, examples: Iterator[tuple[np.ndarray, np.ndarray]], device) -> Iterator[torch.Tensor]:
+    for x, y in examples:
+        yield batch_loss(model, net, torch.from_numpy(x).to(device), torch.from_numpy(y).to(device))
 
 
 def train(
@@ -120,7 +110,7 @@ def _train(
     if len(data.space) == 0 or seq.size < 3:
         raise ModelError(f"{model.name} needs a few plays to learn from; this history has {seq.size}")
     started = time.monotonic()
-    deadline = started + float(p["time_budget_s"])
+    budget = Budget(float(p["time_budget_s"]), clock="wall")
     seed = int(data.seed)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -140,50 +130,39 @@ def _train(
     model.net = net
     opt = torch.optim.Adam(net.parameters(), lr=float(p["lr"]), weight_decay=float(p["weight_decay"]))
 
-    max_epochs, patience, min_epochs = int(p["max_epochs"]), int(p["patience"]), int(p["min_epochs"])
-    best_state, best_ndcg, best_epoch, bad = None, -1.0, 0, 0
-    history: list[dict] = []
-    out_of_time = False
-    for epoch in range(1, max_epochs + 1):
-        total, count, out_of_time = _run_batches(
-            model, net, opt, example_batches(model, seq, 1, cut, rng), device, cancel, deadline
-        )
-        loss = total / max(count, 1)
-        msg = f"{model.name}: epoch {epoch}/{max_epochs}, loss {loss:.3f}"
-        if cut < seq.size and count:
-            hr, ndcg = validate(model, seq, cut)
-            history.append({"epoch": epoch, "loss": loss, "val_hr@10": hr, "val_ndcg@10": ndcg})
-            msg += f", validation HR@10 {hr:.3f} NDCG@10 {ndcg:.3f}"
-            if ndcg > best_ndcg:
-                best_ndcg, best_epoch, bad = ndcg, epoch, 0
-                best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
-            else:
-                bad += 1
-        else:
-            history.append({"epoch": epoch, "loss": loss})
-            best_epoch = epoch
-        if progress is not None:
-            progress(Progress(epoch, max_epochs, msg + (" (time budget reached)" if out_of_time else "")))
-        if out_of_time or (bad >= patience and epoch >= min_epochs):
-            break
-    if best_state is not None:
-        net.load_state_dict(best_state)
+    def validation() -> dict[str, float]:
+        hr, ndcg = validate(model, seq, cut)
+        return {"hr@10": hr, "ndcg@10": ndcg}
+
+    log = fit_epochs(
+        model.name,
+        net,
+        opt,
+        lambda _epoch: _losses(model, net, example_batches(model, seq, 1, cut, rng), device),
+        max_epochs=int(p["max_epochs"]),
+        budget=budget,
+        cancel=cancel,
+        progress=progress,
+        validate=validation if cut < seq.size else None,
+        patience=int(p["patience"]),
+        min_epochs=int(p["min_epochs"]),
+        clip_grad=CLIP_GRAD,
+    )
     tail = bool(p["tail_pass"]) and cut < seq.size
     if tail:
-        _run_batches(
-            model, net, opt, example_batches(model, seq, cut, seq.size, rng), device, cancel, float("inf")
-        )
+        examples = example_batches(model, seq, cut, seq.size, rng)
+        step_epoch(net, opt, _losses(model, net, examples, device), cancel=cancel, clip_grad=CLIP_GRAD)
         if progress is not None:
-            progress(
-                Progress(max_epochs, max_epochs, f"{model.name}: learned the latest {seq.size - cut} plays")
-            )
+            done = int(p["max_epochs"])
+            progress(Progress(done, done, f"{model.name}: learned the latest {seq.size - cut} plays"))
     net.eval()
     model.fit_info.update(
         {
-            "epochs": len(history),
-            "best_epoch": best_epoch,
-            "best_val_ndcg@10": best_ndcg,
-            "history": history,
+            "epochs": log.epochs,
+            "best_epoch": log.best_epoch,
+            "best_val_ndcg@10": log.best if log.best == log.best else -1.0,
+            "history": log.history,
+            "stopped": log.stopped,
             "tail_pass": tail,
             "seconds": time.monotonic() - started,
             "device": str(device),

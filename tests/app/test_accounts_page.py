@@ -35,6 +35,8 @@ def test_import_files_into_a_new_account(make_app, store_url, qtbot):
     qtbot.waitUntil(lambda: any(a.name == "aleex" for a in app.ctx.accounts), timeout=5000)
     assert "plays added" in page.import_result.text()
     assert app.ctx.account.name == "aleex"
+    # the highlighted row follows the sidebar to the new account (not the one picked before)
+    qtbot.waitUntil(lambda: page.selected() is not None and page.selected()["name"] == "aleex", timeout=5000)
     acc = account_by_name(app.ctx.store.engine, "aleex")
     assert acc.plays > 5000
     # re-importing adds nothing

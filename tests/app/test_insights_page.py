@@ -3,10 +3,12 @@ and charts the account's weeks, turning off deletes, a K10 round trip, and loads
 
 from __future__ import annotations
 
+import csv
 import threading
 import time
 
 from PySide6.QtCore import QTimer
+from sqlalchemy import text
 
 from app.pages import insights as insights_page
 from core.insights import consent, questionnaires
@@ -41,7 +43,7 @@ def test_off_by_default_explains_and_computes_nothing(make_app, store_url, qtbot
     assert all(c.chart.points == 0 for c in page.cards.values())
 
 
-def test_turn_on_stores_consent_and_charts_weeks_then_turn_off_deletes(make_app, store_url, qtbot):
+def test_turn_on_stores_consent_and_charts_weeks_then_turn_off_deletes(make_app, store_url, qtbot, tmp_path):
     app, page = _open(make_app, store_url, qtbot)
     store, acc = _account(store_url)
     page.turn_on_button.click()
@@ -54,13 +56,24 @@ def test_turn_on_stores_consent_and_charts_weeks_then_turn_off_deletes(make_app,
     assert rep.chart.points > 20 and rep.chart.isVisible()
     assert "Week of" in rep.sentence.text() and "usual" in rep.sentence.text()
     assert page.cards["session_minutes"].chart.points > 20
-    # this Last.fm export has no tags and no audio features: honest empty states that say where to get them
+    # this Last.fm export has no tags and no audio features: honest empty states that offer the way out
     mood, audio = page.cards["mood"], page.cards["audio"]
-    assert (
-        mood.empty.isVisible() and not mood.chart.isVisible() and "segue features import" in mood.empty.text()
-    )
+    assert mood.empty.isVisible() and not mood.chart.isVisible() and "too few" in mood.empty.text()
+    assert mood.actions.isVisible() and audio.actions.isVisible()
     assert audio.empty.isVisible() and "audio features" in audio.empty.text()
+    assert not page.lift_missing.isHidden() and "nothing to go on" in page.lift_missing.text()
     assert "Week of" in page.headline.text()
+    # the "Import a tag table…" button's path: a table of the account's artists tagged "melancholic"
+    with store.engine.connect() as conn:
+        artists = [r[0] for r in conn.execute(text("SELECT DISTINCT a.name FROM artist a"))]
+    table = tmp_path / "tags.csv"
+    with table.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["artist", "tags"])
+        w.writerows([a, "melancholic, sad"] for a in artists)
+    page.import_table(str(table), "tags")
+    qtbot.waitUntil(lambda: not mood.empty.isVisible() and not page.loading, timeout=30000)
+    assert mood.chart.isVisible() and not mood.actions.isVisible()
 
     questionnaires.save(store, acc, "hums", [3] * 13)
     page.turn_off_button.click()

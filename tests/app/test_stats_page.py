@@ -21,10 +21,10 @@ def test_overview_matches_the_report_and_ranges_change_it(make_app, store_url, q
     assert page.cards["artists"].value.text() == f"{report['distinct']['artists']:,}"
     assert page.top_list.items[0].name == report["top_artists_by_plays"][0]["name"]
     assert sum(page.heatmap.grid.days.values()) > 0
-    assert sum(page.by_weekday.set.at(i) for i in range(7)) == report["plays"]
+    assert sum(page.by_weekday.values) == report["plays"]
     # listening time ranks differently from plays for a Spotify history (ms_played is known)
     page.top_metric.set_current("time")
-    assert page.top_list.items[0].value_text.endswith("h")
+    assert page.top_list.items[0].value_text.split(" · ")[0].endswith("h")
     page.top_by.set_current("track")
     assert page.top_title.text() == "Top tracks"
     # a year range

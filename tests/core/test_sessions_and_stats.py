@@ -96,3 +96,48 @@ def test_played_time_without_track_length_infers_no_skip():
 def test_played_time_shorter_than_track_length_is_a_skip():
     f = frame([0, 300], [1, 2], durations_s=[240, 240], ms_played=[60_000, 235_000])
     assert sessionize(f).skipped.tolist() == [True, False]
+
+
+def test_an_unknown_length_is_estimated_from_the_tracks_own_gaps():
+    """A 9-minute piece played back to back: its gaps say how long it is, not the 4-minute default."""
+    starts = [0, 540, 1080, 1620, 1620 + 7200 * 2]
+    f = frame(starts, [5, 5, 5, 5, 6])
+    secs, estimated = sessionize(f).seconds, sessionize(f).estimated
+    assert estimated.all()
+    assert secs[:4].tolist() == [540.0] * 4  # the last play of the session: the track's typical length
+    assert secs[4] == 240.0  # a track heard once: the default cap
+    known = frame([0, 100], [1, 2], durations_s=[600, 100])
+    s = sessionize(known)
+    assert not s.estimated.any() and s.bounds(0) == (0, 200) and not s.end_estimated[0]
+
+
+def test_session_minutes_are_one_figure_for_cli_and_gui():
+    from core.sessions import whole_minutes
+
+    assert [whole_minutes(s) for s in (0, 29, 30, 2459, 2460, 2490)] == [0, 0, 1, 41, 41, 42]
+
+
+def test_last_30_days_is_whole_utc_days_ending_with_the_newest_play():
+    last = 1719835200 + 3 * 3600  # 2024-07-01 15:00 UTC
+    start, end = stats.last_days(last, 30)
+    assert (end - start) == 30 * 86400 and end == 1719878400  # midnight after 1 July
+    assert stats.previous_period(start, end) == (start - 30 * 86400, start)
+    assert stats.previous_period(None, end) is None
+
+
+def test_top_rows_carry_share_and_rank_change(store, shared):
+    from core.reports import stats_report
+
+    run_job(import_files(store, [LISTENING / "lastfm-exports" / "aleex-cs__aleex_cs.csv"], "a"))
+    acc = account_by_name(store.engine, "a")
+    start, end = stats.last_days(acc.last, 365)
+    report = stats_report(store.engine, acc.id, start, end, limit=5)
+    rows = report["top_artists_by_plays"]
+    assert [r["rank"] for r in rows] == [1, 2, 3, 4, 5]
+    assert abs(rows[0]["share"] - rows[0]["plays"] / report["plays"]) < 1e-3
+    before = stats.top(load_plays(store.engine, acc.id, start - (end - start), start), "artist", "plays", 0)
+    ranks = stats.ranks(before)
+    assert all(r["previous_rank"] == ranks.get(r["id"]) for r in rows)
+    albums = report["top_albums_by_plays"]
+    assert albums and all(r["artist"] != "?" and r["title"] for r in albums)
+    assert "previous_rank" not in stats_report(store.engine, acc.id, limit=3)["top_artists_by_plays"][0]

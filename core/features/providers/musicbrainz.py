@@ -6,7 +6,8 @@ search ``/ws/2/recording?query=recording:"T" AND artist:"A"&fmt=json`` and accep
 whose normalised title and credited artist equal ours (and whose length is within 10 s of ours when
 both are known) — a wrong ID is worse than none.  The result fills ``track.mbid``/``track.isrc`` and,
 when one of the recording's releases has our album's name, ``album.mbid`` (which the Cover Art
-Archive provider needs) and ``artist.mbid``.
+Archive provider needs) and ``artist.mbid``; the recording's ``length`` fills ``track.duration_ms``
+when the import did not know it (listening time and session lengths then stop being estimates).
 
 MusicBrainz allows 1 request/s on average per client and requires a meaningful User-Agent; going
 faster gets HTTP 503 for every request, which we treat as "rate limited: wait and retry".
@@ -20,7 +21,7 @@ import httpx
 from sqlalchemy import Connection
 
 from core.features.providers.base import BaseProvider, Item, Outcome, outcome_from_error
-from core.features.providers.rows import fill_mbid, set_track_ids
+from core.features.providers.rows import fill_durations, fill_mbid, set_track_ids
 from core.features.providers.state import clear_status
 from core.jobs import CancelToken
 from core.net import (
@@ -200,9 +201,11 @@ class MusicBrainzIds(BaseProvider):
             None,
         )
         isrcs = [i for i in rec.get("isrcs") or [] if isinstance(i, str)]
+        length = rec.get("length")
         return Outcome.ok(
             {
                 "mbid": rec["id"],
+                "length_ms": length if isinstance(length, int) and length > 0 else None,
                 "isrcs": isrcs,
                 "release_mbid": (release or {}).get("id"),
                 "artist_mbid": artist_mbid,
@@ -215,6 +218,7 @@ class MusicBrainzIds(BaseProvider):
             return
         d = outcome.data
         set_track_ids(conn, item.id, mbid=d["mbid"], isrc=(d["isrcs"] or [None])[0])
+        fill_durations(conn, {item.id: d.get("length_ms")})  # the recording's length: sessions use it
         if fill_mbid(conn, Album, item.album_id, d.get("release_mbid")) and item.album_id is not None:
             clear_status(conn, "album", item.album_id, "art", only="missing")  # art can be fetched now
         fill_mbid(conn, Artist, item.artist_id, d.get("artist_mbid"))

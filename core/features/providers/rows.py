@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.store.schema import Album, Artist, ArtistInfo, Artwork, AudioFeatures, ItemTag, Lyrics, Track
@@ -86,6 +86,8 @@ def merge_audio_features(
     """Write the known features of one item, keeping columns this source does not know (NULL stays NULL,
     other sources' values stay).  ``provider`` lists every source that contributed ('librosa+acousticbrainz')."""
     known = {k: float(v) for k, v in values.items() if k in AUDIO_COLUMNS and v is not None}
+    if kind == "track" and known.get("duration_ms"):
+        fill_durations(conn, {item_id: known["duration_ms"]})
     row = conn.execute(
         select(AudioFeatures.provider).where(
             AudioFeatures.item_kind == kind, AudioFeatures.item_id == item_id
@@ -152,6 +154,44 @@ def set_track_ids(conn: Connection, track_id: int, *, mbid: str | None, isrc: st
         values["isrc"] = isrc[:15]
     if values:
         conn.execute(update(Track).where(Track.id == track_id).values(**values))
+
+
+def fill_durations(conn: Connection, lengths: Mapping[int, float | int | None]) -> int:
+    """Set ``track.duration_ms`` where it is still NULL (an import's own length always wins); returns
+    how many tracks gained one. Sessions and listening time then use it instead of an estimate."""
+    changed = 0
+    for track_id, ms in lengths.items():
+        if ms is None or not 1000 <= float(ms) <= 86_400_000:
+            continue
+        result = conn.execute(
+            update(Track)
+            .where(Track.id == int(track_id), Track.duration_ms.is_(None))
+            .values(duration_ms=int(round(float(ms))))
+        )
+        changed += int(result.rowcount or 0)
+    return changed
+
+
+def backfill_durations(conn: Connection) -> int:
+    """Give tracks without a length the one their stored audio features know (rows saved before
+    ``fill_durations`` existed); artist-level means never count. Returns how many changed."""
+    feature = (
+        select(AudioFeatures.duration_ms)
+        .where(
+            AudioFeatures.item_kind == "track",
+            AudioFeatures.item_id == Track.id,
+            AudioFeatures.duration_ms >= 1000,
+            ~AudioFeatures.provider.like("table-mean:%"),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    result = conn.execute(
+        update(Track)
+        .where(Track.duration_ms.is_(None), feature.isnot(None))
+        .values(duration_ms=func.round(feature))
+    )
+    return int(result.rowcount or 0)
 
 
 def fill_mbid(conn: Connection, model, row_id: int | None, mbid: str | None) -> bool:

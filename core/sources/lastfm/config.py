@@ -2,7 +2,8 @@
 
 Order: environment (``SEGUE_LASTFM_API_KEY``, ``SEGUE_LASTFM_API_SECRET``, ``SEGUE_LASTFM_API_ROOT``;
 for scripts and CI), then the keyring (``lastfm:api_key``, ``lastfm:api_secret``), then settings
-(API key and root only: the secret never goes to settings.json).
+(API key and root only: the secret never goes to settings.json), then the key and secret a packaged
+build's distributor supplied (``core.distkeys``) — used as a pair, only when the user has no key.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 from dataclasses import dataclass
 
 from core import secrets
+from core.distkeys import distributor_keys
 from core.logs import register_secret
 from core.net import Fatal
 from core.settings import Settings
@@ -34,6 +36,9 @@ def load_config(account: str, settings: Settings | None = None) -> LastfmConfig:
         or settings.lastfm_api_key
     )
     secret = os.environ.get("SEGUE_LASTFM_API_SECRET") or secrets.get_secret("lastfm:api_secret")
+    if not key:
+        dist = distributor_keys()
+        key, secret = dist.lastfm_api_key, dist.lastfm_api_secret or None
     root = os.environ.get("SEGUE_LASTFM_API_ROOT") or settings.lastfm_api_root or DEFAULT_ROOT
     register_secret(key)  # the API key is in every request URL; redacted from the log like the secret
     register_secret(secret)

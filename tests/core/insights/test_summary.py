@@ -3,7 +3,7 @@ tags or audio features behind an indicator cover too few plays."""
 
 from __future__ import annotations
 
-from core.insights.summary import cards, headline, sentence
+from core.insights.summary import cards, headline, latest_week, sentence, variety_words
 
 
 def _week(
@@ -63,9 +63,28 @@ def test_cards_chart_the_range_and_refuse_thin_coverage():
     assert not by_key["mood"].empty and by_key["mood"].series[0].points
     assert (
         by_key["audio"].empty.startswith("Only 5% of your plays")
-        and "segue features import" in by_key["audio"].empty
+        and by_key["audio"].actions == ("music_folder", "import_audio")  # the page offers them as buttons
     )
     thin = [dict(w, mood={**w["mood"], "coverage": 0.1}) for w in weeks]
     assert "too few" in {c.key: c for c in cards(thin, "all")}["mood"].empty
     quiet = [dict(w, plays=5) for w in weeks]  # weeks below 20 plays are not charted
     assert {c.key: c for c in cards(quiet, "all")}["repetition"].series[0].points == []
+
+
+def test_a_partial_last_week_is_charted_but_not_judged():
+    from core.insights.indicators import _compare_with_baseline
+
+    weeks = [_week(f"2024-{m:02d}-{d:02d}") for m in (1, 2, 3) for d in (1, 8, 15, 22)]
+    for w in weeks:
+        w.update(days=7, partial=False, session_minutes=60.0)
+    weeks[-1].update(days=4, partial=True, session_minutes=5.0)  # four days in: sessions look short
+    _compare_with_baseline(weeks)
+    assert weeks[-1]["sentences"] == {} and weeks[-1]["baseline"] == {}
+    assert latest_week(weeks) is weeks[-2]
+    assert "only 4 of its 7 days" in headline(weeks) and "shorter sessions" not in headline(weeks)
+    by_key = {c.key: c for c in cards(weeks, "all")}
+    assert by_key["session_minutes"].series[0].points[-1][1] == 5.0  # still on the chart
+
+
+def test_variety_is_said_in_artists_not_bits():
+    assert variety_words(5.2) == "as varied as about 37 artists played equally often"

@@ -225,3 +225,51 @@ def test_clients_of_one_service_share_one_limiter(mb):
     a, b = MusicBrainzIds(mb.url), MusicBrainzIds(mb.url)
     assert a.http.limiter is b.http.limiter and a.http.limiter.interval == 1.0
     assert MusicBrainzIds(mb.url, per_second=1000).http.limiter is not a.http.limiter
+
+
+def test_a_matched_recording_gives_an_unknown_track_its_length(tmp_path, mb):
+    """Scrobble exports carry no track lengths; MusicBrainz' recording length fills them (never over an
+    import's own), so sessions and listening time stop being estimates for that track."""
+    store = make_store(
+        tmp_path, [("Radiohead", "Reckoner", "In Rainbows", None), ("Radiohead", "Nude", "", 1)]
+    )
+    run_job(fetch_features(store, "alice", ["ids"], providers=[ids(mb)], concurrent=False))
+    it = items(store)
+    assert track_row(store, it["Reckoner"].id).duration_ms == 290_000
+    assert track_row(store, it["Nude"].id).duration_ms == 1  # the import said so: kept
+
+
+def test_a_backlog_run_backfills_lengths_from_stored_audio_features(tmp_path):
+    """Stores whose audio features arrived before lengths were filled from them catch up on the next run."""
+    from core.features.providers.rows import backfill_durations
+    from core.store.schema import AudioFeatures
+
+    store = make_store(
+        tmp_path, [("Radiohead", "Reckoner", "In Rainbows", None), ("Radiohead", "Nude", "", None)]
+    )
+    it = items(store)
+    with store.engine.begin() as conn:
+        conn.execute(
+            AudioFeatures.__table__.insert(),
+            [
+                {
+                    "item_kind": "track",
+                    "item_id": it["Reckoner"].id,
+                    "duration_ms": 290_400.0,
+                    "provider": "table:x",
+                    "fetched_at": 1,
+                },
+                {
+                    "item_kind": "track",
+                    "item_id": it["Nude"].id,
+                    "duration_ms": 255_000.0,
+                    "provider": "table-mean:x",
+                    "fetched_at": 1,
+                },
+            ],
+        )
+        assert backfill_durations(conn) == 1
+    assert track_row(store, it["Reckoner"].id).duration_ms == 290_400
+    assert (
+        track_row(store, it["Nude"].id).duration_ms is None
+    )  # an artist-level mean is not this track's length

@@ -1,0 +1,1 @@
+"""Graph and factor models: EASE, BPR-MF, LightGCN."""
