@@ -44,13 +44,15 @@ def resolve_db_url(db_url: str | None, settings: Settings) -> str | None:
 
 def job_runner():
     """The one job runner of the app, with core's and the models' jobs registered (store attached later)."""
-    from core.jobs.builtin import register_core_jobs
+    from core.jobs.builtin import follow_new_plays, register_core_jobs
     from core.jobs.runner import REGISTRY, Runner
     from models.jobs import register_model_jobs
 
     register_core_jobs(REGISTRY)
     register_model_jobs(REGISTRY)
-    return Runner(None, REGISTRY, lanes=MAX_THREADS)
+    runner = Runner(None, REGISTRY, lanes=MAX_THREADS)
+    follow_new_plays(runner)  # an import or a sync that adds plays trains default in the background
+    return runner
 
 
 def application() -> QApplication:
@@ -164,26 +166,15 @@ def _offer_demo_on_first_run(ctx: AppContext, window: MainWindow) -> None:
             ctx.accountChanged.disconnect(arrived)
             ctx.history_pending = ""
 
-        def imported(report) -> None:
+        def imported(report) -> None:  # the runner trains default next (``follow_new_plays``)
             ctx.accountChanged.connect(arrived)
             ctx.update_settings(demo_imported=True)
             ctx.data_changed(-1, select=demo.DEMO_ACCOUNT)
             window.show_page("stats")
-            train_demo()
 
         def failed(_err) -> None:
             ctx.history_pending = ""
             ctx.dataChanged.emit(-1)
-
-        def train_demo() -> None:
-            """Suggestions need a trained model: train ``default`` on the demo in the background."""
-            ctx.start(
-                "train",
-                "Training the default model on the demo history",
-                account=demo.DEMO_ACCOUNT,
-                model="default",
-                on_result=lambda _r: ctx.dataChanged.emit(-2),
-            )
 
         ctx.start(
             "import",

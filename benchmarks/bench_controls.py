@@ -9,6 +9,9 @@ best 50 new-to-user items) which each control setting re-ranks (``steering.steer
 - ``ndcg@10`` / ``hr@10`` (also on repeat and explore targets), ranks counted pessimistically as the
   harness does; the neutral setting is checked against the harness's own full-ranking figure;
 - ``repeat_share@10``: share of the top 10 the listener had played before; ``new_share@10`` = 1 − it;
+- ``changed@10``: tracks of the top 10 not in the previous explore step's top 10 (the slider's
+  positions 0 / .25 / .5 / .75 / 1 are "familiar 1.0" / "familiar 0.5" / neutral / "explore 0.5" /
+  "explore 1.0"): each step of the slider should visibly change the list;
 - ``self_info@10``: mean −log2((plays of the item so far + 1) / (plays so far + items)), in bits —
   higher = less familiar to this listener;
 - ``valence@10`` / ``energy@10``: means over top-10 items whose value is known, and ``audio_known@10``.
@@ -38,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import save
+from benchmarks.common import fit_on_training_span, save
 from core import paths
 from models.steering import Steering, candidate_pool, load_valence_energy, steer
 
@@ -55,6 +58,7 @@ SETTINGS: tuple[tuple[str, Steering], ...] = (
     ("explore 0.5 + lift 1.0", Steering(explore=0.5, lift=1.0)),
 )
 K = 10
+SLIDER_STEPS = ("familiar 1.0", "familiar 0.5", "neutral", "explore 0.5", "explore 1.0")  # slider 0 … 1
 AUDIO = paths.REPO_ROOT.parent / "shared" / "data" / "features" / "audio"
 AUDIO_TABLES = (
     "spotify-kaggle-160k-aggregates/data_by_artist.csv",
@@ -128,6 +132,7 @@ class Acc:
     gain_rep: float = 0.0
     gain_exp: float = 0.0
     repeat_share: float = 0.0
+    changed: float = 0.0
     self_info: float = 0.0
     valence: float = 0.0
     n_valence: int = 0
@@ -165,20 +170,11 @@ def wide_space(store, space, account_id: int):
 def run_account(store, account: str, catalogue: str, every: int = 1) -> dict:
     """Every setting on one listener; ``every`` > 1 scores only every n-th test target (the state still
     observes every play), for the slow wide catalogue."""
-    from core.store.queries import account_by_name
-    from models.data import build_sequence
     from models.evaluation import splits
     from models.evaluation.harness import walk
     from models.evaluation.metrics import ndcg, rank_of
-    from models.registry import create
 
-    info = account_by_name(store.engine, account)
-    seq = build_sequence(store.engine, info.id)
-    split = splits.test_split(len(seq))
-    model = create("default")
-    t0 = time.perf_counter()
-    model.fit(seq.prefix(split.start))
-    fit_s = time.perf_counter() - t0
+    info, seq, split, model, fit_s = fit_on_training_span(store, account)
     space = seq.space if catalogue == "own" else wide_space(store, seq.space, info.id)
     if space is not seq.space:
         model.extend_space(space)
@@ -210,6 +206,7 @@ def run_account(store, account: str, catalogue: str, every: int = 1) -> dict:
         c_pool, v_pool, e_pool = counts[pool], valence[pool], energy[pool]
         si_pool = -np.log2((c_pool + 1.0) / (p + n_items))
         is_rep = bool(repeat[p - split.start])
+        previous: set[int] | None = None
         for name, setting in SETTINGS:
             out = steer(s[pool], c_pool, v_pool, e_pool, setting)
             top = out.order[:K]
@@ -223,6 +220,10 @@ def run_account(store, account: str, catalogue: str, every: int = 1) -> dict:
             else:
                 a.gain_exp += g
             a.repeat_share += float((c_pool[top] > 0).mean()) if top.size else 0.0
+            if name in SLIDER_STEPS:
+                shown = set(pool[top].tolist())
+                a.changed += len(shown - previous) if previous is not None else 0.0
+                previous = shown
             a.self_info += float(si_pool[top].mean()) if top.size else 0.0
             vt, et = v_pool[top], e_pool[top]
             if np.isfinite(vt).any():
@@ -245,6 +246,7 @@ def run_account(store, account: str, catalogue: str, every: int = 1) -> dict:
             "ndcg@10_explore": a.gain_exp / (n - n_rep) if n - n_rep else None,
             "repeat_share@10": a.repeat_share / n,
             "new_share@10": 1 - a.repeat_share / n,
+            "changed@10": a.changed / n if name in SLIDER_STEPS[1:] else None,
             "self_info@10": a.self_info / n,
             "valence@10": a.valence / a.n_valence if a.n_valence else None,
             "energy@10": a.energy / a.n_energy if a.n_energy else None,
@@ -285,6 +287,7 @@ def table(mean: dict, title: str) -> str:
         "ndcg@10_repeat",
         "ndcg@10_explore",
         "repeat_share@10",
+        "changed@10",
         "self_info@10",
         "valence@10",
         "energy@10",

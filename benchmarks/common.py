@@ -53,3 +53,20 @@ def save(name: str, data: dict) -> Path:
     data = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine(), **data}
     path.write_text(json.dumps(data, indent=2), encoding="utf-8")
     return path
+
+
+def fit_on_training_span(store, account: str, model_name: str = "default"):
+    """(account info, its play sequence, the §8 test split, ``model_name`` fitted on the training
+    span, fit seconds): where the benchmarks that walk the test span themselves start."""
+    from core.store.queries import account_by_name
+    from models.data import build_sequence
+    from models.evaluation import splits
+    from models.registry import create
+
+    info = account_by_name(store.engine, account)
+    seq = build_sequence(store.engine, info.id)
+    split = splits.test_split(len(seq))
+    model = create(model_name)
+    t0 = time.perf_counter()
+    model.fit(seq.prefix(split.start))
+    return info, seq, split, model, time.perf_counter() - t0

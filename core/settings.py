@@ -48,6 +48,7 @@ class Spec:
 SECTIONS: dict[str, tuple[str, str, str]] = {
     "look": ("Look and listening", "", "left"),
     "background": ("Background work", "", "left"),
+    "suggestions": ("Suggestions", "", "left"),
     "storage": (
         "Where your data lives",
         "Everything stays on this computer. To move the data folder, start Segue with "
@@ -124,6 +125,13 @@ class Settings:
         suffix=" min",
         special="only when I ask",
     )
+    train_automatically: bool = setting(
+        True,
+        "Train by itself",
+        section="background",
+        help="Train the default model when an import or a sync adds plays, or when an account with "
+        "history has none yet (off: only when you press Train)",
+    )
     retrain_after_plays: int = setting(
         500,
         "Retrain after",
@@ -133,6 +141,27 @@ class Settings:
         step=100,
         suffix=" new plays",
         special="never by itself",
+    )
+    suggest_max_per_artist: int = setting(
+        3,
+        "At most per artist",
+        section="suggestions",
+        minimum=1,
+        maximum=10,
+        suffix=" in the top 10",
+        help="How many tracks of one artist Up next may hold among ten",
+    )
+    suggest_session_replays: str = setting(
+        "auto",
+        "Tracks from this session",
+        section="suggestions",
+        choices=(
+            ("auto", "As often as I replay them"),
+            ("never", "Never"),
+            ("allow", "Always"),
+        ),
+        help="Whether Up next may suggest tracks you already played in the current session; "
+        "'as often as I replay' measures it on your own history",
     )
     database_url: str = setting(
         "",

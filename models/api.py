@@ -1,4 +1,4 @@
-"""What ``models/`` offers the app and the CLI: train, recommend, explore, evaluate, list.
+"""What ``models/`` offers the app and the CLI: train, suggestions, recommend, explore, evaluate, list.
 
 Import this module and call it; do not probe it. ``ModelsInterface`` is the same interface as a
 Protocol: this module satisfies it (``tests/models/test_api.py`` checks every signature), and so must
@@ -10,6 +10,9 @@ the tests loudly instead of being papered over.
 - ``recommend`` / ``explore`` return ``Recommendation``s (track id, score, reason in plain words,
   ``new_to_user``, ``evidence``): the model's ranking, and tracks new to the listener from this
   computer's other accounts. Accounts with fewer than two plays get what is popular on this computer.
+- ``suggestions`` returns a ``Pool``: both streams (continuation and discovery) with what the served
+  list's rules need, feedback from the store applied; ``Pool.serve(steering, rules)`` makes the
+  "Up next" and "New to you" lists the app and ``segue recommend`` show.
 - ``evaluate`` is the job behind ``segue eval`` (docs/architecture.md §8) returning the results document.
 - ``list_models`` describes every registered model; ``unavailable`` names model modules that failed
   to import; ``is_trained`` says whether a model is on disk for an account.
@@ -31,6 +34,7 @@ from models.base import Evidence, ModelError, Recommendation
 from models.evaluation.runner import run_evaluation
 from models.registry import broken_modules, get_model_class, model_names
 from models.serving.recommend import explore_for, recommend_for
+from models.serving.suggest import Pool, suggest
 from models.training import TrainResult, train_model
 
 
@@ -63,6 +67,7 @@ train = train_model
 recommend = recommend_for
 explore = explore_for
 evaluate = run_evaluation
+suggestions = suggest
 
 
 class ModelsInterface(Protocol):
@@ -106,6 +111,17 @@ class ModelsInterface(Protocol):
         train_if_missing: bool = True,
         cancel: CancelToken | None = None,
     ) -> list[Recommendation]: ...
+
+    def suggestions(
+        self,
+        store: Store,
+        account: str,
+        *,
+        model: str = DEFAULT_MODEL,
+        gap_s: int = DEFAULT_GAP_S,
+        train_if_missing: bool = True,
+        cancel: CancelToken | None = None,
+    ) -> Pool: ...
 
     def evaluate(
         self,
@@ -151,6 +167,7 @@ __all__ = [
     "ModelError",
     "ModelInfo",
     "ModelsInterface",
+    "Pool",
     "Recommendation",
     "TrainResult",
     "evaluate",
@@ -160,6 +177,7 @@ __all__ = [
     "list_models",
     "model_dir",
     "recommend",
+    "suggestions",
     "train",
     "unavailable",
 ]

@@ -35,6 +35,10 @@ class ModelError(Exception):
     """A user-facing model problem (no data, incompatible file, ...); the message says what to do."""
 
 
+class ModelOutdated(ModelError):
+    """The saved model was written by another version of the model or of Segue: it needs retraining."""
+
+
 @dataclass
 class ItemSpace:
     """Dense item indices ↔ store track ids, with each item's artist (dense index too)."""
@@ -136,7 +140,16 @@ class Evidence:
     anchor_track: int | None = None  # the store track the reason names ("after X", "like X")
     artist: int | None = None  # the store artist the reason names
     plays: int | None = None  # the count the reason states (plays, times after the anchor, sessions)
-    last_played: int | None = None  # unix seconds: when the listener last played the suggestion
+    last_played: int | None = None  # unix seconds: the latest play the claim rests on
+    # the finer claims of models that state them (``models.hybrid.reasons`` lists the kinds)
+    kind: str = ""  # which claim: "after", "session", "recent", "favourite", "new_artist", ...
+    from_artist: int | None = None  # the store artist a transition starts from ("after Y you went on to Z")
+    first_played: int | None = None  # unix seconds: the first play the claim counts from
+    window_days: int | None = None  # "in the last N days": plays in [window_end - N days, window_end]
+    window_end: int | None = None  # unix seconds (the latest play)
+    within: int | None = None  # "within N tracks after the anchor, in one session"
+    tracks_ago: int | None = None  # "earlier in this session, N tracks ago"
+    session_plays: int | None = None  # plays of the current session the claim counts among
 
 
 @dataclass(frozen=True)
@@ -239,6 +252,12 @@ class Recommender(ABC):
         indices kept). Only models with ``scores_new_tracks`` implement it."""
         raise NotImplementedError(f"{self.name} cannot score tracks first heard after training")
 
+    def explain_new(self, state: Any, artist_id: int) -> tuple[str, Evidence] | None:
+        """(reason, evidence) for a new-to-you track by the store artist ``artist_id`` outside the item
+        space (a catalogue candidate), from the listener's plays of that artist; None: the model
+        cannot say (the caller then states only where the candidate comes from)."""
+        return None
+
     def artist_recency(self, state: Any) -> np.ndarray | None:
         """How much the listener played each artist lately (by dense artist index, decayed), when the
         model tracks it; None otherwise."""
@@ -252,9 +271,16 @@ class Recommender(ABC):
             s[np.asarray(exclude, dtype=np.int64)] = -np.inf
         s[np.isnan(s)] = -np.inf
         top = top_k(s, k)
-        return [
-            Recommendation(int(self.space.track_ids[i]), float(s[i]), self.reason(state, int(i))) for i in top
-        ]
+        out = []
+        for i in top.tolist():
+            reason, evidence = self.explain(state, i)
+            out.append(Recommendation(int(self.space.track_ids[i]), float(s[i]), reason, evidence=evidence))
+        return out
+
+    def explain(self, state: Any, item: int) -> tuple[str, Evidence | None]:
+        """(reason, evidence): the sentence and, for models that can say, what it claims (store ids,
+        unix times); default: ``reason`` with no evidence (serving fills the names it mentions)."""
+        return self.reason(state, item), None
 
     # -- persistence ------------------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:
@@ -296,13 +322,13 @@ class Recommender(ABC):
             raise ModelError(f"no trained model in {directory}")
         config = json.loads(cfg_path.read_text(encoding="utf-8"))
         if config.get("format_version") != FORMAT_VERSION:
-            raise ModelError(
+            raise ModelOutdated(
                 f"model file {directory} was written by another version of Segue "
                 f"(format {config.get('format_version')}, this is {FORMAT_VERSION}); retrain it"
             )
         klass = get_model_class(config["name"]) if cls is Recommender else cls
         if config.get("model_version", 1) != klass.version:
-            raise ModelError(
+            raise ModelOutdated(
                 f"model file {directory} holds {config['name']} version {config.get('model_version', 1)}, "
                 f"this Segue expects version {klass.version}; retrain it"
             )

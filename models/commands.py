@@ -1,7 +1,7 @@
 """Model commands: ``segue train``, ``segue recommend``, ``segue eval`` (composed by app/__main__.py).
 
 - ``segue train --account NAME [--model default] [--seed N] [--json]``
-- ``segue recommend --account NAME [-k 20] [--explore] [--json]``
+- ``segue recommend --account NAME [-k 10] [--explore] [--json]`` — the served list (feedback applied)
 - ``segue eval --account NAME [--account NAME2 ...|all] --models a,b,...|all [--seeds 1,2,3]
   [--json OUT.json] [--isolate] [--real]`` — the protocol of docs/architecture.md §8; ``all`` accounts means
   every account in the store (with ``--real``: every real listener with ≥ 5,000 plays in the cached
@@ -31,8 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("recommend", help="suggest the next tracks for an account")
     p.add_argument("--account", "-a", required=True, help="account name")
-    p.add_argument("-k", type=int, default=20, help="how many suggestions (default 20)")
-    p.add_argument("--explore", action="store_true", help="only tracks new to you")
+    p.add_argument("-k", type=int, default=10, help="how many suggestions (default 10)")
+    p.add_argument("--explore", action="store_true", help="the New to you list instead of Up next")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=run_recommend)
 
@@ -94,20 +94,33 @@ def run_train(ctx) -> int:
 
 
 def run_recommend(ctx) -> int:
+    """The served list, as the Suggestions page shows it: "Up next" (or "New to you" with --explore),
+    the user's feedback applied (a dismissed track never comes back, a liked one rises) and the served
+    list's rules and the familiar ↔ explore / lift controls as saved in the settings."""
+    from dataclasses import asdict, replace
+
+    from core.settings import Settings
     from core.store.queries import track_info
     from models import api
+    from models.serving.suggest import rules_of
+    from models.steering import Steering
 
     args = ctx.args
     ctx.account_id(args.account)
-    ask = api.explore if args.explore else api.recommend
     try:
-        recs = ask(ctx.store, args.account, args.k)
+        pool = api.suggestions(ctx.store, args.account)
     except api.ModelError as exc:
         raise CliError(str(exc), 2) from None
+    settings = Settings.load()
+    rules = replace(rules_of(settings), top=max(1, args.k))
+    steering = Steering.from_slider(settings.explore, settings.lift)
+    served = pool.serve(steering, rules, new_to_you=max(1, args.k))
+    recs = served.new_to_you if args.explore else served.main
     info = track_info(ctx.store.engine, [r.track_id for r in recs])
     rows = []
     for r in recs:
         t = info.get(r.track_id)
+        evidence = {k: v for k, v in asdict(r.evidence).items() if v not in (None, "")} if r.evidence else {}
         rows.append(
             {
                 "track_id": r.track_id,
@@ -116,10 +129,17 @@ def run_recommend(ctx) -> int:
                 "score": round(r.score, 6),
                 "reason": r.reason,
                 "new_to_user": r.new_to_user,
+                "evidence": evidence,
             }
         )
     if args.json:
-        print_json({"account": args.account, "suggestions": rows})
+        print_json(
+            {
+                "account": args.account,
+                "list": "new to you" if args.explore else "up next",
+                "suggestions": rows,
+            }
+        )
         return 0
     if not rows:
         print("no suggestions yet")

@@ -1,32 +1,31 @@
 """The "familiar ↔ explore" and "lift" controls: a re-ranking of a recommender's candidates (docs/architecture.md §10).
 
 Both controls change suggestions **only when the user sets them**: the default :class:`Steering` is
-neutral and :func:`steer` then returns the recommender's own scores and order untouched. Nothing here
-reads an inferred state (insights, questionnaires); the caller passes the user's settings.
+neutral and :func:`steer` then returns the recommender's own scores and order untouched ("as the
+model ranks them"). Nothing here reads an inferred state (insights, questionnaires); the caller
+passes the user's settings.
 
-The re-ranking is a pure function of the candidates, so the Suggestions page and the evaluation
-(``benchmarks/bench_controls.py``) use the same code:
+The re-ranking is a pure function of the candidates, so the served list, the Suggestions page and
+the evaluation (``benchmarks/bench_controls.py``) use the same code:
 
-- Scores of any scale become a *rank utility* ``-log2(1 + rank)`` (the DCG discount): moving from rank
-  1 to 2 costs as much as moving from 10 to 16, so a bonus measured in bits means the same for every
-  model.
-- **familiar ↔ explore** (``explore`` in −1 … +1): each candidate's familiarity ``f`` is 0 for a track
-  new to the user and ``½ + ½ · plays / (plays + FAMILIAR_HALF)`` for a known one (½ … 1: having heard
-  a track at all is the bigger step). The utility gains ``EXPLORE_STRENGTH · explore · (1 − 2f)`` bits:
-  to the right, new tracks rise most and rarely played ones a little over favourites; to the left,
-  favourites rise and new tracks sink.
-- **lift** (``lift`` in 0 … 1): favours higher valence/energy *where known*. A candidate's level is the
-  mean of its known valence and energy; it is compared with the median level of the candidates that
-  have one and earns ``LIFT_STRENGTH · lift · tanh(difference / LIFT_SCALE)`` bits (strictly
-  increasing with the level, at most ``±LIFT_STRENGTH · lift``).
-  A candidate with neither value known gains nothing and loses nothing: unknown is never read as low.
-
-Tiered models (``default`` ranks every new-to-user track below every known one) need new candidates
-in the list for the explore control to have anything to move up: :func:`candidate_pool` takes the best
-``n_familiar`` known and the best ``n_new`` unheard items, and the strengths are set for that 50 + 50
-pool: the best new track starts at rank 51 (−5.7 bits). Against a track played once (f = 0.625), at
-``explore = 0.25`` it passes those ranked 21st or lower, at ``0.5`` 9th or lower, at ``1.0`` all of
-them; favourites (f → 1) it passes sooner.
+- **How many are new** (the slider's main effect, monotone and continuous): with ``m`` new-to-user
+  candidates in the neutral top ``n``, ``explore`` in −1 … +1 gives the top ``n``
+  :func:`new_slots` new ones — linearly from 0 (familiar end) through ``m`` (neutral) to ``n``
+  (explore end), as far as there are candidates. So the new share in the top 10 follows the slider
+  in steps of one track, never jumps from none to all, and each quarter of the slider changes it
+  (by ``m/2`` on the left, ``(n − m)/2`` on the right).
+- **Which ones, and in what order**: a *utility* in bits. Uncalibrated scores of any scale become
+  the rank utility ``-log2(1 + rank)`` (the DCG discount); a served list passes calibrated
+  ``log2 P(next play)`` instead (``utility=``). Each candidate's familiarity ``f`` is 0 for a track
+  new to the user and ``½ + ½ · plays / (plays + FAMILIAR_HALF)`` for a known one; the utility gains
+  ``strength · explore · (1 − 2f)`` bits: to the left favourites rise over tracks heard once or
+  twice, to the right those rise over favourites and new tracks over both. The top ``n`` is the
+  best ``new_slots`` new and the best remaining familiar candidates by utility, ordered by utility.
+- **lift** (``lift`` in 0 … 1): favours higher valence/energy *where known*. A candidate's level is
+  the mean of its known valence and energy; it is compared with the median level of the candidates
+  that have one and earns ``LIFT_STRENGTH · lift · tanh(difference / LIFT_SCALE)`` bits (strictly
+  increasing with the level, at most ``±LIFT_STRENGTH · lift``). A candidate with neither value
+  known gains nothing and loses nothing: unknown is never read as low.
 """
 
 from __future__ import annotations
@@ -36,12 +35,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-EXPLORE_STRENGTH = 4.0  # bits at |explore| = 1 for a new track vs. a neutral one (2x between extremes)
+EXPLORE_STRENGTH = 4.0  # bits at |explore| = 1 for a new track vs. a neutral one (uncalibrated utility)
 LIFT_STRENGTH = 2.0  # bits at lift = 1 for a candidate LIFT_SCALE above the list's median
 LIFT_SCALE = 0.25  # valence/energy distance (0-1 scale) that earns 76% (tanh 1) of the full lift
 FAMILIAR_HALF = 3.0  # plays at which a known track is halfway from "heard once" to "favourite"
 POOL_FAMILIAR = 50
 POOL_NEW = 50
+TOP = 10  # the list the slider's new share is measured on
 
 
 @dataclass(frozen=True)
@@ -116,36 +116,101 @@ def lift_signal(valence: np.ndarray | None, energy: np.ndarray | None, n: int) -
     return out
 
 
+def new_slots(n: int, neutral_new: int, explore: float) -> int:
+    """New-to-user tracks in a top ``n`` at ``explore`` (−1 … +1) when the neutral top ``n`` holds
+    ``neutral_new``: linear from 0 through ``neutral_new`` to ``n``, rounded to whole tracks."""
+    e = float(np.clip(explore, -1.0, 1.0))
+    if e >= 0:
+        return int(np.floor(neutral_new + e * (n - neutral_new) + 0.5))
+    return int(np.floor(neutral_new * (1.0 + e) + 0.5))
+
+
 def steer(
     scores: np.ndarray,
     plays: np.ndarray,
     valence: np.ndarray | None = None,
     energy: np.ndarray | None = None,
     steering: Steering = Steering(),
+    *,
+    n: int = TOP,
+    utility: np.ndarray | None = None,
+    strength: float = EXPLORE_STRENGTH,
 ) -> Steered:
     """Re-rank candidates by the user's controls (see the module docstring).
 
-    ``scores``: the recommender's scores (higher is better, -inf = cannot be suggested); ``plays``:
-    how often the user has played each candidate (0 = new to the user); ``valence``/``energy``: 0…1,
-    NaN where unknown. Deterministic; the neutral setting returns the input unchanged.
+    ``scores``: the recommender's scores (higher is better, -inf = cannot be suggested) — they set
+    the neutral order; ``plays``: how often the user has played each candidate (0 = new to the
+    user); ``valence``/``energy``: 0…1, NaN where unknown; ``utility``: calibrated log2-probabilities
+    in the neutral order's sense (default: the rank utility); ``strength``: bits the familiarity
+    tilt is worth at ``|explore| = 1``. Deterministic; the neutral setting returns the input unchanged.
     """
     s = np.asarray(scores, dtype=np.float64)
-    n = s.size
-    if np.asarray(plays).shape != (n,):
+    size = s.size
+    if np.asarray(plays).shape != (size,):
         raise ValueError("plays must align with scores")
+    ok = np.flatnonzero(np.isfinite(s))
+    neutral = ok[np.argsort(-s[ok], kind="stable")].astype(np.int64)
     if steering.neutral:
-        ok = np.flatnonzero(np.isfinite(s))
-        return Steered(s.copy(), ok[np.argsort(-s[ok], kind="stable")].astype(np.int64))
-    u = rank_utility(s)
-    if steering.explore:
-        u = u + EXPLORE_STRENGTH * float(steering.explore) * (1.0 - 2.0 * familiarity(plays))
+        return Steered(s.copy(), neutral)
+    base = (
+        rank_utility(s)
+        if utility is None
+        else np.where(np.isfinite(s), np.asarray(utility, np.float64), -np.inf)
+    )
+    fam = familiarity(plays)
+    u = base + strength * float(steering.explore) * (1.0 - 2.0 * fam)
     if steering.lift:
-        u = u + LIFT_STRENGTH * float(steering.lift) * lift_signal(valence, energy, n)
+        u = u + LIFT_STRENGTH * float(steering.lift) * lift_signal(valence, energy, size)
+    rank = np.empty(size, np.int64)
+    rank[neutral] = np.arange(neutral.size)
+    new = fam == 0.0
+    top_n = min(n, ok.size)
+    wanted = new_slots(top_n, int(new[neutral[:top_n]].sum()), float(steering.explore))
+    return Steered(u, select(u, rank, new, top_n, wanted))
+
+
+def select(
+    u: np.ndarray,
+    rank: np.ndarray,
+    new: np.ndarray,
+    n: int,
+    wanted_new: int | None = None,
+    *,
+    artist: np.ndarray | None = None,
+    per_artist: int | None = None,
+    limited: np.ndarray | None = None,
+    limited_slots: int = 0,
+) -> np.ndarray:
+    """The top ``n`` by utility ``u`` (ties: lower ``rank`` first) holding ``wanted_new`` new ones
+    (None: as they come), at most ``per_artist`` per ``artist`` and at most ``limited_slots`` of the
+    ``limited`` candidates; then every other finite candidate by utility. When the rules leave the top
+    short (too few candidates of a kind), the next best candidates fill it."""
     ok = np.flatnonzero(np.isfinite(u))
-    # ties (equal utility) keep the recommender's order: sort by utility, then by original rank
-    base_rank = np.argsort(np.argsort(-np.where(np.isfinite(s), s, -np.inf), kind="stable"), kind="stable")
-    order = ok[np.lexsort((base_rank[ok], -u[ok]))]
-    return Steered(u, order.astype(np.int64))
+    by_u = ok[np.lexsort((rank[ok], -u[ok]))].astype(np.int64)
+    chosen: list[int] = []
+    counts: dict[int, int] = {}
+    n_new = n_limited = 0
+    for strict in (True, False):
+        for i in by_u.tolist():
+            if len(chosen) >= n:
+                break
+            if i in chosen:
+                continue
+            if strict and wanted_new is not None:
+                if new[i] and n_new >= wanted_new or not new[i] and len(chosen) - n_new >= n - wanted_new:
+                    continue
+            if artist is not None and per_artist is not None and counts.get(int(artist[i]), 0) >= per_artist:
+                continue
+            if limited is not None and limited[i] and n_limited >= limited_slots:
+                continue
+            chosen.append(i)
+            n_new += bool(new[i])
+            n_limited += bool(limited is not None and limited[i])
+            if artist is not None:
+                counts[int(artist[i])] = counts.get(int(artist[i]), 0) + 1
+    top = np.asarray(chosen, np.int64)
+    top = top[np.lexsort((rank[top], -u[top]))] if top.size else top
+    return np.concatenate([top, by_u[~np.isin(by_u, top)]]).astype(np.int64)
 
 
 def candidate_pool(

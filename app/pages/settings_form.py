@@ -38,9 +38,26 @@ def editor(name: str, value: Any, save: Save) -> Editor:
         seg.setAccessibleName(spec.label)
         seg.changed.connect(lambda v: save(name, v))
         return Editor(seg, lambda v: seg.set_current(v, emit=False), True)
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, bool):
+        return _check(name, value, save)
+    if isinstance(value, int):
         return _spin(name, value, save)
     return _text(name, value, save)
+
+
+def _check(name: str, value: bool, save: Save) -> Editor:
+    spec = spec_of(name)
+    box = QCheckBox(spec.help or spec.label)
+    box.setAccessibleName(spec.label)
+    box.setChecked(value)
+    box.toggled.connect(lambda on: save(name, bool(on)))
+
+    def show(v: bool) -> None:
+        box.blockSignals(True)
+        box.setChecked(bool(v))
+        box.blockSignals(False)
+
+    return Editor(box, show, True)
 
 
 def _spin(name: str, value: int, save: Save) -> Editor:

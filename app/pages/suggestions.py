@@ -24,8 +24,8 @@ from app.pages.base import Page
 from app.pages.suggestions_api import Suggestion, SuggestionsState, arrange, load
 from app.widgets.common import JobRow, PageHeader, button, card, label, notice
 from core.distkeys import spotify_client_id
-
-SHOWN = 12
+from models.serving.served import Rules
+from models.serving.suggest import rules_of
 
 
 def _tool(text: str, tip: str, checkable: bool = False) -> QToolButton:
@@ -67,8 +67,9 @@ class SuggestionRow(QFrame):
         self.like = _tool("♥", "Like: suggest it more", checkable=True)
         self.like.setChecked(s.liked)
         self.dismiss = _tool("✕", "Dismiss: don't suggest it again")
-        self.copy = _tool("Copy link", "Copy the Last.fm link")
-        self.open = _tool("Last.fm ↗", "Open on Last.fm")
+        # compact actions: the text keeps the room at 1024 px wide (tooltips and accessible names say it all)
+        self.copy = _tool("Copy", "Copy the Last.fm link")
+        self.open = _tool("↗", "Open on Last.fm")
         for b in (self.like, self.dismiss, self.copy, self.open):
             lay.addWidget(b, 0, Qt.AlignmentFlag.AlignVCenter)
         self.like.toggled.connect(lambda on: page.set_feedback(s, "like" if on else None))
@@ -157,6 +158,9 @@ class SuggestionsPage(Page):
         rl.addWidget(self.train_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.train_row = JobRow()
         rl.addWidget(self.train_row)
+        self.status = label("", "small", wrap=True)  # which model answers, on what plays; the rules
+        self.status.setTextFormat(Qt.TextFormat.RichText)
+        rl.addWidget(self.status)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -179,6 +183,8 @@ class SuggestionsPage(Page):
         self._explore_timer.timeout.connect(self._explore_changed)
         self.explore.valueChanged.connect(lambda _v: self._explore_timer.start())
         ctx.settingsChanged.connect(self._settings_changed)
+        ctx.jobs.jobStarted.connect(self._job_started)
+        self._auto_trained: set[str] = set()  # accounts whose training this page started by itself
         self._update_spotify_button()
 
     # -- loading ----------------------------------------------------------------------------
@@ -196,9 +202,8 @@ class SuggestionsPage(Page):
             return
         gen, store = self._gen, self.ctx.store
         gap_s = self.ctx.settings.session_gap_minutes * 60
-        explore = self.explore.value() / 100
         self.header.set_subtitle(f"{acc.name} · looking at your listening…")
-        h = self.ctx.run("Finding suggestions", lambda token: load(store, acc, gap_s, explore, token))
+        h = self.ctx.run("Finding suggestions", lambda token: load(store, acc, gap_s, token))
         h.finished.connect(lambda state: self._loaded(gen, acc, state))
         self.track(h)
 
@@ -221,14 +226,24 @@ class SuggestionsPage(Page):
         state = self.state
         if state is None:
             return
-        if state.message:
+        training = self._train_handle()
+        auto = self.ctx.settings.train_automatically and self._account_name() not in self._auto_trained
+        if state.needs_training and training is None and auto:
+            self._auto_trained.add(self._account_name())
+            training = self.train_default()  # training follows the data: no model yet, so train one
+        if training is not None:
+            self._follow(training)
+        if state.needs_training:
+            self._show_message(self._training_text(training, state.message))
+        elif state.message:
             self._show_message(state.message)
         else:
             self.message.hide()
-        self.train_button.setVisible(state.needs_training and not self.ctx.jobs.busy(self._train_resource()))
+        self.train_button.setVisible(state.needs_training and training is None)
+        self.status.setText(self._status_text(training))
         lift = self._shown_lift = self.ctx.settings.lift
-        familiar, new = arrange(state, self.explore.value() / 100, lift, SHOWN)
-        self._render(familiar, new)
+        main, new = arrange(state, self.explore.value() / 100, lift, self._rules())
+        self._render(main, new)
 
     def _show_message(self, html: str) -> None:
         self.message.setText(html)
@@ -269,7 +284,8 @@ class SuggestionsPage(Page):
             row.addWidget(name, 1)
             self.session_list.addWidget(w)
 
-    def _render(self, familiar: list[Suggestion], new: list[Suggestion]) -> None:
+    def _render(self, main: list[Suggestion], new: list[Suggestion]) -> None:
+        """ "Up next" (the served list) and, apart, "New to you" whenever there are candidates."""
         while self.list.count() > 1:
             item = self.list.takeAt(0)
             if item.widget():
@@ -277,12 +293,12 @@ class SuggestionsPage(Page):
         pos = 0
         rank = 1
         state = self.state
-        for title, items in (("Familiar", familiar), ("New to you", new)):
+        for title, items in (("", main), ("New to you", new)):  # the card's own title says "Up next"
             if not items:
-                if title == "New to you" and familiar and state is not None and not state.new:
+                if title == "New to you" and main and state is not None and not state.new:
                     note = label(
-                        "New to you: nothing to suggest yet — discoveries come from the other listening "
-                        "histories on this computer.",
+                        "New to you: nothing to suggest yet — no candidates beyond your own history "
+                        "(other listening histories on this computer, the catalogue).",
                         "small",
                         wrap=True,
                     )
@@ -290,20 +306,103 @@ class SuggestionsPage(Page):
                     self.list.insertWidget(pos, note)
                     pos += 1
                 continue
-            head = label(title, "section")
-            head.setContentsMargins(0, 8 if pos else 0, 0, 2)
-            self.list.insertWidget(pos, head)
-            pos += 1
+            if title:
+                head = label(title, "section")
+                head.setContentsMargins(0, 8 if pos else 0, 0, 2)
+                self.list.insertWidget(pos, head)
+                pos += 1
             for s in items:
                 self.list.insertWidget(pos, SuggestionRow(rank, s, self))
                 pos += 1
                 rank += 1
-        self.shown = familiar + new
+        self.shown = main + new
         self._update_spotify_button()
 
-    def _train_resource(self) -> str:
-        acc = self.ctx.account
-        return f"train:{acc.name if acc else ''}:default"
+    def _account_name(self) -> str:
+        return self.ctx.account.name if self.ctx.account else ""
+
+    def _rules(self) -> Rules:
+        return rules_of(self.ctx.settings)
+
+    # -- training: what the model is doing, said truthfully --------------------------------------
+    def _train_handle(self):
+        """The queued or running training of ``default`` for this account (from any origin), if any."""
+        name = self._account_name()
+        for h in self.ctx.jobs.active():
+            params = h.core.params
+            if (
+                h.core.name == "train"
+                and params.get("account") == name
+                and params.get("model", "default") == "default"
+            ):
+                return h
+        return None
+
+    def _job_started(self, handle) -> None:
+        if handle.core.name == "train" and handle.core.params.get("account") == self._account_name():
+            self._follow(handle)
+            if self.state is not None:
+                self._show_mix()
+
+    def _follow(self, handle) -> None:
+        if self.train_row.handle is handle:
+            return
+        self.train_row.track(handle, f"Training the default model for {self._account_name()}")
+        handle.progress.connect(lambda _p: self._training_progress(handle))
+        handle.done.connect(lambda: self._training_done(handle))
+
+    def _training_progress(self, handle) -> None:
+        if self.state is not None and self.state.needs_training and self.train_row.handle is handle:
+            self._show_message(self._training_text(handle, ""))
+
+    def _training_done(self, handle) -> None:
+        if handle.state == "ok":
+            self.reload()
+        elif self.state is not None:
+            self._show_mix()
+
+    def _training_text(self, handle, problem: str) -> str:
+        intro = (
+            "Suggestions come from the <b>default</b> model, trained on this computer from your own plays."
+        )
+        if handle is None:
+            why = problem or "It has not been trained for this account yet."
+            return f"{intro} {why} Train it with the button below (it runs in the background)."
+        if handle.state == "queued":
+            return f"{intro} Training it is <b>queued</b>: it starts when the jobs ahead of it are done (sidebar)."
+        p = handle.last_progress
+        done = f" — {p.fraction:.0%}" if p is not None and p.fraction is not None else ""
+        return f"{intro} <b>Training it now</b>{done}; suggestions appear here when it is done."
+
+    def _status_text(self, training) -> str:
+        """Which model answers, on how many plays, and the rules the list follows."""
+        state = self.state
+        if state is None or state.pool is None:
+            return ""
+        meta = state.pool.trained
+        parts = []
+        if meta.get("plays"):
+            when = f" {fmt.date_time(int(meta['trained_at']))}" if meta.get("trained_at") else ""
+            plays = fmt.count(int(meta["plays"]), "play")
+            parts.append(f"default, trained{when} on {plays}")
+        if training is not None:
+            p = training.last_progress
+            pct = f" {p.fraction:.0%}" if p is not None and p.fraction is not None else ""
+            parts.append(
+                f"<b>retraining on your newest plays{pct}</b>"
+                if training.state == "running"
+                else "retraining queued"
+            )
+        rules = self._rules()
+        parts.append(f"at most {rules.max_per_artist} per artist")
+        slots = rules.session_slots(state.pool.replay_rate)
+        rate = f"you replay {state.pool.replay_rate:.0%} of the time"
+        parts.append(
+            "tracks of this session: "
+            + ("none" if slots == 0 else f"up to {slots}")
+            + (f" ({rate})" if rules.session_replays == "auto" else "")
+        )
+        return " · ".join(parts)
 
     def train_default(self):
         """Train ``default`` for the account (the job the Models page and the schedule run), then reload."""
@@ -316,18 +415,18 @@ class SuggestionsPage(Page):
             account=acc.name,
             model="default",
             gap_s=self.ctx.settings.session_gap_minutes * 60,
-            on_result=lambda _r: (self.ctx.notify("The default model is trained.", "success"), self.reload()),
+            on_result=lambda _r: self.ctx.notify("The default model is trained.", "success"),
         )
-        self.train_row.track(handle, "Training the default model")
+        self._follow(handle)
         self.train_button.hide()
         return handle
 
     def _settings_changed(self, settings) -> None:
-        """Spotify may have been connected; the lift control (Insights page) re-ranks at once."""
+        """Spotify may have been connected; the lift (Insights page) and the list's rules (Settings)
+        re-serve the list at once."""
         self._check_spotify()
-        lift = settings.lift
-        if self._shown_lift is not None and lift != self._shown_lift:
-            self._show_mix()
+        if self._shown_lift is not None and self.state is not None:
+            self._show_mix()  # lift or the list's rules may have changed: serving again is quick
 
     # -- actions ----------------------------------------------------------------------------
     def _explore_changed(self) -> None:
@@ -352,16 +451,10 @@ class SuggestionsPage(Page):
         state = self.state
         if state is None:
             return
-        state.liked.discard(s.track_id)
-        state.dismissed.discard(s.track_id)
+        state.feedback(s.track_id, kind)
         s.liked = kind == "like"
-        if kind == "like":
-            state.liked.add(s.track_id)
-        elif kind == "dismiss":
-            state.dismissed.add(s.track_id)
-            state.familiar = [x for x in state.familiar if x.track_id != s.track_id]
-            state.new = [x for x in state.new if x.track_id != s.track_id]
-            self._show_mix()
+        self._show_mix()
+        if kind == "dismiss":
             self.ctx.notify(
                 f"Dismissed {s.track} — it won't be suggested again.",
                 "info",

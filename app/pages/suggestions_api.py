@@ -1,8 +1,9 @@
 """What the Suggestions page needs from core and models, computed off the GUI thread.
 
-``load(...)`` returns the session in progress (or the last one), the user's likes/dismissals, and
-ranked suggestions from ``models.api``: familiar ones (``recommend``: dismissed tracks excluded,
-liked ones lifted) and new-to-you ones (``explore``), asked for separately.
+``load(...)`` returns the session in progress (or the last one) and the account's suggestion pool
+from ``models.api.suggestions`` (both streams, the user's likes/dismissals from the store);
+``arrange`` serves it — "Up next" and "New to you" — under the user's controls and rules, quickly
+enough to run on the GUI thread whenever a control moves.
 """
 
 from __future__ import annotations
@@ -10,12 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import quote_plus
 
-import numpy as np
-
 from models import api, steering
-from models.base import ModelError
-
-K = 30
+from models.base import ModelError, ModelOutdated
+from models.serving.served import Rules
 
 
 def lastfm_url(artist: str, track: str) -> str:
@@ -43,99 +41,89 @@ class Suggestion:
 class SuggestionsState:
     plays: list = field(default_factory=list)  # SessionPlay, oldest first
     in_progress: bool = False
-    familiar: list[Suggestion] = field(default_factory=list)
-    new: list[Suggestion] = field(default_factory=list)
+    pool: api.Pool | None = None  # both streams and what the served list's rules read
+    items: dict[int, Suggestion] = field(default_factory=dict)  # every candidate, by track id
     message: str = ""  # why there are no suggestions (no model trained, too few plays, ...)
-    needs_training: bool = False  # the default model is not trained yet: the page offers to train it
+    needs_training: bool = False  # the default model is not trained yet
     liked: set[int] = field(default_factory=set)
     dismissed: set[int] = field(default_factory=set)
-    counts: dict[int, int] = field(default_factory=dict)  # how often the user played each candidate
-    valence: dict[int, float] = field(default_factory=dict)  # where known (for the "lift" control)
-    energy: dict[int, float] = field(default_factory=dict)
 
     @property
-    def candidates(self) -> list[Suggestion]:
-        """Every suggestion in the recommender's order (feedback applied): familiar and new come from
-        separate calls whose scores do not compare, so every familiar one comes first."""
-        return self.familiar + self.new
+    def familiar(self) -> list[Suggestion]:
+        return self._of(self.pool.familiar) if self.pool else []
+
+    @property
+    def new(self) -> list[Suggestion]:
+        return self._of(self.pool.discoveries) if self.pool else []
+
+    def _of(self, recs) -> list[Suggestion]:
+        return [self.items[r.track_id] for r in recs if r.track_id in self.items]
+
+    def feedback(self, track_id: int, kind: str | None) -> None:
+        """Apply a like / dismiss / clear the store has saved, so the next ``arrange`` shows it."""
+        for group in (self.liked, self.dismissed):
+            group.discard(track_id)
+        if kind == "like":
+            self.liked.add(track_id)
+        elif kind == "dismiss":
+            self.dismissed.add(track_id)
+        if track_id in self.items:
+            self.items[track_id].liked = kind == "like"
+        if self.pool is not None:
+            self.pool.liked, self.pool.dismissed = set(self.liked), set(self.dismissed)
 
 
-def load(store, account, gap_s: int, explore: float, cancel=None) -> SuggestionsState:
-    """Everything the page shows for ``account``; ``explore`` (the familiar ↔ explore control) does not
-    change what is asked for, only how ``arrange`` shows it."""
-    from core.store.paging import feedback, last_session
+def load(store, account, gap_s: int, cancel=None) -> SuggestionsState:
+    """Everything the page shows for ``account`` (the controls only change how ``arrange`` serves it)."""
+    from core.store.paging import last_session
     from core.store.queries import track_info
 
     engine = store.engine
     state = SuggestionsState()
     state.plays, state.in_progress = last_session(engine, account.id, gap_s)
-    fb = feedback(engine, account.id)
-    state.liked, state.dismissed = fb.get("like", set()), fb.get("dismiss", set())
     if not api.is_trained(account.name):
         state.needs_training = True
-        state.message = (
-            "Suggestions come from the <b>default</b> model, trained on this computer from your own "
-            "plays. It has not been trained for this account yet — it takes about a minute even "
-            "for a long history, in the background."
-        )
         return state
-    # never train inside the window's process: the page offers "Train now" (a child process) instead
-    ask = {"exclude": sorted(state.dismissed), "gap_s": gap_s, "train_if_missing": False, "cancel": cancel}
     try:
-        familiar = api.recommend(store, account.name, K * 2, boost=sorted(state.liked), **ask)
-        found = api.explore(store, account.name, K * 2, **ask)
+        # never train inside the window's process: training runs as a background job
+        pool = api.suggestions(store, account.name, gap_s=gap_s, train_if_missing=False, cancel=cancel)
+    except ModelOutdated:  # written by another version: the page trains it again
+        state.needs_training = True
+        state.message = "The model on disk was made by another version of Segue and must be trained again."
+        return state
     except ModelError as exc:  # shown as a sentence on the page, in the model's own words
         state.message = str(exc)
         return state
-    seen = {r.track_id for r in familiar}
-    recs = familiar + [r for r in found if r.track_id not in seen]
+    state.pool, state.liked, state.dismissed = pool, set(pool.liked), set(pool.dismissed)
+    recs = pool.familiar + pool.discoveries
     info = track_info(engine, [r.track_id for r in recs])
     for r in recs:
         t = info.get(r.track_id)
-        if t is None:
-            continue
-        item = Suggestion(
-            r.track_id,
-            t.name,
-            t.artist,
-            t.album,
-            r.score,
-            r.reason,
-            r.new_to_user,
-            r.track_id in state.liked,
-        )
-        (state.new if item.new_to_user else state.familiar).append(item)
-    if not state.familiar and not state.new:
+        if t is not None:
+            state.items[r.track_id] = Suggestion(
+                r.track_id,
+                t.name,
+                t.artist,
+                t.album,
+                r.score,
+                r.reason,
+                r.new_to_user,
+                r.track_id in state.liked,
+            )
+    if not state.items:
         state.message = "The model has no suggestions for this history yet."
-        return state
-    _steering_inputs(engine, account, state)
     return state
 
 
-def _steering_inputs(engine, account, state: SuggestionsState) -> None:
-    """Play counts (familiarity) and valence/energy of the candidates, for the user's controls."""
-    ids = [s.track_id for s in state.familiar + state.new]
-    state.counts = steering.play_counts(engine, account.id, ids)
-    val, en = steering.load_valence_energy(engine, ids)
-    state.valence = {t: float(v) for t, v in zip(ids, val, strict=True) if not np.isnan(v)}
-    state.energy = {t: float(e) for t, e in zip(ids, en, strict=True) if not np.isnan(e)}
-
-
 def arrange(
-    state: SuggestionsState, slider: float, lift: float = 0.0, n: int = 12
+    state: SuggestionsState, slider: float, lift: float = 0.0, rules: Rules | None = None
 ) -> tuple[list[Suggestion], list[Suggestion]]:
-    """The ``n`` suggestions to show, split into familiar and new-to-you, after the user's controls.
+    """("Up next", "New to you") after the user's controls and rules (``models.serving.served``).
 
-    ``slider`` is the familiar ↔ explore control, 0…1 with 0.5 meaning "as the model ranks them"
-    (``models.steering``: a re-ranking only when the user moves it); ``lift`` 0…1 favours higher
-    valence/energy where known.
+    ``slider`` is the familiar ↔ explore control, 0…1 with 0.5 meaning "as the model ranks them";
+    ``lift`` 0…1 favours higher valence/energy where known.
     """
-    ordered = steering.steer_recommendations(
-        state.candidates,
-        state.counts,
-        state.valence,
-        state.energy,
-        steering.Steering.from_slider(slider, lift),
-    )
-    shown = ordered[:n]
-    return [s for s in shown if not s.new_to_user], [s for s in shown if s.new_to_user]
+    if state.pool is None:
+        return [], []
+    served = state.pool.serve(steering.Steering.from_slider(slider, lift), rules or Rules())
+    return state._of(served.main), state._of(served.new_to_you)

@@ -33,3 +33,43 @@ def day(text: str) -> int:
 
 def add_account(parser: argparse.ArgumentParser, required: bool = True) -> None:
     parser.add_argument("--account", "-a", required=required, help="account name")
+
+
+def add_no_train(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-train", action="store_true", help="do not train the default recommender after adding plays"
+    )
+
+
+def train_after(ctx, account: str, result, *, imported: bool, json_out: bool = False) -> None:
+    """Training follows the data in the CLI as in the app: after an import (or a sync) that added plays
+    (``core.jobs.builtin.should_train``), train ``default`` for the account now, with progress on
+    stderr (the JSON on stdout stays the command's own), unless ``--no-train``."""
+    import sys
+
+    from core.cli import clear_progress, progress_printer
+    from core.jobs.builtin import added_plays, should_train
+    from core.jobs.runner import REGISTRY, Runner
+
+    if getattr(ctx.args, "no_train", False) or "train" not in REGISTRY:
+        return
+    if not should_train(ctx.store.engine, account, added_plays(result), imported=imported):
+        return
+    show = progress_printer(True)
+    print(f"training the default recommender for {account}…", file=sys.stderr)
+    runner = Runner(ctx.store, REGISTRY, on_progress=(lambda h, p: show(p)) if show else None)
+    try:
+        handle = runner.run("train", account=account, model="default")
+    finally:
+        runner.shutdown(timeout=30)
+    clear_progress(True)
+    if handle.state == "ok":
+        r = handle.result
+        print(
+            f"trained default for {account} on {r.plays:,} plays in {r.train_seconds:.0f} s", file=sys.stderr
+        )
+    else:
+        print(
+            f"segue: training default for {account}: {handle.state} {handle.error or ''}".rstrip(),
+            file=sys.stderr,
+        )

@@ -7,7 +7,7 @@ import sys
 import time
 
 from core.cli import CliError, clear_progress, print_json, progress_printer
-from core.commands.common import add_account
+from core.commands.common import add_account, add_no_train, train_after
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--timezone", help="zone of naive date-times in CSV files, e.g. Europe/Berlin (default UTC)"
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    add_no_train(p)
     p.set_defaults(handler=run)
 
 
@@ -83,4 +84,5 @@ def run(ctx) -> int:
             print(f"ignored {name}: {reason}")
     for failure in report.failures:
         print(f"segue: {failure}", file=sys.stderr)
+    train_after(ctx, args.account, report, imported=True, json_out=args.json)
     return 0 if report.ok else 2

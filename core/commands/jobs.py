@@ -92,7 +92,7 @@ def run_list(ctx) -> int:
 
 
 def run_run(ctx) -> int:
-    from core.jobs.builtin import register_core_jobs
+    from core.jobs.builtin import follow_new_plays, register_core_jobs
     from core.jobs.runner import REGISTRY, Runner
 
     register_core_jobs(REGISTRY)
@@ -111,6 +111,7 @@ def run_run(ctx) -> int:
         raise CliError(f"no job named '{args.name}' (jobs: {known})", 2)
     show = progress_printer(not args.json)
     runner = Runner(ctx.store, REGISTRY, on_progress=(lambda h, p: show(p)) if show else None)
+    follow_new_plays(runner)  # `segue jobs run import` trains default next, and waits for it
     try:
         handle = runner.run(args.name, **params)
         runner.shutdown(cancel=False, timeout=None)  # and what it submitted (retrain_check → train)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from core.cli import CliError, clear_progress, print_json, progress_printer
-from core.commands.common import add_account
+from core.commands.common import add_account, add_no_train, train_after
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,6 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--recheck", action="store_true", help="re-check the last 14 days for edits and deletions now"
     )
     p.add_argument("--json", action="store_true")
+    add_no_train(p)
     p.set_defaults(handler=run_sync)
     p = sub.add_parser("login", help="connect a Last.fm account (opens the browser)")
     add_account(p)
@@ -67,6 +68,7 @@ def run_sync(ctx) -> int:
             f"{args.account}: {report.mode}, {report.pages} page(s), {report.added:,} new plays, "
             f"{report.duplicates:,} already stored, {report.deleted} deleted, {report.edited} edited"
         )
+    train_after(ctx, args.account, report, imported=False, json_out=args.json)
     return 0
 
 

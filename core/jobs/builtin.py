@@ -4,7 +4,10 @@ discovery catalogue, retraining.
 Each body is ``body(ctx, **params)`` (``core.jobs.registry``) and is registered once; the CPU-heavy
 ones are ``isolate=True`` so that, run from the GUI, their Python work never holds the window's GIL.
 ``retrain_check`` submits ``train`` (a model job, registered by ``models.jobs``) for every account
-with ``settings.retrain_after_plays`` new plays since its last ``default`` training.
+with ``settings.retrain_after_plays`` new plays since its last ``default`` training. Training follows
+the data: ``follow_new_plays`` (installed on a runner) trains after an import or a sync that added
+plays (the Suggestions page trains an account it finds with history and no usable model), unless
+``settings.train_automatically`` is off.
 """
 
 from __future__ import annotations
@@ -104,6 +107,60 @@ def due_for_retrain(engine, threshold: int, model: str = "default") -> list[str]
         if now > 0 and now - (then or 0) >= threshold:
             out.append(account)
     return out
+
+
+def should_train(engine, account: str, added: int, *, imported: bool) -> bool:
+    """Whether new plays call for training ``default`` (never with ``train_automatically`` off): any
+    import that added plays; a sync that added plays when the account never trained it or has
+    ``retrain_after_plays`` new plays since (between trainings the model's counts follow every new
+    play anyway)."""
+    from core.settings import Settings
+
+    settings = Settings.load()
+    if added <= 0 or not settings.train_automatically:
+        return False
+    if imported:
+        return True
+    threshold = settings.retrain_after_plays
+    now, then = plays_since_training(engine).get(account, (0, None))
+    return then is None or (threshold > 0 and now - then >= threshold)
+
+
+def _gap_s() -> int:
+    """The session gap of the user's settings (the Suggestions page's own "Train" asks with it too,
+    so the two submissions are one queued job)."""
+    from core.settings import Settings
+
+    return int(Settings.load().session_gap_minutes) * 60
+
+
+def added_plays(result) -> int:
+    """Plays an import report (``files[].added``) or a sync report (``added``) says it added."""
+    if result is None:
+        return 0
+    if hasattr(result, "files"):
+        return sum(int(getattr(f, "added", 0)) for f in result.files)
+    return int(getattr(result, "added", 0) or 0)
+
+
+def follow_new_plays(runner) -> None:
+    """Training follows the data: when an ``import`` or ``sync`` run by ``runner`` ends having added
+    plays (``should_train``), ``runner`` trains ``default`` for the account next — in the background
+    for the GUI, before ``segue jobs run`` returns for the CLI. (A watcher, not the job's own tail:
+    isolated jobs run in a child process that cannot submit follow-ups.)"""
+
+    def ended(event: str, handle) -> None:
+        if event != "ended" or handle.state != "ok" or handle.name not in ("import", "sync"):
+            return
+        account = handle.params.get("account")
+        if not account or runner.store is None or "train" not in runner.registry:
+            return
+        if should_train(
+            runner.store.engine, account, added_plays(handle.result), imported=handle.name == "import"
+        ):
+            runner.submit("train", account=account, model="default", gap_s=_gap_s())
+
+    runner.watch(ended)
 
 
 def retrain_check(ctx: JobContext, threshold: int | None = None) -> Generator[Progress, None, dict]:

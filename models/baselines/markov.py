@@ -92,6 +92,20 @@ class SequentialRules(CountingRecommender):
         return f"often follows {{track:{state.last}}} in your sessions"
 
 
+def components(trans: Transitions, recent: DecayedCounts, last: int) -> tuple[np.ndarray, np.ndarray]:
+    """``markov_recency``'s two parts, (P(b | last play), R(b) / Σ R); ``default`` scores its
+    baseline with the same function, so the two rank known tracks identically."""
+    markov = np.zeros(trans.n)
+    trans.add_row_into(markov, last, normalise=True)
+    values = recent.values
+    total = values.sum()
+    return markov, (values / total if total > 0 else values.copy())
+
+
+def blend(markov: np.ndarray, recent: np.ndarray, alpha: float) -> np.ndarray:
+    return (1 - alpha) * markov + alpha * recent
+
+
 @register
 class MarkovRecency(CountingRecommender):
     name = "markov_recency"
@@ -112,9 +126,7 @@ class MarkovRecency(CountingRecommender):
             for p, state in walk(probe, data.items, data.played_at, split.start, cancel=cancel):
                 markov, recent = probe.components(state)
                 for a, alpha in enumerate(ALPHAS):
-                    ranks[a, p - split.start] = target_rank(
-                        (1 - alpha) * markov + alpha * recent, data.items, p
-                    )
+                    ranks[a, p - split.start] = target_rank(blend(markov, recent, alpha), data.items, p)
             for a, alpha in enumerate(ALPHAS):
                 score = ndcg(ranks[a])
                 if score is not None and score > best_score:
@@ -124,7 +136,7 @@ class MarkovRecency(CountingRecommender):
                     Progress(n, len(HALF_LIVES_S), f"tuning markov_recency: best NDCG@10 {best_score:.4f}")
                 )
         if best:
-            self.params.update(best)
+            self.params.update(best, validation_ndcg=best_score)
 
     def init_counts(self, state: SeqState, items: np.ndarray, times: np.ndarray) -> None:
         state.extra["trans"] = Transitions(self.n_items).init(items[:-1], items[1:])
@@ -137,16 +149,10 @@ class MarkovRecency(CountingRecommender):
 
     def components(self, state: SeqState) -> tuple[np.ndarray, np.ndarray]:
         """(P(b | last play), R(b) / Σ R)."""
-        markov = np.zeros(self.n_items)
-        state.extra["trans"].add_row_into(markov, state.last, normalise=True)
-        recent = state.extra["recent"].values
-        total = recent.sum()
-        return markov, (recent / total if total > 0 else recent.copy())
+        return components(state.extra["trans"], state.extra["recent"], state.last)
 
     def scores(self, state: SeqState) -> np.ndarray:
-        markov, recent = self.components(state)
-        alpha = self.params["alpha"]
-        return (1 - alpha) * markov + alpha * recent
+        return blend(*self.components(state), self.params["alpha"])
 
     def reason(self, state: SeqState, item: int) -> str:
         markov, _ = self.components(state)

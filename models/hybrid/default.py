@@ -3,46 +3,66 @@
 Music is re-listened: most next plays are tracks the listener already knows. ``default`` scores
 every known track with a learned blend of counting signals (``signals.FEATURES``: transitions from
 the last plays, sequential rules in the session, artist continuation, play counts decayed over
-several time scales, time since last play, ...). The blend is a listwise linear ranker
-(``ranker.LinearRanker``) trained on the validation span at the end of the training data — the
-model walks that span exactly like the evaluation harness does and learns which signals pick the
-track that was actually played. Nothing else is learned, so the counts follow every new play: tracks
-first heard after training are scored as soon as they have been played once.
+several time scales, time since last play, ..., and ``markov_recency``'s own score). The blend is a
+listwise linear ranker (``ranker.LinearRanker``) learned at the end of the training span and kept
+only where it beats the simple baseline on the validation span (``tuning``: the kept variant —
+learned blend, mixture, or markov_recency itself — is never below markov_recency there). Nothing
+else is learned, so the counts follow every new play: tracks first heard after training are scored
+as soon as they have been played once.
 
 New-to-user tracks are ranked apart (``explore_scores``: artist affinity and artist transitions)
 and always below known tracks in ``scores``: the evaluation's item space holds only tracks the
 listener will eventually play, so pushing unheard tracks of the current artist up would exploit the
-protocol rather than recommend. The app asks for discovery separately (``models.api.explore``) over its candidate catalogue.
+protocol rather than recommend. The app asks for discovery separately (``models.api.explore``) over its
+candidate catalogue and merges the two streams in ``models.serving.served``.
+
+Reasons (``reasons``) state the evidence behind the strongest signal group of each suggestion —
+counts, the anchor track, dates, stated windows — and only what the history supports.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from core.jobs import CancelToken, Progress
 from core.sessions import DEFAULT_GAP_S
-from models.base import ItemFeatures, ItemSpace, ProgressFn, Recommender, TrainData, top_k
+from models.base import Evidence, ItemFeatures, ItemSpace, ProgressFn, Recommendation, Recommender, TrainData
 from models.baselines.common import MIN_VALIDATION_TARGETS, SeqState
-from models.evaluation.harness import walk
 from models.evaluation.splits import validation_split
+from models.hybrid import reasons, tuning
 from models.hybrid.ranker import LinearRanker
-from models.hybrid.signals import FEATURES, Signals
+from models.hybrid.signals import DEFAULT_BASELINE, FEATURES, Signals
 from models.registry import register
 
 EXPLORE_FLOOR = -1e6
-CANDIDATE_ROWS = (
-    "markov_logp",
-    "markov2_logp",
-    "followed_within_5",
-    "sr_logp",
-    "session_sr_logp",
-    "recent_24h_log1p",
-    "recent_168h_log1p",
-    "recent_10plays_log1p",
-    "count_log1p",
-)
+GROUPS = ("next", "session", "artist", "rotation", "favourite")
+GROUP_OF = {
+    **dict.fromkeys(
+        (
+            "markov_p",
+            "markov2_p",
+            "markov_logp",
+            "markov_log1p",
+            "markov2_logp",
+            "followed_last_time",
+            "followed_within_5",
+            "skip_logp",
+        ),
+        "next",
+    ),
+    **dict.fromkeys(("sr_p", "session_sr_p", "sr_logp", "session_sr_logp", "session_knn_log"), "session"),
+    **dict.fromkeys(("artist_markov_logp", "same_artist", "artist_in_session"), "artist"),
+    **{f: "artist" for f in FEATURES if f.startswith("artist_recent_")},
+    **{f: "rotation" for f in FEATURES if f.startswith("recent_")},
+    **dict.fromkeys(
+        ("hours_since_log1p", "plays_since_log1p", "gap_log_ratio", "gap_log_ratio_abs"), "rotation"
+    ),
+    "count_log1p": "favourite",
+}
 FALLBACK_WEIGHTS = {
     "markov_logp": 1.0,
     "sr_logp": 0.5,
@@ -58,6 +78,7 @@ class Default(Recommender):
     description = "repeat-aware blend of what you play next, what is in rotation, and your favourites"
     family = "hybrid"
     deterministic = True
+    version = 2  # 2: the markov_recency feature, the check span and the kept mix
     scores_new_tracks = True
 
     def __init__(
@@ -70,6 +91,11 @@ class Default(Recommender):
         l2: float = 1e-3,
         **params: Any,
     ):
+        params.setdefault("mix", 1.0)
+        params.setdefault("scale_learned", 1.0)
+        params.setdefault("scale_base", 1.0)
+        params.setdefault("base_alpha", DEFAULT_BASELINE[0])
+        params.setdefault("base_half_life_s", DEFAULT_BASELINE[1])
         super().__init__(
             gap_s=gap_s,
             max_train_targets=max_train_targets,
@@ -80,12 +106,18 @@ class Default(Recommender):
             **params,
         )
         self.ranker = LinearRanker(len(FEATURES))
-        self._fallback()
+        self._fallback_weights()
 
-    def _fallback(self) -> None:
+    def _fallback_weights(self) -> None:
         self.ranker.weights = np.array([FALLBACK_WEIGHTS.get(f, 0.0) for f in FEATURES])
         self.ranker.mean = np.zeros(len(FEATURES))
         self.ranker.std = np.ones(len(FEATURES))
+
+    def _fallback(self) -> None:
+        """Untuned: the fallback weights alone (a loaded model keeps its saved params instead)."""
+        self._fallback_weights()
+        self.params.update(mix=1.0, scale_learned=1.0, scale_base=1.0)
+        self.params.pop("calibration", None)
 
     # -- training ---------------------------------------------------------------------------
     def fit(
@@ -95,81 +127,51 @@ class Default(Recommender):
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
     ) -> None:
+        """Tune ``markov_recency`` on the validation span, then learn the blend and keep the variant
+        that ranks that span best (``tuning``: never below markov_recency there)."""
+        from models.baselines.markov import MarkovRecency
+        from models.serving.served import session_replay_rate
+
         self.space = data.space
         self._fallback()
         self.params["trained_on"] = "fallback weights (too little history to tune)"
-        split = validation_split(len(data.items), self.params["tune_fraction"])
-        if split.n_targets < MIN_VALIDATION_TARGETS:
-            return
-        X, offsets, target, reach = self._collect(data, split.start, progress, cancel)
-        if target.size < MIN_VALIDATION_TARGETS:
-            return
-        if progress is not None:
-            progress(Progress(0, 1, f"fitting the blend on {target.size:,} validation plays"))
-        stats = self.ranker.fit(X, offsets, target, reach, l2=self.params["l2"], inits=_simple_blends())
-        self.params["trained_on"] = (
-            f"{target.size} validation plays: NDCG@10 in candidate lists "
-            f"{stats['ndcg_start']:.4f} ({stats['start']}) -> {stats['ndcg']:.4f}"
-        )
-        if progress is not None:
-            progress(Progress(1, 1, "blend fitted"))
-
-    def _collect(
-        self, data: TrainData, val_start: int, progress: ProgressFn | None, cancel: CancelToken | None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Flat candidate lists for the validation targets (the most recent ``max_train_targets``)."""
         n = len(data.items)
-        start = max(val_start, n - self.params["max_train_targets"])
-        rows = [FEATURES.index(r) for r in CANDIDATE_ROWS]
-        per = self.params["per_signal"]
-        rng = np.random.default_rng(0)  # fixed: the blend must not depend on the run's seed
-        lists: list[np.ndarray] = []
-        targets: list[int] = []
-        reach: list[bool] = []
-        every = max(1, (n - start) // 10)
-        for p, state in walk(self, data.items, data.played_at, start, cancel=cancel):
-            sig: Signals = state.extra["signals"]
-            tgt = int(data.items[p])
-            if (p - start) % every == 0 and progress is not None:
-                progress(
-                    Progress(p - start, n - start, f"walking validation plays {p - start:,}/{n - start:,}")
-                )
-            if tgt < 0 or sig.count[tgt] <= 0:
-                continue  # explore targets: ranked in their own tier, nothing to learn here
-            feats = sig.features(state)
-            heard = sig.count > 0
-            heard[state.last] = False  # the previous play cannot be next (collapsed)
-            # the strongest candidates of each signal, the target, and random known tracks so the
-            # blend also learns to keep the long tail of known tracks down in a full ranking
-            tops = np.unique(np.concatenate([top_k(np.where(heard, feats[r], -np.inf), per) for r in rows]))
-            heard_idx = np.flatnonzero(heard)
-            randoms = rng.choice(
-                heard_idx, size=min(self.params["random_negatives"], heard_idx.size), replace=False
-            )
-            cand = np.unique(np.concatenate([tops, randoms, [tgt]]))
-            lists.append(np.stack([row[cand] for row in feats], axis=1).astype(np.float32))
-            targets.append(int(np.searchsorted(cand, tgt)))
-            reach.append(bool(np.isin(tgt, tops)))
-        if not lists:
-            return (
-                np.zeros((0, len(FEATURES)), np.float32),
-                np.zeros(1, np.int64),
-                np.zeros(0, np.int64),
-                np.zeros(0, bool),
-            )
-        sizes = np.array([x.shape[0] for x in lists])
-        offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        return (
-            np.concatenate(lists),
-            offsets,
-            offsets[:-1] + np.asarray(targets, np.int64),
-            np.asarray(reach, bool),
+        self.params["session_replay_rate"] = round(
+            session_replay_rate(data.items, data.played_at, self.params["gap_s"]), 6
         )
+        check = validation_split(n)  # markov_recency's own validation span
+        if check.n_targets < MIN_VALIDATION_TARGETS:
+            return
+        base = MarkovRecency(gap_s=self.params["gap_s"])
+        base.space = data.space
+        base.tune(data, _stage(progress, 0, 15, "tuning the simple baseline"), cancel)
+        self.params.update(
+            base_alpha=float(base.params["alpha"]),
+            base_half_life_s=float(base.params["half_life_s"]),
+            baseline_validation_ndcg=base.params.get("validation_ndcg"),
+        )
+        fit_start = max(
+            validation_split(n, self.params["tune_fraction"]).start,
+            check.start - self.params["max_train_targets"],
+        )
+        result = tuning.tune(self, data, fit_start, check.start, _stage(progress, 15, 100), cancel)
+        if result is None:
+            self._fallback()
+            return
+        self.params["validation"] = result
+        self.params["trained_on"] = (
+            f"{result['fit_plays']} plays to fit the blend, {result['check_plays']} to check it: kept "
+            f"{result['chosen']} (validation NDCG@10 {result['check_ndcg'][result['chosen']]:.4f}; "
+            f"markov_recency {result['check_ndcg']['markov_recency']:.4f})"
+        )
+        if progress is not None:
+            progress(Progress(100, 100, "blend fitted"))
 
     # -- state ------------------------------------------------------------------------------
     def start(self, items: np.ndarray, played_at: np.ndarray) -> SeqState:
         state = SeqState(items, played_at, self.params["gap_s"])
-        state.extra["signals"] = Signals(self.space, self.params["gap_s"]).init(
+        baseline = (self.params["base_alpha"], self.params["base_half_life_s"])
+        state.extra["signals"] = Signals(self.space, self.params["gap_s"], baseline).init(
             np.asarray(items, np.int64), np.asarray(played_at, np.int64)
         )
         return state
@@ -199,12 +201,16 @@ class Default(Recommender):
         sig: Signals = state.extra["signals"]
         if sig.n < len(self.space):
             sig.grow(self.space)
-        out = self.ranker.score(self._features(state))
+        rows = self.features_for(state)
+        mix = float(self.params["mix"])
+        learned = self.ranker.score(rows) if mix > 0 else rows[0]
+        scales = (self.params["scale_learned"], self.params["scale_base"])
+        out = np.array(tuning.mix_scores(learned, rows[tuning.BASELINE], mix, scales), dtype=np.float64)
         heard = sig.heard()
         out[~heard] = EXPLORE_FLOOR + self.explore_scores(state)[~heard]
         return out
 
-    def _features(self, state: SeqState) -> list[np.ndarray]:
+    def features_for(self, state: SeqState) -> list[np.ndarray]:
         """Feature rows for ``state``, computed once per play (``recommend`` asks again for reasons)."""
         key = (len(state.items), len(self.space))
         cached = state.extra.get("features")
@@ -216,62 +222,77 @@ class Default(Recommender):
     def explore_scores(self, state: SeqState) -> np.ndarray:
         """Scores for tracks new to the listener (-inf for known ones): affinity to their artist."""
         sig: Signals = state.extra["signals"]
-        art = sig.artist_of
-        last = state.last
-        artist_next = np.zeros(sig.n_artists)
-        if last >= 0:
-            sig.art_trans.add_row_into(artist_next, int(art[last]), normalise=True)
-        affinity = np.log1p(sig.artist_recent[1].values) + 5.0 * artist_next
-        out = affinity[art].astype(np.float64)
+        out = self.artist_affinity(state)[sig.artist_of].astype(np.float64)
         out[sig.heard()] = -np.inf
         return out
 
-    def reason(self, state: SeqState, item: int) -> str:
+    def artist_affinity(self, state: SeqState) -> np.ndarray:
+        """Per dense artist: decayed plays (1-month half-life, log) plus how often the last play's
+        artist led to it — what ranks a new track by an artist the listener knows (catalogue
+        candidates of an artist outside the space have none)."""
         sig: Signals = state.extra["signals"]
-        if sig.count[item] <= 0:
-            return f"new to you: by {{artist:{int(sig.artist_of[item])}}}, whom you play a lot lately"
-        contrib = self.ranker.contributions(np.array([row[item] for row in self._features(state)]))
-        groups = {
-            "next": contrib[
-                [
-                    FEATURES.index(f)
-                    for f in (
-                        "markov_logp",
-                        "markov_log1p",
-                        "markov2_logp",
-                        "followed_last_time",
-                        "followed_within_5",
-                        "skip_logp",
-                    )
-                ]
-            ].sum(),
-            "session": contrib[[FEATURES.index(f) for f in ("sr_logp", "session_sr_logp")]].sum(),
-            "artist": contrib[[FEATURES.index(f) for f in ("artist_markov_logp", "same_artist")]].sum(),
-            "rotation": contrib[[i for i, f in enumerate(FEATURES) if f.startswith("recent_")]].sum(),
-            "favourite": contrib[FEATURES.index("count_log1p")],
-        }
-        best = max(groups, key=groups.get)
         last = state.last
-        count = int(sig.count[item])
-        if best == "next" and last >= 0:
-            cols, vals = sig.trans.row(last)
-            n = int(vals[cols == item].sum())
-            if n > 1:
-                return f"you often play this after {{track:{last}}} ({n} times)"
-            if n == 1:
-                return f"you played this after {{track:{last}}} before"
-        if best in ("next", "session") and last >= 0:
-            return f"often follows {{track:{last}}} in your sessions"
-        if best == "artist":
-            return f"more {{artist:{int(sig.artist_of[item])}}}, like what you are playing now"
-        week = _plays_since(state, item, state.times[-1] - 7 * 86_400)
-        if best == "rotation" and week:
-            return f"back in rotation: you played it {_times(week)} this week"
-        if count >= 5:
-            return f"one of your favourites: {count} plays"
-        days = int((state.times[-1] - sig.last_time[item]) // 86_400)
-        when = "earlier today" if days < 1 else f"{days} day{'s' * (days != 1)} ago"
-        return f"you played it {_times(count)}, last {when}"
+        artist_next = np.zeros(sig.n_artists)
+        if last >= 0:
+            sig.art_trans.add_row_into(artist_next, int(sig.artist_of[last]), normalise=True)
+        return np.log1p(sig.artist_recent[1].values) + 5.0 * artist_next
+
+    def evidence(self, state: SeqState, item: int, now: float | None = None) -> reasons.Evidence:
+        """What the history shows for ``item`` after ``state``, chosen by what drove its score."""
+        sig: Signals = state.extra["signals"]
+        now = reasons.wall_clock() if now is None else now
+        gap_s = self.params["gap_s"]
+        if sig.count[item] <= 0:
+            return reasons.new_evidence(state, sig, item, gap_s, now)
+        return reasons.known_evidence(state, sig, item, self._groups(state, item), gap_s, now)
+
+    def explain_new(self, state: SeqState, artist_id: int) -> tuple[str, Evidence] | None:
+        """A new-to-you track by the store artist ``artist_id`` outside the item space (a catalogue
+        candidate): its artist's plays, in a stated window first."""
+        sig: Signals = state.extra["signals"]
+        ids = self.space.artist_ids if self.space is not None else None
+        hit = np.flatnonzero(ids == int(artist_id)) if ids is not None else np.empty(0, np.int64)
+        dense = int(hit[0]) if hit.size else -1
+        ev = reasons.new_evidence(state, sig, -1, self.params["gap_s"], reasons.wall_clock(), artist=dense)
+        return (ev.text(), ev.to_evidence(sig, self.name)) if ev.kind != "new" else None
+
+    def reason(self, state: SeqState, item: int) -> str:
+        return self.evidence(state, item).text()
+
+    def explain(self, state: SeqState, item: int) -> tuple[str, Evidence | None]:
+        ev = self.evidence(state, item)
+        return ev.text(), ev.to_evidence(state.extra["signals"], self.name)
+
+    def recommend(self, state: SeqState, k: int = 20, exclude: Sequence[int] = ()) -> list[Recommendation]:
+        """Top-k with reasons and the evidence each states; unheard tracks marked new to the listener."""
+        sig: Signals = state.extra["signals"]
+        out = super().recommend(state, k, exclude)
+        idx = self.space.indices([r.track_id for r in out])
+        return [
+            replace(r, new_to_user=bool(sig.count[i] <= 0)) for r, i in zip(out, idx.tolist(), strict=True)
+        ]
+
+    def _groups(self, state: SeqState, item: int) -> list[str]:
+        """Signal groups by how much they added to ``item``'s score, strongest first."""
+        sig: Signals = state.extra["signals"]
+        rows = self.features_for(state)
+        mix = float(self.params["mix"])
+        totals = dict.fromkeys(GROUPS, 0.0)
+        base_next = (1 - sig.base_alpha) * float(rows[FEATURES.index("markov_p")][item])
+        base_rot = float(rows[tuning.BASELINE][item]) - base_next
+        base_group = "next" if base_next >= base_rot else "rotation"
+        if mix > 0:
+            contrib = self.ranker.contributions(np.array([row[item] for row in rows]))
+            scale = 1.0 if mix >= 1 else mix / self.params["scale_learned"]
+            for f, c in zip(FEATURES, contrib.tolist(), strict=True):
+                group = base_group if f == "markov_recency" else GROUP_OF.get(f)
+                if group:
+                    totals[group] += scale * c
+        if mix < 1:
+            scale = 1.0 if mix <= 0 else (1 - mix) / self.params["scale_base"]
+            totals["next"] += scale * base_next
+            totals["rotation"] += scale * base_rot
+        return sorted(GROUPS, key=lambda g: -totals[g])
 
     # -- persistence ------------------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:
@@ -285,7 +306,20 @@ class Default(Recommender):
         )
 
 
-def _simple_blends() -> list[np.ndarray]:
+def _stage(progress: ProgressFn | None, lo: int, hi: int, message: str | None = None) -> ProgressFn | None:
+    """``progress`` for one stage of the fit: its fractions mapped onto ``lo``–``hi`` of 100, so the
+    job's percentage runs once from 0 to 100 over the whole fit."""
+    if progress is None:
+        return None
+
+    def report(p: Progress) -> None:
+        done = lo + (hi - lo) * (p.fraction if p.fraction is not None else 0.0)
+        progress(Progress(int(done), 100, message or p.message))
+
+    return report
+
+
+def simple_blends() -> list[np.ndarray]:
     """Raw-unit weights of "(1-a) * P(next | last) + a * recency share" blends (markov_recency's
     family), starting points for the blend search."""
     out = []
@@ -295,17 +329,6 @@ def _simple_blends() -> list[np.ndarray]:
             w[FEATURES.index("markov_p")] = 1 - a
             w[FEATURES.index(share)] = a
             out.append(w)
-    return out
-
-
-def _times(n: int) -> str:
-    return "once" if n == 1 else "twice" if n == 2 else f"{n} times"
-
-
-def _plays_since(state: SeqState, item: int, since: int) -> int:
-    n = 0
-    for it, t in zip(reversed(state.items), reversed(state.times), strict=True):
-        if t < since:
-            break
-        n += it == item
-    return n
+    w = np.zeros(len(FEATURES))
+    w[FEATURES.index("markov_recency")] = 1.0
+    return [w, *out]

@@ -26,6 +26,7 @@ STEPS = (-2.0, -1.0, -0.5, -0.25, 0.25, 0.5, 1.0, 2.0)
 class LinearRanker:
     def __init__(self, n_features: int):
         self.weights = np.zeros(n_features)
+        self.softmax_weights = np.zeros(n_features)  # the smooth start of the last fit (not saved)
         self.mean = np.zeros(n_features)
         self.std = np.ones(n_features)
 
@@ -60,6 +61,7 @@ class LinearRanker:
                 Z, offsets, target, reach, starts[start_i].copy(), best_start, rounds, cutoff
             )
         self.weights = w
+        self.softmax_weights = soft
         return {
             "ndcg_start": best_start,
             "ndcg": best,
@@ -120,10 +122,11 @@ class LinearRanker:
         return w, best
 
     # -- scoring ----------------------------------------------------------------------------
-    def score(self, rows: list[np.ndarray]) -> np.ndarray:
-        """Feature rows (F arrays of [n]) → scores [n]. Row by row: a BLAS matrix-vector product
-        is slower here, and far slower when other processes compete for the cores."""
-        coef = self.weights / self.std
+    def score(self, rows: list[np.ndarray], weights: np.ndarray | None = None) -> np.ndarray:
+        """Feature rows (F arrays of [n]) → scores [n] (``weights``: other standardised weights than the
+        fitted ones). Row by row: a BLAS matrix-vector product is slower here, and far slower when
+        other processes compete for the cores."""
+        coef = (self.weights if weights is None else weights) / self.std
         out = np.full(rows[0].shape, -float(coef @ self.mean))
         for c, row in zip(coef.tolist(), rows, strict=True):
             if c != 0.0:

@@ -15,7 +15,9 @@ training the moment they are played — and each becomes one dense feature per i
   the share of the track's plays at this hour of the day (±1 h, UTC) and on this kind of day
   (weekday/weekend) — "now" is the time of the latest play, never the time of the next one;
 - rhythm: hours since the track was first played; how the plays since its last play compare with
-  its usual return interval (log ratio to the mean log gap between its plays, and its size).
+  its usual return interval (log ratio to the mean log gap between its plays, and its size);
+- the simple baseline itself: ``markov_recency``'s score with its tuned α and half-life
+  (``models.baselines.markov.components``), so the blend can start from it and fall back to it.
 
 Probabilities and shares enter both raw and log-scaled, so a linear ranker can form a mixture (like
 ``markov_recency``) as well as a product of experts.
@@ -34,6 +36,7 @@ from models.baselines.counting import (
     session_ids,
     window_pairs,
 )
+from models.baselines.markov import blend, components
 from models.baselines.sknn import SessionIndex
 from models.baselines.sknn import neighbours as knn_neighbours
 
@@ -77,15 +80,18 @@ FEATURES: tuple[str, ...] = (
     "gap_log_ratio",
     "gap_log_ratio_abs",
     *(f"artist_recent_{h // HOUR}h_log1p" for h in ARTIST_HALF_LIVES),
+    "markov_recency",
 )
+DEFAULT_BASELINE = (0.2, 30 * DAY)  # markov_recency's untuned (alpha, half-life)
 
 
 class Signals:
     """All counters for one listener; ``init`` from a history, ``observe`` one play at a time."""
 
-    def __init__(self, space: ItemSpace, gap_s: int):
+    def __init__(self, space: ItemSpace, gap_s: int, baseline: tuple[float, float] = DEFAULT_BASELINE):
         self.space = space
         self.gap_s = gap_s
+        self.base_alpha, self.base_half_life = float(baseline[0]), float(baseline[1])
         self.n = len(space)
         self.artist_of = space.artist_of
         self.n_artists = max(space.n_artists, 1)
@@ -109,6 +115,7 @@ class Signals:
         self.recent = [DecayedCounts(n, h).init(items, times) for h in TIME_HALF_LIVES]
         self.recent_plays = [DecayedCounts(n, h, by="plays").init(items, times) for h in PLAY_HALF_LIVES]
         self.artist_recent = [DecayedCounts(na, h).init(arts, times) for h in ARTIST_HALF_LIVES]
+        self.base_recent = DecayedCounts(n, self.base_half_life).init(items, times)
         self.count = np.bincount(items[ok], minlength=n).astype(np.float64)
         self.last_time = np.full(n, np.nan)
         self.last_pos = np.full(n, np.nan)
@@ -168,6 +175,7 @@ class Signals:
             c.observe(item, played_at)
         for c in self.recent_plays:
             c.observe(item, played_at)
+        self.base_recent.observe(item, played_at)
         for c in self.artist_recent:
             c.observe(art, played_at)
         if item >= 0:
@@ -190,7 +198,7 @@ class Signals:
         if n > self.n:
             for t in (self.trans, self.skip, self.rules, self.trans2):
                 t.grow(n)
-            for c in (*self.recent, *self.recent_plays):
+            for c in (*self.recent, *self.recent_plays, self.base_recent):
                 c.grow(n)
             self.knn_index.grow(n)
             pad = n - self.n
@@ -273,7 +281,12 @@ class Signals:
         rows.append(ratio)
         rows.append(np.abs(ratio))
         rows.extend(np.log1p(c.values)[art] for c in self.artist_recent)
+        rows.append(self.baseline(last))
         return rows
+
+    def baseline(self, last: int) -> np.ndarray:
+        """``markov_recency``'s scores after ``last`` (computed by its own functions)."""
+        return blend(*components(self.trans, self.base_recent, last), self.base_alpha)
 
     def _knn(self, state: SeqState) -> np.ndarray:
         out = np.zeros(self.n)

@@ -4,6 +4,7 @@ their artists lately (the model's ``artist_recency``), then by how often the oth
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ from core.store.engine import Store
 from core.store.queries import names
 from core.store.schema import Artist, Scrobble, Track
 from models.base import Evidence, Recommendation, Recommender
+from models.serving import reasons
 
 SOURCE = "other accounts on this computer"
 
@@ -51,11 +53,17 @@ def explore(
     anames = names(store.engine, Artist, {a for _, _, a, _ in scored})
     out = []
     for score, t, a, n in scored:
-        reason = (
-            f"new to you: by {anames.get(a, 'an artist')}, whom you play a lot lately"
-            if affinity.get(a, 0) > 0
-            else "new to you: popular with other listeners on this computer"
-        )
-        evidence = Evidence(source=SOURCE, artist=a, plays=n)
+        said = model.explain_new(state, a)
+        if said is not None:
+            reason, evidence = said
+            reason = reasons.TOKEN.sub(anames.get(a, "this artist"), reason)
+            evidence = replace(evidence, source=SOURCE)
+        else:
+            reason = f"new to you: {_times(n)} by other listeners on this computer"
+            evidence = Evidence(source=SOURCE, kind="others_plays", artist=a, plays=n)
         out.append(Recommendation(t, float(score), reason, new_to_user=True, evidence=evidence))
     return out
+
+
+def _times(n: int) -> str:
+    return "played once" if n == 1 else "played twice" if n == 2 else f"played {n} times"

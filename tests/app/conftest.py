@@ -72,14 +72,20 @@ def drain(app, timeout_ms: int = 15000) -> None:
 
 @pytest.fixture
 def make_app(qtbot):
-    """``make_app(url, **build kwargs)`` → a built, shown app whose store and accounts are loaded."""
+    """``make_app(url, **build kwargs)`` → a built, shown app whose store and accounts are loaded
+    (``train_automatically=True``: the app trains ``default`` by itself, as it does for a user)."""
     from app.main import build, shutdown
 
     apps = []
 
-    def make(url: str | None = None, account: str | None = None, **kw):
+    def make(url: str | None = None, account: str | None = None, train_automatically: bool = False, **kw):
+        from core.settings import Settings
+
         kw.setdefault("first_run_demo", False)
         kw.setdefault("background", False)
+        settings = Settings.load()  # tests that follow a training by itself ask for it
+        settings.update(train_automatically=train_automatically)
+        settings.save()
         app = build(url, **kw)
         apps.append(app)
         qtbot.waitUntil(lambda: app.ctx.accounts_ready or app.ctx.store_error is not None, timeout=15000)

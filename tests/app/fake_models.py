@@ -17,7 +17,7 @@ from core.sessions import DEFAULT_GAP_S
 from core.store.engine import Store
 from core.store.queries import account_by_name, list_accounts, load_plays
 from models import api
-from models.api import DEFAULT_MODEL, ModelInfo, Recommendation, TrainResult
+from models.api import DEFAULT_MODEL, ModelInfo, Pool, Recommendation, TrainResult
 from models.serving.recommend import lift
 
 
@@ -94,6 +94,40 @@ class FakeModels:
             for i in np.argsort(-counts, kind="stable")
             if int(ids[i]) not in heard and int(ids[i]) not in set(exclude)
         ][:k]
+
+    def suggestions(
+        self,
+        store: Store,
+        account: str,
+        *,
+        model: str = DEFAULT_MODEL,
+        gap_s: int = DEFAULT_GAP_S,
+        train_if_missing: bool = True,
+        cancel: CancelToken | None = None,
+    ) -> Pool:
+        """Both streams above as the real ``suggestions`` pools them (feedback read from the store)."""
+        from core.store.paging import feedback
+        from core.store.queries import track_info
+
+        self.calls.append("suggestions")
+        if self.error:
+            raise api.ModelError(self.error)
+        acc = account_by_name(store.engine, account)
+        fb = feedback(store.engine, acc.id)
+        liked, dismissed = set(fb.get("like", set())), set(fb.get("dismiss", set()))
+        familiar = self.recommend(store, account, 60, exclude=sorted(dismissed))
+        found = self.explore(store, account, 60, exclude=sorted(dismissed))
+        ids = [r.track_id for r in familiar + found]
+        counts = dict(zip(*(a.tolist() for a in self._counts(store, account)), strict=True))
+        info = track_info(store.engine, ids)
+        return Pool(
+            familiar,
+            found,
+            artist_of={t: v.artist_id for t, v in info.items()},
+            plays={t: counts[t] for t in ids if t in counts},
+            liked=liked,
+            dismissed=dismissed,
+        )
 
     def evaluate(
         self,

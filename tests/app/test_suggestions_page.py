@@ -45,8 +45,7 @@ def test_suggestions_feedback_is_stored_and_used(make_app, store_url, qtbot, mon
     assert state.familiar and state.new
     assert all(s.reason for s in state.familiar + state.new)
     assert all(s.new_to_user for s in state.new) and not any(s.new_to_user for s in state.familiar)
-    rows = page.shown
-    first = rows[0]
+    first = page.shown[0]
     # dismiss: stored, gone now, excluded next time
     page.set_feedback(first, "dismiss")
     drain(app)
@@ -56,34 +55,43 @@ def test_suggestions_feedback_is_stored_and_used(make_app, store_url, qtbot, mon
     page.reload()
     wait_loaded(qtbot, page)
     assert first.track_id not in [s.track_id for s in page.state.familiar + page.state.new]
-    # like: stored and passed on as a boost
-    target = page.state.familiar[3]
+    # like: stored, and the liked track rises in Up next (now and after a reload)
+    up_next = [s.track_id for s in page.shown if not s.new_to_user]
+    target = next(s for s in page.state.familiar if s.track_id == up_next[-1])
     page.set_feedback(target, "like")
     drain(app)
     assert target.track_id in feedback(app.ctx.store.engine, acc.id)["like"]
-    before = target.score
+    assert [s.track_id for s in page.shown].index(target.track_id) < len(up_next) - 1
     page.reload()
     wait_loaded(qtbot, page)
     liked = next(s for s in page.state.familiar if s.track_id == target.track_id)
-    assert liked.liked and liked.score > before
+    assert liked.liked and [s.track_id for s in page.shown].index(target.track_id) < len(up_next) - 1
 
 
-def test_familiar_explore_control_and_links(make_app, store_url, qtbot, monkeypatch):
+def test_up_next_and_new_to_you_follow_the_rules_and_the_control(make_app, store_url, qtbot, monkeypatch):
     monkeypatch.setattr(suggestions_api, "api", FakeModels())
     app, page = open_page(make_app, store_url, qtbot)
+    artist_of = page.state.pool.artist_of
     new_at = {}
-    for value in (0, 50, 100):
+    for value in (0, 25, 50, 75, 100):
         page.explore.setValue(value)
         page._explore_changed()
-        new_at[value] = sum(s.new_to_user for s in page.shown)
-        # "new to you" stays apart from familiar tracks whatever the control says
-        kinds = [s.new_to_user for s in page.shown]
-        assert kinds == sorted(kinds)
-    assert new_at[0] <= new_at[50] <= new_at[100] and new_at[100] > new_at[0]
-    # in the middle the model's own order stands: nothing changes unless the user moves the control
+        main, new = suggestions_api.arrange(page.state, value / 100, 0.0, page._rules())
+        assert [s.track_id for s in page.shown] == [s.track_id for s in main + new]
+        assert len(main) == 10 and new, "New to you stays visible whatever the control says"
+        assert not {s.track_id for s in main} & {s.track_id for s in new}
+        per_artist = {}
+        for s in main:
+            per_artist[artist_of[s.track_id]] = per_artist.get(artist_of[s.track_id], 0) + 1
+        assert max(per_artist.values()) <= 3
+        new_at[value] = sum(s.new_to_user for s in main)
+    assert list(new_at.values()) == sorted(new_at.values()) and new_at[0] == 0 and new_at[100] == 10
+    assert new_at[50] < new_at[75] < new_at[100], "each step to the right brings new tracks in"
+    # in the middle the served list is the models' own ranking under the rules
     page.explore.setValue(50)
     page._explore_changed()
-    assert [s.track_id for s in page.shown] == [s.track_id for s in page.state.candidates[: len(page.shown)]]
+    neutral = page.state.pool.serve(rules=page._rules())
+    assert [s.track_id for s in page.shown[:10]] == [r.track_id for r in neutral.main]
     page.copy_link(page.shown[0])
     assert QGuiApplication.clipboard().text().startswith("https://www.last.fm/music/")
 
@@ -120,19 +128,39 @@ def test_send_to_spotify_when_connected(make_app, store_url, qtbot, monkeypatch)
         assert len(playlist["items"]) == 5 and playlist["name"].startswith("Segue")
 
 
-def test_train_now_then_real_suggestions_from_default(make_app, store_url, qtbot):
-    """With the real engine: no model yet -> the page offers training (a child process) -> suggestions."""
-    app, page = open_page(make_app, store_url, qtbot, account="felhag")
-    assert page.state.needs_training and page.train_button.isVisible()
-    handle = page.train_default()
-    with qtbot.waitSignal(handle.done, timeout=120000):
+def test_history_without_a_model_trains_by_itself_and_the_page_says_so(make_app, store_url, qtbot):
+    """With the real engine: no model yet -> training starts in the background (the sidebar's job
+    runner), the page says queued / training n% -> then real suggestions, with what they come from."""
+    app = make_app(store_url, account="felhag", train_automatically=True)
+    app.window.show_page("suggestions")
+    page = app.window.pages["suggestions"]
+    wait_loaded(qtbot, page)
+    assert page.state.needs_training
+    handle = page._train_handle()
+    assert handle is not None and handle.core.name == "train" and not page.train_button.isVisible()
+    assert handle in app.ctx.jobs.active(), "the training is the runner's job (shown in the sidebar)"
+    text = page.message.text()
+    assert ("queued" in text or "Training it now" in text) and "about a minute" not in text
+    said = []
+    handle.progress.connect(lambda _p: said.append(page.message.text()))
+    with qtbot.waitSignal(handle.done, timeout=180000):
         pass
     assert handle.state == "ok", handle.error
+    assert any("Training it now" in t and "%" in t for t in said), said[-3:]
     qtbot.waitUntil(
         lambda: page.state is not None and not page.state.needs_training and not page.loading, timeout=60000
     )
     assert page.shown and all(s.reason for s in page.shown)
     assert not any(s.track_id in {p.track_id for p in page.state.plays[-1:]} for s in page.shown)
+    assert "default, trained" in page.status.text() and "per artist" in page.status.text()
+    assert not page.message.isVisible()
+
+
+def test_with_training_by_itself_off_the_page_offers_train(make_app, store_url, qtbot, monkeypatch):
+    monkeypatch.setattr(suggestions_api, "api", FakeModels(trained=False))
+    app, page = open_page(make_app, store_url, qtbot)
+    assert page.state.needs_training and page._train_handle() is None
+    assert page.train_button.isVisible() and "not been trained" in page.message.text()
 
 
 def test_lift_set_on_the_insights_page_rearranges_at_once(make_app, store_url, qtbot, monkeypatch):

@@ -109,3 +109,20 @@ def all_missing(n_items: int, modalities, dim: int = 8):
     return StaticItemFeatures(
         n_items, {m: (np.zeros((n_items, dim), np.float32), np.zeros(n_items, bool)) for m in modalities}
     )
+
+
+def listeners_store(folder: Path, listeners: dict[str, Path]):
+    """A throwaway store with each real history imported as its own account (through the product
+    importer); skips the test when the shared data is missing."""
+    import pytest
+
+    from core.store.engine import open_store
+    from models.evaluation.datasets import import_into
+
+    missing = [p for p in listeners.values() if not p.exists()]
+    if missing:
+        pytest.skip(f"shared data not found: {missing[0]}")
+    store = open_store(f"sqlite:///{folder / 'real.sqlite'}")
+    for account, path in listeners.items():
+        import_into(store, [path], account)
+    return store

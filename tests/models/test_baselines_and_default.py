@@ -70,7 +70,10 @@ def test_scores_do_not_depend_on_future_plays(cut_sequence, name):
 def test_tuned_hyper_parameters_come_from_validation(results):
     model = results["markov_recency"][0]
     assert 0 < model.params["alpha"] < 1 and model.params["half_life_s"] > 0
-    assert "validation plays" in results["default"][0].params["trained_on"]
+    default = results["default"][0].params
+    assert "to check it" in default["trained_on"]
+    check = default["validation"]["check_ndcg"]
+    assert check[default["validation"]["chosen"]] >= check["markov_recency"]
 
 
 def test_item2vec_is_reproducible_with_a_seed(cut_sequence):

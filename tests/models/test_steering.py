@@ -178,3 +178,36 @@ def test_loaders_read_track_values_with_artist_fallback(store):
     assert valence[1] == 0.2 and energy[1] == 0.4  # artist fallback
     assert np.isnan(valence[2]) and np.isnan(energy[2])  # unknown stays unknown
     assert play_counts(store.engine, 1, [1, 2, 3]) == {1: 3, 3: 1}
+
+
+def _slider_share(scores, plays, x: float) -> float:
+    return _new_share(steer(scores, plays, steering=Steering.from_slider(x)).order, plays)
+
+
+def test_the_slider_is_monotone_continuous_and_neutral_in_the_middle():
+    """New share in the top 10 rises with the slider in steps of one track, from none to all."""
+    scores, plays = _tiered()
+    grid = np.linspace(0, 1, 101)
+    shares = [_slider_share(scores, plays, x) for x in grid]
+    assert shares == sorted(shares), "monotone"
+    assert shares[0] == 0.0 and shares[-1] == 1.0 and shares[50] == 0.0
+    assert max(np.diff(shares)) <= 0.1 + 1e-9, "never more than one track per 1% of the slider"
+    assert len(set(shares)) == 11, "every count from 0 to 10 new tracks is reachable"
+    # each quarter step changes the list (known tracks played from once to 120 times, as in real
+    # lists: to the left favourites rise); the middle is the model's own order
+    plays = np.where(
+        plays > 0, np.random.default_rng(2).choice([1, 1, 2, 3, 5, 8, 20, 50, 120], plays.size), 0
+    )
+    tops = [steer(scores, plays, steering=Steering.from_slider(x)).order[:10].tolist() for x in SLIDER]
+    assert all(a != b for a, b in zip(tops, tops[1:], strict=False))
+    assert tops[2] == np.argsort(-scores, kind="stable")[:10].tolist()
+
+
+def test_new_slots_interpolate_through_the_models_own_count():
+    from models.steering import new_slots
+
+    assert [new_slots(10, 4, e) for e in (-1, -0.5, 0, 0.5, 1)] == [0, 2, 4, 7, 10]
+    assert [new_slots(10, 0, e) for e in (-1, 0, 0.25, 1)] == [0, 0, 3, 10]
+
+
+SLIDER = (0.0, 0.25, 0.5, 0.75, 1.0)

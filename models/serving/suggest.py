@@ -1,0 +1,159 @@
+"""Suggestions as the app and the CLI show them: both ranked streams of an account, ready to serve.
+
+``suggest`` gathers — off the GUI thread — everything the served list (``models.serving.served``)
+needs: the continuation stream (the model's best ``POOL`` known tracks with reasons and evidence),
+the discovery stream (new-to-you candidates with reasons), the listener's feedback from the store
+(dismissed tracks never come back, in the CLI as in the GUI; liked ones rise), the tracks of the
+current session, how often this listener replays a track within a session, the model's
+calibration, play counts, artists and valence/energy. ``Pool.serve(steering, rules)`` is then a
+pure function of that pool, quick enough to run on every move of a control.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from core.jobs import CancelToken
+from core.sessions import DEFAULT_GAP_S
+from core.store.engine import Store
+from models.artefacts import DEFAULT_MODEL, model_dir, read_meta
+from models.base import Recommendation
+from models.serving import explore, fallback, reasons
+from models.serving.served import Calibration, Rules, Served, serve, session_replay_rate
+from models.steering import Steering, load_valence_energy, play_counts
+
+POOL = 60  # continuation candidates the served list chooses from
+POOL_NEW = 200  # discovery candidates (enough artists to fill a list under the per-artist cap)
+
+
+@dataclass
+class Pool:
+    """Both streams and what the served list's rules read; ``serve`` makes the lists."""
+
+    familiar: list[Recommendation] = field(default_factory=list)
+    discoveries: list[Recommendation] = field(default_factory=list)
+    artist_of: dict[int, int] = field(default_factory=dict)
+    plays: dict[int, int] = field(default_factory=dict)
+    session: list[int] = field(default_factory=list)  # store track ids of the current session
+    replay_rate: float = 0.0
+    calibration: Calibration = field(default_factory=Calibration)
+    liked: set[int] = field(default_factory=set)
+    dismissed: set[int] = field(default_factory=set)
+    valence: dict[int, float] = field(default_factory=dict)
+    energy: dict[int, float] = field(default_factory=dict)
+    trained: dict = field(default_factory=dict)  # the model's meta.json: plays, trained_at (empty: none)
+
+    def serve(self, steering: Steering = Steering(), rules: Rules = Rules(), new_to_you: int = 10) -> Served:
+        return serve(
+            self.familiar,
+            self.discoveries,
+            artist_of=self.artist_of,
+            plays=self.plays,
+            session=self.session,
+            replay_rate=self.replay_rate,
+            calibration=self.calibration,
+            rules=rules,
+            steering=steering,
+            liked=sorted(self.liked),
+            dismissed=sorted(self.dismissed),
+            valence=self.valence,
+            energy=self.energy,
+            new_to_you=new_to_you,
+        )
+
+
+def suggest(
+    store: Store,
+    account: str,
+    *,
+    model: str = DEFAULT_MODEL,
+    gap_s: int = DEFAULT_GAP_S,
+    train_if_missing: bool = True,
+    cancel: CancelToken | None = None,
+) -> Pool:
+    """The account's pool (see the module docstring); accounts with fewer than two plays get what is
+    popular on this computer as their only stream (or a ``ModelError`` saying why there is none)."""
+    from core.store.paging import feedback
+    from core.store.queries import track_info
+    from models.serving.recommend import _brief
+    from models.serving.warm import LOCK, warm_state
+    from models.training import MIN_PLAYS
+
+    brief = _brief(store, account)
+    fb = feedback(store.engine, brief.id)
+    pool = Pool(liked=set(fb.get("like", set())), dismissed=set(fb.get("dismiss", set())))
+    if brief.plays < MIN_PLAYS:
+        pool.discoveries = fallback.popular(
+            store, brief.id, account, brief.plays, POOL, sorted(pool.dismissed)
+        )
+    else:
+        with LOCK:
+            warm = warm_state(store, brief.id, account, model, gap_s, train_if_missing, cancel)
+            m, state = warm.model, warm.state
+            excl = set(m.space.indices(sorted(pool.dismissed)).tolist()) - {-1}
+            if warm.playing >= 0:
+                excl.add(warm.playing)
+            familiar = [r for r in m.recommend(state, POOL, sorted(excl)) if not r.new_to_user]
+            pool.discoveries = discovery_stream(store, brief.id, m, state, sorted(pool.dismissed))
+            pool.session = _session_tracks(m, state, gap_s)
+            pool.replay_rate = _replay_rate(m, state, gap_s)
+            pool.calibration = Calibration.of(m)
+        pool.familiar = reasons.render(store, m.space, m.name, familiar)
+        pool.trained = read_meta(model_dir(account, model))
+    ids = [r.track_id for r in pool.familiar + pool.discoveries]
+    info = track_info(store.engine, ids)
+    pool.artist_of = {t: int(v.artist_id) for t, v in info.items()}
+    pool.familiar = [r for r in pool.familiar if r.track_id in info]
+    pool.discoveries = [replace(r, new_to_user=True) for r in pool.discoveries if r.track_id in info]
+    pool.plays = play_counts(store.engine, brief.id, ids)
+    val, en = load_valence_energy(store.engine, ids)
+    pool.valence = {t: float(v) for t, v in zip(ids, val, strict=True) if not np.isnan(v)}
+    pool.energy = {t: float(e) for t, e in zip(ids, en, strict=True) if not np.isnan(e)}
+    return pool
+
+
+def discovery_stream(
+    store: Store, account_id: int, model, state, dismissed: list[int]
+) -> list[Recommendation]:
+    """The discovery stream — the one seam for the discovery ranker (issue 13): today the new-to-you
+    candidates of ``explore`` (other local accounts, by the listener's affinity to their artists, with
+    reasons from the listener's plays of the artist); the catalogue's ranked candidates replace it
+    here, with the same shape (store track ids, best first, reasons, evidence)."""
+    return explore.explore(store, account_id, model, state, POOL_NEW, dismissed)
+
+
+def rules_of(settings) -> Rules:
+    """The served list's rules from the user's settings (``core.settings``)."""
+    return Rules(
+        max_per_artist=int(settings.suggest_max_per_artist),
+        session_replays=str(settings.suggest_session_replays),
+    )
+
+
+def _session_tracks(model, state, gap_s: int) -> list[int]:
+    """Store track ids of the current session in the model's state (the same gap rule)."""
+    items, times = _plays(state)
+    if not items.size:
+        return []
+    breaks = np.flatnonzero(np.diff(times) > gap_s)
+    start = int(breaks[-1]) + 1 if breaks.size else 0
+    tail = items[start:]
+    return [int(model.space.track_ids[i]) for i in tail[tail >= 0].tolist()]
+
+
+def _replay_rate(model, state, gap_s: int) -> float:
+    """How often this listener replays a track within a session: saved by the model when it was
+    trained, else counted over the state's plays."""
+    saved = model.params.get("session_replay_rate")
+    if saved is not None:
+        return float(saved)
+    items, times = _plays(state)
+    return session_replay_rate(items, times, gap_s)
+
+
+def _plays(state) -> tuple[np.ndarray, np.ndarray]:
+    items = state["items"] if isinstance(state, dict) else state.items
+    times = state["times"] if isinstance(state, dict) else state.times
+    return np.asarray(items, np.int64), np.asarray(times, np.int64)
