@@ -31,7 +31,7 @@ import numpy as np
 
 from benchmarks.common import ROOT, machine, save
 
-RESULT = ROOT / "docs" / "results" / "finetune.json"
+RESULTS = ROOT / "docs" / "results"
 
 
 def own_space(data, n: int):
@@ -123,6 +123,7 @@ def main() -> None:
     ap.add_argument("--account", default="", help="default: the biggest real listener")
     ap.add_argument("--new-share", type=float, default=0.02, help="share of the training span that arrives")
     ap.add_argument("--params", default="{}", help="JSON hyper-parameters for every model (smoke runs)")
+    ap.add_argument("--tag", default="", help="results go to finetune-TAG.json (default finetune.json)")
     ap.add_argument("--below", type=float, default=0.2, help="fine-tune threshold (the setting's default)")
     args = ap.parse_args()
 
@@ -148,7 +149,9 @@ def main() -> None:
 def write(args, account: str, seq, split, rows: list[dict]) -> None:
     out = {
         "command": "SEGUE_HOME=/tmp/ft-bench OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python -m "
-        f"benchmarks.bench_finetune --models {args.models} --seeds {args.seeds} --new-share {args.new_share}",
+        f"benchmarks.bench_finetune --models {args.models} --seeds {args.seeds} --new-share {args.new_share}"
+        + (f" --params '{args.params}'" if args.params != "{}" else "")
+        + (f" --tag {args.tag}" if args.tag else ""),
         "account": account,
         "plays": len(seq),
         "tracks": len(seq.space),
@@ -157,9 +160,10 @@ def write(args, account: str, seq, split, rows: list[dict]) -> None:
         "summary": summary(rows),
         "results": rows,
     }
-    save("finetune", out)
+    name = f"finetune-{args.tag}" if args.tag else "finetune"
+    save(name, out)
     stamp = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine()}
-    RESULT.write_text(json.dumps({**stamp, **out}, indent=2), encoding="utf-8")
+    (RESULTS / f"{name}.json").write_text(json.dumps({**stamp, **out}, indent=2), encoding="utf-8")
 
 
 def summary(rows: list[dict]) -> dict:

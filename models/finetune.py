@@ -134,7 +134,7 @@ def mapped_state(
             raise Incompatible(f"the saved network has no {key}; retraining in full")
         old = torch.as_tensor(np.asarray(saved[key]))
         if tuple(old.shape) == tuple(target.shape) and identity:
-            out[key] = old.to(dtype=target.dtype)
+            out[key] = old.to(device=target.device, dtype=target.dtype)
             continue
         if old.dim() != target.dim():
             raise Incompatible(f"{key} has another shape in the saved network; retraining in full")
@@ -155,14 +155,14 @@ def mapped_state(
                 rows_old.append(np.arange(a))
             else:
                 raise Incompatible(f"{key} has another shape in the saved network; retraining in full")
-        old = old.to(dtype=target.dtype)
+        old = old.to(device=target.device, dtype=target.dtype)  # the network may sit on CUDA / MPS
         if tuple(old.shape) == tuple(target.shape) and all(
             np.array_equal(x, y) for x, y in zip(rows_new, rows_old, strict=True)
         ):
             out[key] = old
             continue
         value = target.detach().clone()
-        into = tuple(torch.from_numpy(ix) for ix in np.ix_(*rows_new))
-        value[into] = old[tuple(torch.from_numpy(ix) for ix in np.ix_(*rows_old))]
+        into = tuple(torch.from_numpy(ix).to(target.device) for ix in np.ix_(*rows_new))
+        value[into] = old[tuple(torch.from_numpy(ix).to(target.device) for ix in np.ix_(*rows_old))]
         out[key] = value
     return out

@@ -93,6 +93,7 @@ class TorchRowRecommender(SessionItemRecommender):
         self._gen = None
         self._proposal = None
         self._n_fit_sessions = 0
+        self.fit_log = None
 
     # -- to implement ------------------------------------------------------------------------
     def _build_net(self):
@@ -264,6 +265,7 @@ class TorchRowRecommender(SessionItemRecommender):
             step_epoch(self.net, opt, losses(all_pairs, recent), cancel=cancel)
         self._after_fit()
         self.net.eval()
+        self.fit_log = log  # this fit's epochs and losses (not saved)
         self.params["fit"] = {
             **log.as_params(),
             "fine_tune": warm is not None,
