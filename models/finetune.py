@@ -28,6 +28,7 @@ import numpy as np
 from models.base import ModelError
 
 FINE_TUNE_EPOCHS = 3
+FINE_TUNE_LR_SCALE = 1.0  # the family's learning rate times this (a fresh optimiser on trained weights)
 MIN_WINDOW_SHARE = 0.10  # a fine-tune learns from at least the latest 10% of the history
 WINDOW_PER_NEW_PLAY = 2  # ... and from twice the new plays (the new ones and as many before them)
 
@@ -44,6 +45,7 @@ class WarmStart:
     item_ids: np.ndarray  # int64: the store track id of each item row of the saved network
     recent_from: int  # index of the first play of the training data the saved model has not seen
     epochs: int = FINE_TUNE_EPOCHS
+    lr_scale: float = FINE_TUNE_LR_SCALE
 
     def window_start(self, n_plays: int) -> int:
         """First play of the recent window a fine-tune learns from (see the module doc)."""

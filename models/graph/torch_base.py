@@ -204,7 +204,7 @@ class TorchRowRecommender(SessionItemRecommender):
             )
         opt = torch.optim.Adam(
             self.net.parameters(),
-            lr=float(self.params["lr"]),
+            lr=float(self.params["lr"]) * (warm.lr_scale if warm is not None else 1.0),
             weight_decay=float(self.params["weight_decay"]),
         )
         self._step = 0

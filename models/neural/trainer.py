@@ -11,6 +11,9 @@
   these models train on every core) bound the run.
 - Progress per epoch through the callback; the cancel token is checked before every batch and
   raises ``core.jobs.Cancelled`` (the model is then left untrained).
+- Fine-tune (``model.warm``, ``models.finetune``): the saved weights are loaded into the network built
+  for today's space (item rows moved by track id), then a few epochs whose targets are the recent
+  window only, no validation and no tail pass.
 """
 
 from __future__ import annotations
@@ -135,7 +138,8 @@ def _train(
         net.load_state_dict(state)
     net = net.to(device)
     model.net = net
-    opt = torch.optim.Adam(net.parameters(), lr=float(p["lr"]), weight_decay=float(p["weight_decay"]))
+    lr = float(p["lr"]) * (model.warm.lr_scale if model.warm is not None else 1.0)
+    opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=float(p["weight_decay"]))
 
     def validation() -> dict[str, float]:
         hr, ndcg = validate(model, seq, cut)

@@ -86,7 +86,9 @@ def grown(cut_sequence):
     return old, data, n
 
 
-@pytest.mark.parametrize(("name", "params"), [("gru4rec", TINY), ("sasrec", TINY), ("bert4rec", TINY), ("multivae", VAE)])
+@pytest.mark.parametrize(
+    ("name", "params"), [("gru4rec", TINY), ("sasrec", TINY), ("bert4rec", TINY), ("multivae", VAE)]
+)
 def test_fine_tune_starts_from_the_saved_weights_over_a_grown_vocabulary(name, params, grown):
     old, today, n = grown
     saved = create(name, **params)
