@@ -59,3 +59,14 @@ def track_key(name: str) -> str:
 
 
 album_key = track_key  # same suffix rules ("Album (Remastered)" is the album)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (C0, DEL, C1) shown as ``\\xNN``, for printing names and file
+    names that came from files: an ESC or CSI in a title can then never drive the terminal."""
+    if text.isprintable():
+        return text
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
