@@ -117,25 +117,32 @@ def detect(path: Path | Source) -> FormatModule:
     raise failure(src, f"unrecognised format; pass --format (one of: {names})")
 
 
-def _judge(src: Source) -> str | None:
-    """Why a folder/zip member is not imported, or ``None`` to import it."""
+def _judge(src: Source, fmt: str = "auto") -> str | None:
+    """Why a folder/zip member is not imported, or ``None`` to import it. With an explicit format, every
+    member that is not empty or binary is imported with it (the user said what the files are)."""
     try:
         head = src.head()
     except (OSError, ImportFailure):
         return None  # let the import fail on it with a proper message
-    score, _ = _best(src, head)
-    if score >= THRESHOLD:
-        return None
+    if fmt == "auto":
+        score, _ = _best(src, head)
+        if score >= THRESHOLD:
+            return None
     if not head.strip():
         return "empty file"
     if looks_binary(head) or head[:4] in ZIP_MAGIC:
+        if fmt == lastfm_sqlite.FORMAT and head.startswith(lastfm_sqlite.MAGIC):
+            return None
         return "binary file, not a listening history"
+    if fmt != "auto":
+        return None
     return "not a listening history (no format recognised it)"
 
 
-def scan(path: Path | str) -> Scan:
-    """Folder or .zip → importable members and the ones ignored (with reasons); a file → itself."""
-    return _scan(path, _judge)
+def scan(path: Path | str, fmt: str = "auto") -> Scan:
+    """Folder, .zip or pipe → importable members and the ones ignored or refused (with reasons); a file →
+    itself. Use it as a context manager (or ``close()`` it): it may hold an open archive."""
+    return _scan(path, lambda src: _judge(src, fmt))
 
 
 def expand(path: Path | str) -> list[Source]:
