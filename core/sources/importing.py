@@ -125,12 +125,11 @@ def import_files(
                 failure = _unexpected(src.name, exc)
                 report.failures.append(failure)
                 if _disk_full(exc):
-                    rest = len(sources) - n
-                    if rest:
+                    if n < len(sources):
+                        rest = len(sources) - n - 1
+                        more = f", nor the {rest:,} file(s) after it" if rest else ""
                         report.failures.append(
-                            ImportFailure(
-                                sources[n].name, f"not imported, nor the {rest - 1:,} after it: disk full"
-                            )
+                            ImportFailure(sources[n].name, f"not imported{more}: the disk is full")
                         )
                     break
                 continue

@@ -8,21 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from testpaths import LISTENING, ROOT
-
-ALEEX = LISTENING / "lastfm-exports" / "aleex-cs__aleex_cs.csv"
-
-
-def segue(tmp_path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, SEGUE_HOME=str(tmp_path / "home"))
-    return subprocess.run(
-        [sys.executable, "-m", "app", "--db", f"sqlite:///{tmp_path / 'cli.sqlite'}", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from cli_helpers import ALEEX, segue
+from testpaths import ROOT
 
 
 def test_import_json_summary_contract(tmp_path, shared):
@@ -53,7 +40,9 @@ def test_one_unreadable_row_is_skipped_and_named(tmp_path, shared):
     assert "added 38" in out.stdout and "malformed 1" in out.stdout
     assert "line 11: expected 8 fields, found 9 (a stray delimiter or quote?)" in out.stdout
     data = json.loads(segue(tmp_path, "import", str(bad), "--account", "c", "--json").stdout)
-    assert data["files"][0]["problems"] == ["line 11: expected 8 fields, found 9 (a stray delimiter or quote?)"]
+    assert data["files"][0]["problems"] == [
+        "line 11: expected 8 fields, found 9 (a stray delimiter or quote?)"
+    ]
 
 
 def test_mostly_unreadable_file_exits_2_with_one_clear_message_and_no_traceback(tmp_path, shared):

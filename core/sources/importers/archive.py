@@ -212,19 +212,29 @@ class _TempCopy:
 
 
 def _copy_pipe(path: Path, dest: Path) -> None:
+    """Copy the pipe's bytes to ``dest``. Opened and read without blocking: with no writer at all, the
+    read sees the end at once (a FIFO nobody writes to); with a writer, each wait for more bytes is
+    bounded by ``PIPE_WAIT_S``."""
     display = str(path)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # no writer yet: returns at once instead of waiting
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a blocking open would wait for a writer
     except OSError as exc:
         raise ImportFailure(display, f"cannot read: {exc.strerror or exc}") from None
+    total = 0
     try:
-        os.set_blocking(fd, True)
-        ready, _, _ = select.select([fd], [], [], PIPE_WAIT_S)
-        if not ready:
-            raise ImportFailure(display, f"nothing arrived through this pipe in {PIPE_WAIT_S:.0f} s")
-        total = 0
         with open(dest, "wb") as out:
-            while chunk := os.read(fd, _COPY_CHUNK):
+            while True:
+                try:
+                    chunk = os.read(fd, _COPY_CHUNK)
+                except BlockingIOError:  # a writer is there, nothing written yet
+                    ready, _, _ = select.select([fd], [], [], PIPE_WAIT_S)
+                    if not ready:
+                        raise ImportFailure(
+                            display, f"nothing arrived through this pipe for {PIPE_WAIT_S:.0f} s"
+                        ) from None
+                    continue
+                if not chunk:
+                    break
                 total += len(chunk)
                 if total > MAX_PIPE_BYTES:
                     raise ImportFailure(

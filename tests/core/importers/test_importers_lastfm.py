@@ -70,6 +70,40 @@ def test_ghan_semicolon_and_reordered_columns(tmp_path):
     assert records == read_all(ALEEX)[1][:10]
 
 
+def _unquoted_semicolon_copy(tmp_path, lines):
+    """The real rows re-laid as an unquoted ``;`` export (the layout of the issue's 25,521-row file)."""
+    rows = [ln.rstrip("\n").replace('","', ";").strip('"') for ln in lines]
+    rows[0] = rows[0].replace(",", ";")
+    return rows
+
+
+def test_unquoted_semicolon_inside_a_name_skips_that_row_only(tmp_path):
+    rows = _unquoted_semicolon_copy(tmp_path, head_lines(ALEEX, 200))
+    for i, name in ((40, "Crosby; Stills & Nash"), (90, "Earth; Wind & Fire")):
+        fields = rows[i].split(";")
+        fields[2] = name
+        rows[i] = ";".join(fields)
+    path = tmp_path / "export_semicolon.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    name, records = read_all(path)
+    assert name == "lastfm-ghan"
+    assert bad_rows(records) == [(41, None), (91, None)]
+    assert "expected 8 fields, found 9" in records[39].detail
+    assert len(plays(records)) == 197
+
+
+def test_leading_quote_in_an_unquoted_field_is_kept_as_text(tmp_path):
+    lines = head_lines(ALEEX, 6)
+    lines[2] = lines[2].replace('"Me and My Woman"', '"The Thorn Birds" Theme')
+    lines[3] = lines[3].replace('"Stormcock"', '"Stormcock" (Deluxe)')
+    path = tmp_path / "quotes.csv"
+    path.write_text("".join(lines), encoding="utf-8")
+    _, records = read_all(path)
+    assert [r.track for r in records][:2] == ["Hors D'Oeuvres", '"The Thorn Birds" Theme']
+    assert records[2].album == '"Stormcock" (Deluxe)'
+    assert not bad_rows(records) and len(records) == 5
+
+
 def test_ghan_row_with_missing_field_is_skipped_with_line(tmp_path):
     lines = head_lines(ALEEX, 8)
     lines[5] = lines[5].rsplit(",", 1)[0] + "\n"
