@@ -359,9 +359,11 @@ class AccountsPage(Page):
         return handle
 
     def _imported(self, account: str, report) -> None:
+        """Every refused file gets a banner with exactly the sentence ``segue import`` prints for it; what
+        did import is stored (each file is its own transaction) and refreshes the accounts."""
         self.import_result.setText(summarise(report))
         for failure in report.failures:
-            self.ctx.notify(f"Could not import {failure}", "error")
+            self.ctx.notify(str(failure), "error")
         if report.files:
             self.ctx.notify(f"Imported into {account}: {summarise(report)}", "success")
             self.ctx.data_changed(-1, select=account)
