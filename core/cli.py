@@ -70,15 +70,19 @@ class CliContext:
 
 
 def ask(question: str, flag: str) -> str:
-    """The user's answer to ``question`` typed on the terminal. Without one (stdin is a pipe, a file,
-    closed), a ``CliError`` (exit 2) saying which option answers the question instead."""
+    """The user's answer to ``question``, read from stdin (a terminal, or a pipe that holds the answer).
+    When stdin has nothing to read (closed, /dev/null, a script without input), a ``CliError`` (exit 2)
+    names the option that answers the question instead."""
     wording = question.strip().rstrip(":").strip()
-    if sys.stdin is None or not sys.stdin.isatty():
+    if sys.stdin is None:
         raise CliError(f"cannot ask “{wording}” without a terminal; pass {flag} to answer it", 2)
     try:
         return input(question)
     except EOFError:
-        raise CliError(f"no answer to “{wording}”; pass {flag} to answer it", 2) from None
+        print(file=sys.stdout)
+        raise CliError(
+            f"no answer to “{wording}” (stdin is not a terminal); pass {flag} to answer it", 2
+        ) from None
 
 
 def print_json(obj) -> None:
