@@ -59,12 +59,15 @@ def create_store_engine(url: str) -> Engine:
 
 @contextmanager
 def bulk_transaction(engine: Engine) -> Iterator[Connection]:
-    """One transaction for a bulk ingest, with SQLite's per-row foreign-key probes switched off.
+    """One transaction for a bulk ingest, with the database's per-row foreign-key checks switched off
+    where the connection may do so.
 
     Every id an ingest writes comes from the catalogue it resolved in this same transaction, so the
-    probes (three parent lookups per scrobble, a fifth of the insert time) can never fail there. The
-    pragma only takes effect outside a transaction, so it is set before BEGIN and restored after the
-    commit or rollback, before the connection goes back to the pool.
+    checks (three parent lookups per scrobble) can never fail there; they cost a fifth of the insert
+    time on SQLite and three fifths on PostgreSQL. SQLite: the pragma only takes effect outside a
+    transaction, so it is set before BEGIN and restored after the commit or rollback, before the
+    connection goes back to the pool. PostgreSQL: ``session_replication_role = replica`` for this
+    transaction only (``SET LOCAL``), which needs a superuser; other roles keep the checks.
     """
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
@@ -73,6 +76,11 @@ def bulk_transaction(engine: Engine) -> Iterator[Connection]:
             conn.commit()
         try:
             with conn.begin():
+                if (
+                    conn.dialect.name == "postgresql"
+                    and conn.exec_driver_sql("SHOW is_superuser").scalar() == "on"
+                ):
+                    conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
                 yield conn
         finally:
             if sqlite:
