@@ -293,9 +293,11 @@ class AccountsPage(Page):
         lay.addWidget(label("Import history files", "section"))
         lay.addWidget(
             label(
-                "Last.fm exports (CSV, lastfmstats JSON, Last.fm-1K TSV), Spotify “Account data” and "
-                "“Extended streaming history” (JSON or the whole .zip), ListenBrainz exports, or any "
-                "CSV with artist, track and time columns. Importing the same file twice adds nothing.",
+                "Last.fm exports (CSV, lastfmstats JSON, the old Last.fm archive, Last.fm-1K TSV), Spotify "
+                "“Account data” and “Extended streaming history” (JSON or the whole .zip), Apple Music "
+                "Play Activity, YouTube Music (Takeout watch history), Tidal, ListenBrainz, Libre.fm, "
+                "Maloja, Pano Scrobbler, a Rockbox .scrobbler.log, or any CSV with artist, track and time "
+                "columns. Importing the same file twice adds nothing.",
                 "muted",
                 wrap=True,
             )

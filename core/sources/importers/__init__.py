@@ -22,15 +22,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.sources.importers import (
+    apple_music,
     generic_csv,
     lastfm_1k,
+    lastfm_archive_json,
     lastfm_benjaminbenben,
     lastfm_ghan,
     lastfm_sqlite,
     lastfmstats_json,
+    librefm,
     listenbrainz,
+    maloja,
+    panoscrobbler,
+    rockbox,
     spotify_basic,
     spotify_extended,
+    tidal,
+    youtube_music,
 )
 from core.sources.importers.archive import ZIP_MAGIC, Ignored, Scan
 from core.sources.importers.archive import scan as _scan
@@ -57,13 +65,29 @@ _FORMATS: list[FormatModule] = [
     spotify_extended,
     spotify_basic,
     lastfmstats_json,
+    lastfm_archive_json,
+    maloja,
+    youtube_music,
     listenbrainz,
+    panoscrobbler,
+    rockbox,
+    apple_music,
+    tidal,
+    librefm,
     lastfm_ghan,
     lastfm_1k,
     lastfm_benjaminbenben,
     generic_csv,
 ]  # type: ignore[list-item]
-_DELIMITED = {lastfm_ghan.FORMAT, lastfm_1k.FORMAT, lastfm_benjaminbenben.FORMAT, generic_csv.FORMAT}
+_DELIMITED = {
+    lastfm_ghan.FORMAT,
+    lastfm_1k.FORMAT,
+    lastfm_benjaminbenben.FORMAT,
+    apple_music.FORMAT,
+    tidal.FORMAT,
+    librefm.FORMAT,
+    generic_csv.FORMAT,
+}
 THRESHOLD = 0.5
 
 

@@ -323,3 +323,50 @@ def open_csv(src: Source, delimiter: str | None = None, quoting: int | None = No
 
 def field_count_problem(expected: int, found: int) -> str:
     return f"expected {expected} fields, found {found} (a stray delimiter or quote?)"
+
+
+class Table:
+    """A delimited file whose header row may follow a preamble (comments, export notes): ``names`` are
+    the header's lower-cased column names, ``rows`` a ``CsvRows`` over the data after it, and
+    ``line(previous)`` numbers a row as in the file."""
+
+    def __init__(self, names: list[str], offset: int, rows: CsvRows):
+        self.names = names
+        self.offset = offset
+        self.rows = rows
+
+    def index(self, *candidates: str) -> int | None:
+        """The column of the first of ``candidates`` the header has (lower-case names), or ``None``."""
+        for name in candidates:
+            if name in self.names:
+                return self.names.index(name)
+        return None
+
+
+@contextmanager
+def open_table(
+    src: Source,
+    is_header,
+    delimiter: str = ",",
+    encoding: str | None = None,
+    quoting: int = csv.QUOTE_MINIMAL,
+    what: str = "header row",
+    max_preamble: int = 50,
+) -> Iterator[Table]:
+    """Open ``src``, skip lines until ``is_header(lower-cased names)`` accepts one (within
+    ``max_preamble`` lines, else ``ImportFailure`` saying ``what`` was not found) and read the rest."""
+    with open_text(src, encoding) as fh:
+        seen = 0
+        for raw in bounded_lines(src, fh):
+            seen += 1
+            try:
+                cells = next(reader_for([raw], delimiter, quoting), [])
+            except csv.Error:
+                cells = []
+            names = [c.strip().lstrip("\ufeff").lower() for c in cells]
+            if names and is_header(names):
+                yield Table(names, seen, CsvRows(src, fh, delimiter, quoting))
+                return
+            if seen >= max_preamble:
+                break
+        raise failure(src, f"no {what} in the first {min(seen, max_preamble)} lines")
