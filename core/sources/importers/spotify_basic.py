@@ -7,8 +7,9 @@ Items: ``{endTime: "YYYY-MM-DD HH:MM" (UTC, the END of the play), artistName, tr
 
 Podcasts: newer exports put episodes in ``StreamingHistory_podcast_*.json`` (items with
 ``podcastName``/``episodeName``): every item there → ``SkippedRow("podcast")``. Older exports mix
-them into the music files without a flag; ``podcasts.podcast_shows`` picks the shows out
-(documented heuristic), and their items → ``SkippedRow("podcast", detail=show)``.
+them into the music files without a flag; ``podcasts.classify_artists`` picks the shows and
+audiobook readings out (documented heuristic: episode-like titles, play lengths, sentence-like titles,
+numbered chapters), and their items → ``SkippedRow("podcast" | "audiobook", detail=show)``.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from core.sources.importers.base import (
     make_play,
     text,
 )
-from core.sources.importers.podcasts import podcast_shows
+from core.sources.importers.podcasts import classify_artists
 from core.sources.importers.text import head_text
 from core.sources.importers.timeparse import parse_iso
 from core.sources.records import SkippedRow
@@ -82,9 +83,9 @@ def read(path: Path | Source, options: ImportOptions) -> Iterator[Item]:
     """Two streamed passes: the first tells the podcast shows (per-artist counts only), the second reads."""
     src = as_source(path)
     podcast_file = bool(_PODCAST_FILE.search(src.pure_path.name))
-    shows = set()
+    shows: dict[str, str] = {}
     if not podcast_file:
-        shows = podcast_shows(
+        shows = classify_artists(
             (text(it.get("artistName")), text(it.get("trackName")), _ms_or_zero(it))
             for _, it in jsonio.objects(src, jsonio.iter_array(src))
         )
@@ -97,7 +98,7 @@ def read(path: Path | Source, options: ImportOptions) -> Iterator[Item]:
             yield bad_row(i, *exc.args)
             continue
         if podcast_file or "podcastName" in item or "episodeName" in item or artist in shows:
-            yield SkippedRow("podcast", i, text(item.get("podcastName")) or artist)
+            yield SkippedRow(shows.get(artist, "podcast"), i, text(item.get("podcastName")) or artist)
             continue
         if ms is None:
             yield SkippedRow("no_ms_played", i)
