@@ -26,7 +26,7 @@ from core.jobs import Cancelled, CancelToken, Progress
 from core.sources import importers
 from core.sources.importers.base import ImportOptions
 from core.sources.records import MALFORMED, ImportFailure, ImportSummary
-from core.store.catalog import AccountNameError, check_account_name, get_or_create_account
+from core.store.catalog import AccountNameError, Catalog, check_account_name, get_or_create_account
 from core.store.engine import Store, bulk_transaction
 from core.store.ingest import Ingestor
 from core.store.schema import ImportRun
@@ -100,6 +100,7 @@ def import_files(
     report = ImportReport()
     with ExitStack() as stack:
         sources = []
+        detected: dict = {}
         for p in paths:
             try:
                 scan = stack.enter_context(importers.scan(Path(p), fmt))
@@ -109,13 +110,17 @@ def import_files(
             sources.extend(scan.sources)
             report.ignored.extend((i.name, i.reason) for i in scan.ignored)
             report.failures.extend(scan.failures)
+            detected.update(scan.detected)
             if not scan.sources and not scan.failures:
                 report.failures.append(_nothing_found(str(p), len(scan.ignored)))
+        known = Known(detected)
         for n, src in enumerate(sources, 1):
             cancel.raise_if_cancelled()
             yield Progress(n - 1, len(sources), f"Reading {src.name}")
             try:
-                summary = yield from _import_one(store, src, account, fmt, options, cancel, account_kind)
+                summary = yield from _import_one(
+                    store, src, account, fmt, options, cancel, account_kind, known
+                )
             except ImportFailure as exc:
                 report.failures.append(exc)
                 continue
@@ -179,17 +184,33 @@ def _unexpected(name: str, exc: Exception) -> ImportFailure:
     )
 
 
+@dataclass
+class Known:
+    """What one run has learnt and later files may reuse: the formats its scans sniffed, and the
+    catalogue as of the last file that committed."""
+
+    detected: dict = field(default_factory=dict)
+    catalog: Catalog | None = None
+
+
 def _import_one(
-    store: Store, src, account: str, fmt: str, options: ImportOptions, cancel: CancelToken, account_kind: str
+    store: Store,
+    src,
+    account: str,
+    fmt: str,
+    options: ImportOptions,
+    cancel: CancelToken,
+    account_kind: str,
+    known: Known,
 ) -> Generator[Progress, None, ImportSummary]:
     try:
-        fmt_name, records = importers.iter_records(src, fmt, options)
+        fmt_name, records = importers.iter_records(src, fmt, options, known.detected.get(src.name))
     except (OSError, UnicodeError) as exc:
         raise ImportFailure(src.name, f"cannot read file: {exc}") from exc
     summary = ImportSummary(path=src.name, format=fmt_name)
     with bulk_transaction(store.engine) as conn:  # one transaction per file: all or nothing
         account_id = get_or_create_account(conn, account, kind=account_kind, now=options.now)
-        ingestor = Ingestor(conn, account_id, source=fmt_name, now=options.now)
+        ingestor = Ingestor(conn, account_id, source=fmt_name, now=options.now, catalog=known.catalog)
         try:
             for read in ingestor.run(records, summary):
                 cancel.raise_if_cancelled()
@@ -222,6 +243,7 @@ def _import_one(
                 }
             ],
         )
+    known.catalog = ingestor.catalog  # committed: the next file starts from it
     return summary
 
 

@@ -64,13 +64,14 @@ class Ingestor:
         *,
         now: int | None = None,
         batch_size: int = 20_000,
+        catalog: Catalog | None = None,
     ):
         self.conn = conn
         self.account_id = account_id
         self.source = source[:40]
         self.now = int(now if now is not None else time.time())
         self.batch_size = batch_size
-        self.catalog = Catalog(conn)
+        self.catalog = catalog.fork(conn) if catalog is not None else Catalog(conn)
         self._ids: dict[tuple[str, str | None, str], tuple[int, int | None]] = {}
         self._other_sources: list[str] | None = None
 

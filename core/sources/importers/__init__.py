@@ -141,16 +141,19 @@ def detect(path: Path | Source) -> FormatModule:
     raise failure(src, f"unrecognised format; pass --format (one of: {names})")
 
 
-def _judge(src: Source, fmt: str = "auto") -> str | None:
-    """Why a folder/zip member is not imported, or ``None`` to import it. With an explicit format, every
-    member that is not empty or binary is imported with it (the user said what the files are)."""
+def _judge(src: Source, fmt: str = "auto", found: dict[str, FormatModule] | None = None) -> str | None:
+    """Why a folder/zip member is not imported, or ``None`` to import it (noting the sniffed format in
+    ``found``, so the import does not sniff again). With an explicit format, every member that is not
+    empty or binary is imported with it (the user said what the files are)."""
     try:
         head = src.head()
     except (OSError, ImportFailure):
         return None  # let the import fail on it with a proper message
     if fmt == "auto":
-        score, _ = _best(src, head)
+        score, mod = _best(src, head)
         if score >= THRESHOLD:
+            if found is not None and mod is not None:
+                found[src.name] = mod
             return None
     if not head.strip():
         return "empty file"
@@ -165,8 +168,12 @@ def _judge(src: Source, fmt: str = "auto") -> str | None:
 
 def scan(path: Path | str, fmt: str = "auto") -> Scan:
     """Folder, .zip or pipe → importable members and the ones ignored or refused (with reasons); a file →
-    itself. Use it as a context manager (or ``close()`` it): it may hold an open archive."""
-    return _scan(path, lambda src: _judge(src, fmt))
+    itself. Use it as a context manager (or ``close()`` it): it may hold an open archive. ``detected``
+    maps each member that was sniffed to its format (pass it to ``iter_records``)."""
+    found: dict[str, FormatModule] = {}
+    out = _scan(path, lambda src: _judge(src, fmt, found))
+    out.detected = found
+    return out
 
 
 def expand(path: Path | str) -> list[Source]:
@@ -175,13 +182,17 @@ def expand(path: Path | str) -> list[Source]:
 
 
 def iter_records(
-    source: Path | Source, fmt: str = "auto", options: ImportOptions | None = None
+    source: Path | Source,
+    fmt: str = "auto",
+    options: ImportOptions | None = None,
+    detected: FormatModule | None = None,
 ) -> tuple[str, Stream]:
-    """The chosen format's name and its record stream (lazy: parse errors surface while iterating)."""
+    """The chosen format's name and its record stream (lazy: parse errors surface while iterating).
+    ``detected``: the format a scan already sniffed for this source (``Scan.detected``)."""
     src = as_source(source)
     options = options or ImportOptions()
     if fmt == "auto":
-        mod = detect(src)
+        mod = detected or detect(src)
         if options.mapping and mod.FORMAT in _DELIMITED:
             mod = generic_csv
     else:

@@ -19,8 +19,8 @@ Hostile input, and the limits that keep any of it to bounded memory and time:
   each time: quadratic in the member count); it may hold at most ``MAX_MEMBERS`` entries, counted from
   its end record before the directory is parsed; each member is streamed through ``LimitedStream``:
   at most ``MAX_MEMBER_BYTES`` uncompressed, and past ``RATIO_GRACE_BYTES`` no more than ``MAX_RATIO``
-  times its compressed size (real exports compress 2–11×; a "zip bomb" 1000×), whatever the header
-  claims;
+  times the compressed bytes consumed so far (real exports compress 2–11×; a "zip bomb" 150–1000×),
+  whatever the header claims — so a bomb is refused after its first few MiB, not after a GiB;
 - a member whose name leaves the archive's folder (``../x``, ``/etc/x``) is refused and reported.
 """
 
@@ -46,7 +46,7 @@ ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 MAX_MEMBERS = 5_000
 MAX_MEMBER_BYTES = 1 << 30
-MAX_RATIO = 100
+MAX_RATIO = 40
 RATIO_GRACE_BYTES = 8 << 20
 MAX_PIPE_BYTES = 2 << 30
 PIPE_WAIT_S = 60.0
@@ -71,12 +71,14 @@ class Scan:
     sources: list[Source] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)
     failures: list[ImportFailure] = field(default_factory=list)
+    detected: dict = field(default_factory=dict)
     _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def extend(self, other: Scan) -> None:
         self.sources += other.sources
         self.ignored += other.ignored
         self.failures += other.failures
+        self.detected.update(other.detected)
         self._closers += other._closers
 
     def close(self) -> None:
@@ -330,7 +332,7 @@ class LimitedStream(io.RawIOBase):
             raise ImportFailure(
                 self._display, f"zip member larger than {MAX_MEMBER_BYTES >> 30} GiB: not a listening history"
             )
-        if self.read_bytes > RATIO_GRACE_BYTES and self.read_bytes > MAX_RATIO * self._compressed:
+        if self.read_bytes > RATIO_GRACE_BYTES and self.read_bytes > MAX_RATIO * self._consumed():
             raise ImportFailure(
                 self._display,
                 f"zip member expands more than {MAX_RATIO}× ({self._compressed:,} bytes packed): "
@@ -338,6 +340,11 @@ class LimitedStream(io.RawIOBase):
             )
         buffer[:n] = data
         return n
+
+    def _consumed(self) -> int:
+        """Compressed bytes read so far (zipfile keeps what is left; the whole member if it does not)."""
+        left = getattr(self._raw, "_compress_left", None)
+        return max(self._compressed - left, 1) if isinstance(left, int) else self._compressed
 
     def close(self) -> None:
         try:
