@@ -25,7 +25,7 @@ from core.sources.importers.base import (
     failure,
     make_play,
 )
-from core.sources.importers.text import field_count_problem, head_lines, open_table
+from core.sources.importers.text import head_lines, open_table
 from core.sources.importers.timeparse import iso_parser
 from core.sources.records import SkippedRow
 
@@ -71,14 +71,9 @@ def read(path: Path | Source, options: ImportOptions) -> Iterator[Item]:
         title, start = t.index(*TITLE), t.index("event start timestamp")
         played, length = t.index("play duration milliseconds"), t.index("media duration in milliseconds")
         album, event = t.index("album name", "container name"), t.index("event type")
-        width = len(t.names)
-        prev = 0
-        for row in t.rows:
-            line = t.offset + prev + 1
-            prev = t.rows.line_num
-            if len(row) != width:
-                if row:
-                    yield bad_row(line, field_count_problem(width, len(row)))
+        for line, row in t.each():
+            if type(row) is SkippedRow:
+                yield row
                 continue
             kind = row[event].strip() if event is not None else ""
             if kind not in ("", "PLAY_END"):

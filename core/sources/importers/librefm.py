@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path, PurePath
 
 from core.sources.importers.base import ImportOptions, Item, Source, as_source, bad_row, make_play
-from core.sources.importers.text import field_count_problem, head_lines, looks_binary, open_table
+from core.sources.importers.text import head_lines, looks_binary, open_table
+from core.sources.records import SkippedRow
 
 FORMAT = "librefm"
 DESCRIPTION = "Libre.fm CSV export: Artist,Track,Album,Time (Unix seconds) after # comment lines, UTF-7"
@@ -49,15 +50,9 @@ def read(path: Path | Source, options: ImportOptions) -> Iterator[Item]:
     encoding = "utf-7" if UTF7_COMMENT.encode() in src.head(4096) else None
     with open_table(src, _is_header, encoding=encoding, what="Libre.fm header (Artist, Track, Time)") as t:
         artist, track, time_, album = t.index("artist"), t.index("track"), t.index("time"), t.index("album")
-        width = len(t.names)
-        prev = 0
-        for row in t.rows:
-            line = t.offset + prev + 1
-            prev = t.rows.line_num
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue
-            if len(row) != width:
-                yield bad_row(line, field_count_problem(width, len(row)))
+        for line, row in t.each():
+            if type(row) is SkippedRow:
+                yield row
                 continue
             stamp = row[time_].strip()
             if not stamp.isdigit():

@@ -29,7 +29,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 
-from core.sources.importers.base import Source, failure
+from core.sources.importers.base import Source, bad_row, failure
+from core.sources.records import SkippedRow
 
 DELIMITERS = (",", "\t", ";", "|")
 _CHUNK = 1 << 20
@@ -341,6 +342,19 @@ class Table:
             if name in self.names:
                 return self.names.index(name)
         return None
+
+    def each(self) -> Iterator[tuple[int, list[str] | SkippedRow]]:
+        """``(line, row)`` for each data row; a row with another number of fields than the header comes
+        as its ``bad_row`` record instead (to be yielded as is); blank rows are left out."""
+        width = len(self.names)
+        prev = 0
+        for row in self.rows:
+            line = self.offset + prev + 1
+            prev = self.rows.line_num
+            if len(row) == width:
+                yield line, row
+            elif row and (len(row) > 1 or row[0].strip()):
+                yield line, bad_row(line, field_count_problem(width, len(row)))
 
 
 @contextmanager

@@ -16,7 +16,8 @@ from pathlib import Path, PurePath
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.sources.importers.base import ImportOptions, Item, Source, as_source, bad_row, make_play
-from core.sources.importers.text import field_count_problem, head_lines, looks_binary, open_table
+from core.sources.importers.text import head_lines, looks_binary, open_table
+from core.sources.records import SkippedRow
 
 FORMAT = "tidal"
 DESCRIPTION = "Tidal privacy-export streaming.csv: artist_name, track_title, entry_date (DD/MM/YYYY HH:MM)"
@@ -51,14 +52,9 @@ def read(path: Path | Source, options: ImportOptions) -> Iterator[Item]:
     with open_table(src, _is_header, what="Tidal header (artist_name, track_title, entry_date)") as t:
         artist, title, date = t.index("artist_name"), t.index("track_title"), t.index("entry_date")
         zone, album = t.index("time_zone", "timezone", "tz"), t.index("album_title", "album_name")
-        width = len(t.names)
-        prev = 0
-        for row in t.rows:
-            line = t.offset + prev + 1
-            prev = t.rows.line_num
-            if len(row) != width:
-                if row:
-                    yield bad_row(line, field_count_problem(width, len(row)))
+        for line, row in t.each():
+            if type(row) is SkippedRow:
+                yield row
                 continue
             text = row[date].strip()
             tz = (_zone(row[zone].strip()) if zone is not None else None) or default
