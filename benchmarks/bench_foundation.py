@@ -251,7 +251,8 @@ def main() -> None:
                 f"no-op sync: {results['sync']['noop_sync_s_median']} s median "
                 f"({results['sync']['requests_per_noop_sync']} request)"
             )
-    print(f"saved {save('foundation', results)}")
+    name = "foundation" if engines == ["sqlite"] else "foundation-engines"
+    print(f"saved {save(name, results)}")
 
 
 if __name__ == "__main__":
