@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import paths
@@ -182,7 +183,21 @@ def open_store(url: str | None = None, *, migrate_to_head: bool = True) -> Store
     try:
         engine = create_store_engine(url)
     except Exception as exc:  # noqa: BLE001
-        raise StoreError(f"cannot open database {url}: {exc}") from exc
+        raise StoreError(f"cannot open database {_shown(url)}: {exc}") from exc
     if migrate_to_head:
-        migrate(engine)
+        try:
+            migrate(engine)
+        except DBAPIError as exc:  # the server is down, the name or password is wrong, ...
+            reason = (
+                str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+            )
+            raise StoreError(f"cannot open database {_shown(url)}: {reason}") from exc
     return Store(engine, sessionmaker(engine, expire_on_commit=False))
+
+
+def _shown(url: str) -> str:
+    """``url`` as messages show it: without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not even a URL: nothing to hide in it
+        return url

@@ -75,3 +75,21 @@ def test_an_account_name_over_200_characters_is_refused(tmp_path, shared):
     assert out.returncode == 2
     assert "the name is 250 characters long; an account name has at most 200" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_an_unreachable_database_is_one_sentence_without_its_password(tmp_path):
+    env = dict(os.environ, SEGUE_HOME=str(tmp_path / "home"))
+    url = "postgresql+psycopg://me:s3cret-pass-word@127.0.0.1:1/segue"
+    out = subprocess.run(
+        [sys.executable, "-m", "app", "--db", url, "stats", "--account", "a"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 1
+    assert out.stderr.startswith(
+        "segue: cannot open database postgresql+psycopg://me:***@127.0.0.1:1/segue: "
+    )
+    assert "s3cret" not in out.stderr + out.stdout and "unexpected error" not in out.stderr
