@@ -31,6 +31,12 @@ def _segue(url: str, home, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
+def pg_url(pg_server) -> str:
+    """A fresh database on the session's server (tests elsewhere import this fixture by name)."""
+    return pg_server.create_database()
+
+
+@pytest.fixture(scope="module")
 def trained(pg_server, tmp_path_factory):
     """A PostgreSQL store with ``pg`` imported (twice) and trained through the CLI: (run, import JSONs)."""
     if not ALEEX.exists():
