@@ -89,7 +89,8 @@ def train_model(
     run_id = _start_run(store, info.id, model_name, seed, len(seq))
     t0 = time.perf_counter()
     try:
-        yield Progress(0, None, f"{how.mode} training: {how.reason}")
+        if model.fine_tunes:  # say which kind of training this is where there is a choice
+            yield Progress(0, None, f"{how.mode} training: {how.reason}")
         try:
             yield from fit_in_thread(model, seq.all(seed), features, cancel)
         except finetune.Incompatible as exc:  # found when the network is built, before any epoch
