@@ -142,6 +142,19 @@ class Settings:
         suffix=" new plays",
         special="never by itself",
     )
+    fine_tune_below_percent: int = setting(
+        20,
+        "Fine-tune below",
+        section="background",
+        minimum=0,
+        maximum=100,
+        step=5,
+        suffix="% new plays",
+        special="always from scratch",
+        help="A retrain of a neural model starts from the saved one and learns the recent plays when "
+        "the plays since it are under this share of the history (much faster); otherwise, or at 0, "
+        "it trains from scratch",
+    )
     suggest_max_per_artist: int = setting(
         3,
         "At most per artist",

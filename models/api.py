@@ -83,6 +83,7 @@ class ModelsInterface(Protocol):
         gap_s: int = DEFAULT_GAP_S,
         cancel: CancelToken | None = None,
         params: dict | None = None,
+        fine_tune_below: float | None = None,
     ) -> Generator[Progress, None, TrainResult]: ...
 
     def recommend(

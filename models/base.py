@@ -197,10 +197,12 @@ class Recommender(ABC):
     batch_size: ClassVar[int] = 1  # > 1: the harness collects ``snapshot``s and calls ``score_batch``
     history_window: ClassVar[int | None] = None  # plays a snapshot keeps (None: all)
     scores_new_tracks: ClassVar[bool] = False  # True: ``extend_space`` adopts tracks heard after training
+    fine_tunes: ClassVar[bool] = False  # True: ``fit`` can start from a saved model (``models.finetune``)
 
     def __init__(self, **params: Any):
         self.params: dict[str, Any] = dict(params)
         self.space: ItemSpace | None = None
+        self.warm: Any = None  # a ``models.finetune.WarmStart`` the next ``fit`` starts from (fine_tunes)
 
     # -- training ---------------------------------------------------------------------------
     @abstractmethod
@@ -281,6 +283,11 @@ class Recommender(ABC):
         """(reason, evidence): the sentence and, for models that can say, what it claims (store ids,
         unix times); default: ``reason`` with no evidence (serving fills the names it mentions)."""
         return self.reason(state, item), None
+
+    def warm_state(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """(the trained network's state dict, the store track id of each of its item rows), for a
+        fine-tune of the next model to start from; only models with ``fine_tunes``."""
+        raise NotImplementedError(f"{self.name} cannot be fine-tuned")
 
     # -- persistence ------------------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:

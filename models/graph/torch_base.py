@@ -13,6 +13,8 @@
   (``negatives`` per batch, ``models.graph.bag.Candidates``); scoring is always a full ranking;
 - then ``refit_epochs`` epochs over every row of the held-out sessions (the most recent listening)
   plus a sample of the others.
+- fine-tune (``self.warm``, ``models.finetune``): the vocabulary keeps every saved item, the saved
+  weights are loaded (rows moved by track id) and only a few such epochs over the recent window run.
 
 Persistence: the state dict as numpy arrays (safetensors via ``Recommender.save``; no pickle).
 """
@@ -27,6 +29,7 @@ import numpy as np
 
 from core.jobs import CancelToken
 from models.base import ItemFeatures, ModelError, ProgressFn, TrainData
+from models.finetune import mapped_state
 from models.graph.base import SessionItemRecommender
 from models.graph.session_rows import Rows, TrainingRows, Vocab, next_targets, training_rows
 from models.graph.validation import Validation
@@ -80,6 +83,7 @@ class TorchRowRecommender(SessionItemRecommender):
 
     defaults: ClassVar[dict[str, Any]] = COMMON_DEFAULTS
     small_ops: ClassVar[bool] = True  # train on one thread (see ``use_threads``)
+    fine_tunes: ClassVar[bool] = True
 
     def __init__(self, **params: Any):
         super().__init__(**params)
@@ -89,6 +93,7 @@ class TorchRowRecommender(SessionItemRecommender):
         self._gen = None
         self._proposal = None
         self._n_fit_sessions = 0
+        self.fit_log = None
 
     # -- to implement ------------------------------------------------------------------------
     def _build_net(self):
@@ -170,6 +175,10 @@ class TorchRowRecommender(SessionItemRecommender):
         self._proposal = None
         rng = np.random.default_rng(data.seed)
         self.vocab = self._make_vocab(data, features)
+        warm = self.warm
+        if warm is not None:  # fine-tune: keep every item the saved network has a row for
+            saved = data.space.indices(warm.item_ids)
+            self.vocab = Vocab(np.union1d(self.vocab.items, saved[saved >= 0]), data.n_items)
         if len(self.vocab) < 2:
             raise ModelError(f"{self.name}: too few distinct tracks to learn from")
         use_threads(self.small_ops)
@@ -187,9 +196,15 @@ class TorchRowRecommender(SessionItemRecommender):
         self._prepare(data, features)
         self.net = self._build_net().to(self.device)
         self._init_net(data)
+        if warm is not None:
+            buffers = frozenset(name for name, _ in self.net.named_buffers())
+            ids = data.space.track_ids[self.vocab.items]
+            self.net.load_state_dict(
+                mapped_state(warm.state, warm.item_ids, self.net.state_dict(), ids, buffers)
+            )
         opt = torch.optim.Adam(
             self.net.parameters(),
-            lr=float(self.params["lr"]),
+            lr=float(self.params["lr"]) * (warm.lr_scale if warm is not None else 1.0),
             weight_decay=float(self.params["weight_decay"]),
         )
         self._step = 0
@@ -212,28 +227,48 @@ class TorchRowRecommender(SessionItemRecommender):
             m = val.evaluate(self.score_vocab)
             return {"hr@10": m["hr"], "ndcg@10": m["ndcg"]}
 
-        log = fit_epochs(
-            self.name,
-            self.net,
-            opt,
-            lambda _epoch: losses(fit_pairs),
-            max_epochs=int(self.params["max_epochs"]),
-            budget=Budget(float(self.params["time_budget_s"]), clock="cpu"),
-            cancel=cancel,
-            progress=progress,
-            validate=validate if val.active else None,
-            patience=int(self.params["patience"]),
-            min_epochs=-(-int(self.params["min_updates"]) // max(1, updates)),
-        )
-        refits = int(self.params["refit_epochs"]) if val.active else 0
+        budget = Budget(float(self.params["time_budget_s"]), clock="cpu")
+        if warm is not None:  # a few epochs over the rows of the recent window (models.finetune)
+            self._step = 1 << 30  # annealed terms (the VAEs' KL weight) continue at their full value
+            self._before_refit(data)  # e.g. the graph over every session, as the saved model ended with
+            first = int(data.session[min(warm.window_start(data.items.size), data.items.size - 1)])
+            window = np.flatnonzero(all_pairs.owner >= first)
+            log = fit_epochs(
+                f"{self.name} (fine-tune)",
+                self.net,
+                opt,
+                lambda _epoch: losses(all_pairs, window),
+                max_epochs=warm.epochs,
+                budget=budget,
+                cancel=cancel,
+                progress=progress,
+            )
+            refits = 0
+        else:
+            log = fit_epochs(
+                self.name,
+                self.net,
+                opt,
+                lambda _epoch: losses(fit_pairs),
+                max_epochs=int(self.params["max_epochs"]),
+                budget=budget,
+                cancel=cancel,
+                progress=progress,
+                validate=validate if val.active else None,
+                patience=int(self.params["patience"]),
+                min_epochs=-(-int(self.params["min_updates"]) // max(1, updates)),
+            )
+            refits = int(self.params["refit_epochs"]) if val.active else 0
         if refits:
             self._before_refit(data)
         for _ in range(refits):
             step_epoch(self.net, opt, losses(all_pairs, recent), cancel=cancel)
         self._after_fit()
         self.net.eval()
+        self.fit_log = log  # this fit's epochs and losses (not saved)
         self.params["fit"] = {
             **log.as_params(),
+            "fine_tune": warm is not None,
             "n_vocab": len(self.vocab),
             "n_rows": len(all_pairs),
             "seconds": round(time.perf_counter() - t0, 1),
@@ -253,6 +288,11 @@ class TorchRowRecommender(SessionItemRecommender):
         return out
 
     # -- persistence -------------------------------------------------------------------------
+    def warm_state(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        assert self.net is not None and self.vocab is not None and self.space is not None
+        state = {k: v.detach().cpu().numpy() for k, v in self.net.state_dict().items()}
+        return state, self.space.track_ids[self.vocab.items]
+
     def _arrays(self) -> dict[str, np.ndarray]:
         assert self.net is not None
         return {f"net.{k}": v.detach().cpu().numpy() for k, v in self.net.state_dict().items()}

@@ -44,6 +44,7 @@ class NeuralRecommender(Recommender):
     family: ClassVar[str] = "neural"
     batch_size: ClassVar[int] = 256  # the harness scores this many snapshots per forward pass
     mode: ClassVar[str] = "all"  # last | all | masked
+    fine_tunes: ClassVar[bool] = True
     defaults: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, **params: Any):
@@ -153,6 +154,12 @@ class NeuralRecommender(Recommender):
         return reasons.Explanation(q.float().cpu().numpy(), parts, getattr(net, "modal_masks", lambda: {})())
 
     # -- persistence -------------------------------------------------------------------------
+    def warm_state(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        self._require_net()
+        assert self.space is not None
+        state = {k: v.detach().cpu().numpy() for k, v in self.net.state_dict().items()}
+        return state, self.space.track_ids[: self.n_trained]
+
     def arrays(self) -> dict[str, np.ndarray]:
         self._require_net()
         return {f"net.{k}": v.detach().cpu().numpy() for k, v in self.net.state_dict().items()}

@@ -11,6 +11,9 @@
   these models train on every core) bound the run.
 - Progress per epoch through the callback; the cancel token is checked before every batch and
   raises ``core.jobs.Cancelled`` (the model is then left untrained).
+- Fine-tune (``model.warm``, ``models.finetune``): the saved weights are loaded into the network built
+  for today's space (item rows moved by track id), then a few epochs whose targets are the recent
+  window only, no validation and no tail pass.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import torch.nn.functional as F
 from core.jobs import CancelToken, Progress
 from models.base import ItemFeatures, ModelError, ProgressFn, TrainData
 from models.device import pick_device, set_threads
+from models.finetune import WarmStart, mapped_state
 from models.neural.sequences import (
     IGNORE,
     batches,
@@ -126,14 +130,26 @@ def _train(
     model.prepare(data, features, cut)
     net = model.build_net(len(data.space))
     model.init_net(net)
+    if model.warm is not None:  # fine-tune: the saved weights, item rows moved to today's space
+        buffers = frozenset(name for name, _ in net.named_buffers())
+        state = mapped_state(
+            model.warm.state, model.warm.item_ids, net.state_dict(), data.space.track_ids, buffers
+        )
+        net.load_state_dict(state)
     net = net.to(device)
     model.net = net
-    opt = torch.optim.Adam(net.parameters(), lr=float(p["lr"]), weight_decay=float(p["weight_decay"]))
+    lr = float(p["lr"]) * (model.warm.lr_scale if model.warm is not None else 1.0)
+    opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=float(p["weight_decay"]))
 
     def validation() -> dict[str, float]:
         hr, ndcg = validate(model, seq, cut)
         return {"hr@10": hr, "ndcg@10": ndcg}
 
+    warm = model.warm
+    if warm is not None:
+        _fine_tune(model, net, opt, seq, warm, budget, cancel, progress, device, rng)
+        model.fit_info["seconds"] = time.monotonic() - started
+        return
     log = fit_epochs(
         model.name,
         net,
@@ -165,6 +181,36 @@ def _train(
             "stopped": log.stopped,
             "tail_pass": tail,
             "seconds": time.monotonic() - started,
+            "device": str(device),
+        }
+    )
+
+
+def _fine_tune(
+    model, net, opt, seq: np.ndarray, warm: WarmStart, budget, cancel, progress, device, rng
+) -> None:
+    """A few epochs whose targets are the recent window only (``models.finetune``), no validation."""
+    lo = max(1, warm.window_start(seq.size))
+    log = fit_epochs(
+        f"{model.name} (fine-tune)",
+        net,
+        opt,
+        lambda _epoch: _losses(model, net, example_batches(model, seq, lo, seq.size, rng), device),
+        max_epochs=warm.epochs,
+        budget=budget,
+        cancel=cancel,
+        progress=progress,
+        clip_grad=CLIP_GRAD,
+    )
+    net.eval()
+    model.fit_info.update(
+        {
+            "fine_tune": True,
+            "epochs": log.epochs,
+            "history": log.history,
+            "stopped": log.stopped,
+            "window_plays": int(seq.size - lo),
+            "new_plays": int(seq.size - warm.recent_from),
             "device": str(device),
         }
     )

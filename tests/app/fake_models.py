@@ -41,6 +41,7 @@ class FakeModels:
         gap_s: int = DEFAULT_GAP_S,
         cancel: CancelToken | None = None,
         params: dict | None = None,
+        fine_tune_below: float | None = None,
     ) -> Generator[Progress, None, TrainResult]:
         self.calls.append("train")
         yield Progress(1, 1, f"{model_name}: counted")
