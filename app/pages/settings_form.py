@@ -11,7 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLineEdit, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.widgets.common import Segmented, button
 from core import paths
@@ -46,18 +56,32 @@ def editor(name: str, value: Any, save: Save) -> Editor:
 
 
 def _check(name: str, value: bool, save: Save) -> Editor:
+    """A checkbox whose sentence wraps: the row's label names the setting, the sentence says what it
+    does (a QCheckBox's own text never wraps, so a long one widened the whole page)."""
     spec = spec_of(name)
-    box = QCheckBox(spec.help or spec.label)
+    row = QWidget()
+    lay = QHBoxLayout(row)
+    lay.setContentsMargins(0, 0, 0, 0)
+    box = QCheckBox()
     box.setAccessibleName(spec.label)
     box.setChecked(value)
     box.toggled.connect(lambda on: save(name, bool(on)))
+    lay.addWidget(box, 0, Qt.AlignmentFlag.AlignTop)
+    if spec.help:
+        words = QLabel(spec.help)
+        words.setWordWrap(True)
+        words.mousePressEvent = lambda _e: box.toggle()  # type: ignore[method-assign]
+        lay.addWidget(words, 1)
+    else:
+        lay.addStretch(1)
+    row.box = box  # type: ignore[attr-defined]
 
     def show(v: bool) -> None:
         box.blockSignals(True)
         box.setChecked(bool(v))
         box.blockSignals(False)
 
-    return Editor(box, show, True)
+    return Editor(row, show, True)
 
 
 def _spin(name: str, value: int, save: Save) -> Editor:

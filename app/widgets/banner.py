@@ -71,7 +71,7 @@ class Banner(QFrame):
         close.clicked.connect(self.dismiss)
         lay.addWidget(close, 0, Qt.AlignmentFlag.AlignVCenter)
         if self.kind in AUTO_HIDE_MS and retry is None:  # an offered action waits for the user
-            QTimer.singleShot(AUTO_HIDE_MS[self.kind], self.dismiss)
+            QTimer.singleShot(AUTO_HIDE_MS[self.kind], self, self.dismiss)
         shadow = QGraphicsDropShadowEffect(self)
         shadow.setBlurRadius(18)
         shadow.setOffset(0, 3)
@@ -178,5 +178,5 @@ class _Watcher(QObject):
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
         if event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Show):
-            QTimer.singleShot(0, self.callback)
+            QTimer.singleShot(0, self, self.callback)  # with a context: dropped if the host is gone
         return False

@@ -4,11 +4,11 @@ a bad file chosen together store the good one, report both, and refresh the acco
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
 import pytest
+from testpaths import cli_env
 
 from core.store.queries import account_by_name
 from tests.app.conftest import LISTENING, drain, wait_loaded
@@ -19,7 +19,7 @@ BASIC = LISTENING / "spotify" / "jonas-mika-basic" / "StreamingHistory0.json"
 
 def cli_errors(tmp_path, *paths) -> tuple[int, list[str], str]:
     """Exit code, the ``segue: ...`` lines (without the prefix) and stdout of ``segue import PATHS``."""
-    env = dict(os.environ, SEGUE_HOME=str(tmp_path / "cli-home"))
+    env = cli_env(tmp_path / "cli-home")
     out = subprocess.run(
         [
             sys.executable,

@@ -52,7 +52,7 @@ def test_unreadable_file_is_a_readable_banner(make_app, store_url, tmp_path, qtb
     app = make_app(store_url, account="felhag")
     page = accounts_page(app, qtbot)
     h = page.import_paths([str(bad)], account="oops")
-    with qtbot.waitSignal(h.done, timeout=10000):
+    with qtbot.waitSignal(h.done, timeout=60000):
         pass
     drain(app)
     messages = [m for k, m in app.window.banners.messages() if k == "error"]

@@ -151,5 +151,7 @@ def test_loading_runs_off_the_gui_thread_without_stalls(make_app, store_url, qtb
     assert page.cards["repetition"].chart.points > 0
     stalls = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
     assert len(ticks) > 20, "the event loop kept turning while insights were computed"
-    # building the charts on the GUI thread is the only work there; the computation is elsewhere
-    assert max(stalls) < 0.25, f"longest GUI stall {max(stalls):.3f} s"
+    # building the charts on the GUI thread is the only work there; the computation is elsewhere (the
+    # threads assertion above). The bound only catches the GUI thread doing the work again: a loaded
+    # 2-core machine deschedules it for 0.4 s at times; benchmarks/bench_gui_stall.py measures the figure
+    assert max(stalls) < 1.0, f"longest GUI stall {max(stalls):.3f} s"

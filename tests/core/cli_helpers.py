@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
-from testpaths import LISTENING, ROOT
+from testpaths import LISTENING, ROOT, cli_env
 
 ALEEX = LISTENING / "lastfm-exports" / "aleex-cs__aleex_cs.csv"
 
 
 def segue(tmp_path, *args: str, **run) -> subprocess.CompletedProcess:
     """``segue --db <tmp store> ARGS`` with SEGUE_HOME in ``tmp_path``; ``run`` goes to subprocess.run."""
-    env = dict(os.environ, SEGUE_HOME=str(tmp_path / "home"))
+    env = cli_env(tmp_path / "home")
     run.setdefault("capture_output", True)
     return subprocess.run(
         [sys.executable, "-m", "app", "--db", f"sqlite:///{tmp_path / 'cli.sqlite'}", *args],

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from cli_helpers import ALEEX, segue
-from testpaths import ROOT
+from testpaths import ROOT, cli_env
 
 
 def test_import_from_stdin_redirected_and_piped(tmp_path, shared):
@@ -25,7 +25,7 @@ def test_import_from_stdin_redirected_and_piped(tmp_path, shared):
 
 
 def test_import_from_process_substitution(tmp_path, shared):
-    env = dict(os.environ, SEGUE_HOME=str(tmp_path / "home"))
+    env = cli_env(tmp_path / "home")
     cmd = (
         f'{sys.executable} -m app --db sqlite:///{tmp_path / "p.sqlite"} import <(cat "{ALEEX}") -a p --json'
     )
@@ -78,7 +78,7 @@ def test_an_account_name_over_200_characters_is_refused(tmp_path, shared):
 
 
 def test_an_unreachable_database_is_one_sentence_without_its_password(tmp_path):
-    env = dict(os.environ, SEGUE_HOME=str(tmp_path / "home"))
+    env = cli_env(tmp_path / "home")
     url = "postgresql+psycopg://me:s3cret-pass-word@127.0.0.1:1/segue"
     out = subprocess.run(
         [sys.executable, "-m", "app", "--db", url, "stats", "--account", "a"],

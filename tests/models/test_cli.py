@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
 import pytest
 from model_cuts import ALEEX, write_cut
-from testpaths import ROOT
+from testpaths import ROOT, cli_env
 
 CONTRACT = {
     "model",
@@ -34,7 +33,7 @@ def cli(tmp_path_factory):
     if not ALEEX.exists():
         pytest.skip("shared data not found")
     tmp = tmp_path_factory.mktemp("cli")
-    env = dict(os.environ, SEGUE_HOME=str(tmp / "home"))
+    env = cli_env(tmp / "home")
 
     def segue(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
-from testpaths import LISTENING, ROOT
+from testpaths import LISTENING, ROOT, cli_env
 
 from core.features.tables import import_table
 from core.insights import consent, questionnaires
@@ -119,7 +118,7 @@ def test_repetition_definitions_on_a_tiny_history(store):
 
 
 def _segue(tmp_path, *args):
-    env = dict(os.environ, SEGUE_HOME=str(tmp_path / "home"))
+    env = cli_env(tmp_path / "home")
     return subprocess.run(
         [sys.executable, "-m", "app", "--db", f"sqlite:///{tmp_path / 'c.sqlite'}", *args],
         cwd=ROOT,

@@ -8,12 +8,11 @@ The store-level tests (ingest, names, re-keying, sessions) run on both engines t
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
 import pytest
-from testpaths import LISTENING, ROOT
+from testpaths import LISTENING, ROOT, cli_env
 
 ALEEX = LISTENING / "lastfm-exports" / "aleex-cs__aleex_cs.csv"
 ROWS = 2_000  # the newest 2,000 real plays: enough to train on, quick on 2 cores
@@ -23,7 +22,7 @@ def _segue(url: str, home, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "app", "--db", url, *args],
         cwd=ROOT,
-        env=dict(os.environ, SEGUE_HOME=str(home)),
+        env=cli_env(home),
         capture_output=True,
         text=True,
         timeout=600,
