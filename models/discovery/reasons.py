@@ -198,7 +198,9 @@ def reason_text(
     if k == "colisten":
         return f"listeners of {anchor_a} also play {who} ({SOURCE_WORDS.get(ev.source, ev.source)})"
     if k == "artist2vec":
-        return f"listeners on this computer who play {anchor_a} also play {who}"
+        # the artist2vec is fitted on every local account's sessions, the listener's own included (with
+        # one account on the computer, only theirs): say so rather than claim other listeners
+        return f"listening sessions on this computer, yours included, put {who} close to {anchor_a}"
     if k in ("tags", "audio", "lyrics", "bio"):
         what = {
             "tags": "tagged like",

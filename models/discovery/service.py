@@ -170,6 +170,27 @@ def catalogue_stamp(engine: Engine, account_id: int) -> tuple:
     return tuple(row)
 
 
+def has_catalogue(engine: Engine, account_id: int) -> bool:
+    """Whether the account's catalogue holds any answer with items (a refresh found something)."""
+    with engine.connect() as conn:
+        return (
+            conn.execute(
+                select(CatalogueSeed.fetch_id)
+                .join(CatalogueFetch, CatalogueFetch.id == CatalogueSeed.fetch_id)
+                .where(CatalogueSeed.account_id == account_id, CatalogueFetch.n_items > 0)
+                .limit(1)
+            ).first()
+            is not None
+        )
+
+
+def warm_ranker(store: Store, account_id: int) -> DiscoveryRanker | None:
+    """The account's discovery ranker as ``discover`` last loaded it (its params hold the served
+    list's calibration), or None before the first ``discover``."""
+    warm = _WARM.get((store.url, account_id))
+    return warm.model if warm is not None else None
+
+
 def _warm(store: Store, account: str, train_if_missing: bool, cancel: CancelToken | None) -> _Warm:
     info = account_by_name(store.engine, account)
     if info is None:
