@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint bench screenshots clean xvfb dist dist-venv smoke
+.PHONY: run test install lint postgres bench screenshots clean xvfb dist dist-venv smoke
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,13 +21,26 @@ run: $(STAMP)
 LINT_PATHS := app core models tests benchmarks packaging
 
 # lint first: a formatting or lint slip fails in seconds, not after the whole suite; xvfb before the
-# suite so the layout test (tests/app/test_layout.py) renders through the real xcb platform and fonts
-test: lint xvfb
-	QT_QPA_PLATFORM=offscreen HF_HUB_OFFLINE=1 $(PY) -m pytest -q
+# suite so the layout test (tests/app/test_layout.py) renders through the real xcb platform and fonts.
+# The store tests run on SQLite and on PostgreSQL: SEGUE_REQUIRE_PG makes a missing server a failure.
+test: lint xvfb postgres
+	SEGUE_REQUIRE_PG=1 QT_QPA_PLATFORM=offscreen HF_HUB_OFFLINE=1 $(PY) -m pytest -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
+
+# PostgreSQL's server binaries from Debian's packages when missing (quick no-op when present). Only
+# installed: the tests start a throwaway server of their own (tests/pgserver.py) and stop it when they
+# end. policy-rc.d keeps the package from starting its default cluster as a service meanwhile.
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); ours=; \
+		if [ ! -e /usr/sbin/policy-rc.d ]; then ours=1; \
+			printf '#!/bin/sh\nexit 101\n' | $$SUDO tee /usr/sbin/policy-rc.d >/dev/null; $$SUDO chmod +x /usr/sbin/policy-rc.d; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends postgresql; \
+		status=$$?; [ -z "$$ours" ] || $$SUDO rm -f /usr/sbin/policy-rc.d; exit $$status; \
+	fi
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run_all

@@ -1,9 +1,13 @@
 """Issue 2 figures: import throughput and peak memory (75k real history; a 1M-row file built from the
 real ones), sessionization of 1M plays, and a no-op incremental Last.fm sync against the fake server.
+Issue 15: the same imports into PostgreSQL (a throwaway server from ``tests/pgserver.py``), as a
+superuser (foreign-key checks off for the bulk transaction) and as a plain database owner (checks on).
 
     python -m benchmarks.bench_foundation            # everything, results in bench-results/foundation.json
     python -m benchmarks.bench_foundation --quick    # skip the 1M-row file
+    python -m benchmarks.bench_foundation --engines sqlite,postgresql   # PostgreSQL too (needs its binaries)
 Each import runs --repeat times (default 3) in a fresh process and store; the median run is reported.
+The peak memory is the importing process's; a PostgreSQL server's own memory is not in it.
 """
 
 from __future__ import annotations
@@ -116,29 +120,64 @@ def child_import(path: str, fmt: str, db: str) -> None:
     )
 
 
-def import_runs(path: Path, fmt: str, tmp: Path, repeat: int) -> dict:
+def import_runs(path: Path, fmt: str, tmp: Path, repeat: int, new_db=None) -> dict:
     """Import ``path`` into a fresh store ``repeat`` times (a fresh process each); the median run,
-    with every run's rows/s kept so the spread is visible."""
+    with every run's rows/s kept so the spread is visible. ``new_db(i)`` gives each run's database URL
+    (default: a SQLite file in ``tmp``)."""
     runs = []
     for i in range(repeat):
-        runs.append(
-            run_child(
-                [
-                    "-m",
-                    "benchmarks.bench_foundation",
-                    "--child",
-                    str(path),
-                    fmt,
-                    f"sqlite:///{tmp / f'import-{fmt}-{i}.sqlite'}",
-                ]
-            )
-        )
+        db = new_db(i) if new_db else f"sqlite:///{tmp / f'import-{fmt}-{i}.sqlite'}"
+        runs.append(run_child(["-m", "benchmarks.bench_foundation", "--child", str(path), fmt, db]))
     median = sorted(runs, key=lambda r: r["rows_per_s"])[len(runs) // 2]
     return {
         **median,
         "runs_rows_per_s": [r["rows_per_s"] for r in runs],
         "peak_rss_mb_import_max": max(r["peak_rss_mb_import"] for r in runs),
     }
+
+
+def postgres_databases(server) -> dict:
+    """URL makers for the two PostgreSQL set-ups: the superuser (as ``tests/pgserver.py`` runs it) and
+    a plain role that owns its database (a household server's usual account)."""
+    import psycopg
+
+    with psycopg.connect(server.dsn("postgres"), autocommit=True) as conn:
+        conn.execute("CREATE ROLE plain LOGIN")
+    counter = iter(range(10_000))
+
+    def owned_by_plain(_i: int) -> str:
+        name = f"plain{next(counter)}"
+        with psycopg.connect(server.dsn("postgres"), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}" OWNER plain')
+        return f"postgresql+psycopg://plain@127.0.0.1:{server.port}/{name}"
+
+    return {"postgresql": lambda _i: server.create_database(), "postgresql-plain-role": owned_by_plain}
+
+
+def engine_imports(engines: list[str], files: list[tuple[str, Path, str]], tmp: Path, repeat: int) -> dict:
+    """``import_runs`` for each (label, file, format) on every engine asked for."""
+    results: dict = {}
+    server = None
+    makers: dict = {"sqlite": None}
+    if any(e.startswith("postgresql") for e in engines):
+        sys.path.append(str(ROOT / "tests"))
+        import pgserver
+
+        server = pgserver.PgServer(pgserver.binaries()).start()
+        makers.update(postgres_databases(server))
+    try:
+        for engine in engines:
+            for label, path, fmt in files:
+                r = import_runs(path, fmt, tmp, repeat, makers[engine])
+                results[f"{label}_{engine}" if engine != "sqlite" else label] = r
+                print(
+                    f"{label} {engine}: {r['seconds']} s, {r['rows_per_s']:,} rows/s median of "
+                    f"{r['runs_rows_per_s']}, peak {r['peak_rss_mb_import_max']} MB"
+                )
+    finally:
+        if server is not None:
+            server.stop()
+    return results
 
 
 def bench_noop_sync(tmp: Path) -> dict:
@@ -178,38 +217,42 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeat", type=int, default=3, help="imports per file (median reported)")
+    parser.add_argument(
+        "--engines",
+        default="sqlite",
+        help="comma-separated: sqlite, postgresql (superuser), postgresql-plain-role (checks on)",
+    )
+    parser.add_argument("--no-sync", action="store_true", help="skip the no-op sync figure")
     parser.add_argument("--child", nargs=3, metavar=("PATH", "FORMAT", "DB"))
     args = parser.parse_args()
     if args.child:
         child_import(*args.child)
         return
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    if "postgresql" in engines and "postgresql-plain-role" not in engines:
+        engines.append("postgresql-plain-role")
     results: dict = {}
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        r75 = import_runs(SQLITE_75K, "lastfm-sqlite", tmp, args.repeat)
-        results["import_75k"] = r75
-        print(
-            f"75k import: {r75['rows_per_s']:,} rows/s median of {r75['runs_rows_per_s']}, "
-            f"peak {r75['peak_rss_mb_import_max']} MB"
-        )
+        files = [("import_75k", SQLITE_75K, "lastfm-sqlite")]
         if not args.quick:
             big = tmp / "million.csv"
             t0 = time.perf_counter()
             build_million(big)
             print(f"built 1M-row file in {time.perf_counter() - t0:.1f}s ({big.stat().st_size / 1e6:.0f} MB)")
-            r1m = import_runs(big, "lastfm-ghan", tmp, args.repeat)
-            results["import_1m"] = r1m
+            files.append(("import_1m", big, "lastfm-ghan"))
+        results.update(engine_imports(engines, files, tmp, args.repeat))
+        if "import_1m" in results:
+            r1m = results["import_1m"]
+            print(f"sessionize {r1m['plays']:,} plays in {r1m['sessionize_s']} s")
+        if not args.no_sync:
+            results["sync"] = bench_noop_sync(tmp)
             print(
-                f"1M import: {r1m['rows_per_s']:,} rows/s median of {r1m['runs_rows_per_s']}, "
-                f"peak {r1m['peak_rss_mb_import_max']} MB; "
-                f"sessionize {r1m['plays']:,} plays in {r1m['sessionize_s']} s"
+                f"no-op sync: {results['sync']['noop_sync_s_median']} s median "
+                f"({results['sync']['requests_per_noop_sync']} request)"
             )
-        results["sync"] = bench_noop_sync(tmp)
-        print(
-            f"no-op sync: {results['sync']['noop_sync_s_median']} s median "
-            f"({results['sync']['requests_per_noop_sync']} request)"
-        )
-    print(f"saved {save('foundation', results)}")
+    name = "foundation" if engines == ["sqlite"] else "foundation-engines"
+    print(f"saved {save(name, results)}")
 
 
 if __name__ == "__main__":

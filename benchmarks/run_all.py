@@ -20,6 +20,14 @@ from benchmarks.common import ROOT
 
 QUICK = {
     "foundation": ["-m", "benchmarks.bench_foundation"],
+    "foundation_engines": [
+        "-m",
+        "benchmarks.bench_foundation",
+        "--engines",
+        "sqlite,postgresql",
+        "--no-sync",
+    ],
+    "hostile": ["-m", "benchmarks.bench_hostile"],
     "default": ["-m", "benchmarks.bench_default", "--account", "spacedlevo", "--runs", "2", "--calls", "200"],
     "features_coverage": ["-m", "benchmarks.bench_features_coverage"],
     "features_text": ["-m", "benchmarks.bench_features_text"],

@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from core.normalize import printable
 from core.sources.records import ImportFailure
 from core.store.engine import Store, StoreError, open_store
 
@@ -67,6 +68,22 @@ class CliContext:
     def close(self) -> None:
         if self._store is not None:
             self._store.dispose()
+
+
+def ask(question: str, flag: str) -> str:
+    """The user's answer to ``question``, read from stdin (a terminal, or a pipe that holds the answer).
+    When stdin has nothing to read (closed, /dev/null, a script without input), a ``CliError`` (exit 2)
+    names the option that answers the question instead."""
+    wording = question.strip().rstrip(":").strip()
+    if sys.stdin is None:
+        raise CliError(f"cannot ask “{wording}” without a terminal; pass {flag} to answer it", 2)
+    try:
+        return input(question)
+    except EOFError:
+        print(file=sys.stdout)
+        raise CliError(
+            f"no answer to “{wording}” (stdin is not a terminal); pass {flag} to answer it", 2
+        ) from None
 
 
 def print_json(obj) -> None:
@@ -154,13 +171,13 @@ def main(
     try:
         return int(args.handler(ctx) or 0)
     except CliError as exc:
-        print(f"segue: {exc}", file=sys.stderr)
+        print(f"segue: {printable(str(exc))}", file=sys.stderr)
         return exc.code
     except ImportFailure as exc:
         print(f"segue: {exc}", file=sys.stderr)
         return 2
     except StoreError as exc:
-        print(f"segue: {exc}", file=sys.stderr)
+        print(f"segue: {printable(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("segue: interrupted; finished work is saved, run the command again to resume", file=sys.stderr)

@@ -83,7 +83,16 @@ class RedactingFormatter(logging.Formatter):
 
 
 class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
-    """A rotating log file created 0600 (and tightened to 0600 if an older version left it wider)."""
+    """A rotating log file created 0600 (and tightened to 0600 if an older version left it wider).
+
+    A record that cannot be written (the disk is full, the folder went away) is dropped quietly:
+    logging's default prints a stack dump to stderr for each, burying the one sentence the user needs.
+    """
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's own name
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handleError(record)
 
     def _open(self):  # noqa: ANN202 - logging's own signature
         path = Path(self.baseFilename)

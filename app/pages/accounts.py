@@ -293,9 +293,11 @@ class AccountsPage(Page):
         lay.addWidget(label("Import history files", "section"))
         lay.addWidget(
             label(
-                "Last.fm exports (CSV, lastfmstats JSON, Last.fm-1K TSV), Spotify “Account data” and "
-                "“Extended streaming history” (JSON or the whole .zip), ListenBrainz exports, or any "
-                "CSV with artist, track and time columns. Importing the same file twice adds nothing.",
+                "Last.fm exports (CSV, lastfmstats JSON, the old Last.fm archive, Last.fm-1K TSV), Spotify "
+                "“Account data” and “Extended streaming history” (JSON or the whole .zip), Apple Music "
+                "Play Activity, YouTube Music (Takeout watch history), Tidal, ListenBrainz, Libre.fm, "
+                "Maloja, Pano Scrobbler, a Rockbox .scrobbler.log, or any CSV with artist, track and time "
+                "columns. Importing the same file twice adds nothing.",
                 "muted",
                 wrap=True,
             )
@@ -359,9 +361,11 @@ class AccountsPage(Page):
         return handle
 
     def _imported(self, account: str, report) -> None:
+        """Every refused file gets a banner with exactly the sentence ``segue import`` prints for it; what
+        did import is stored (each file is its own transaction) and refreshes the accounts."""
         self.import_result.setText(summarise(report))
         for failure in report.failures:
-            self.ctx.notify(f"Could not import {failure}", "error")
+            self.ctx.notify(str(failure), "error")
         if report.files:
             self.ctx.notify(f"Imported into {account}: {summarise(report)}", "success")
             self.ctx.data_changed(-1, select=account)

@@ -77,24 +77,28 @@ class ModelsApi:
         from core.store.paging import model_runs
 
         runs = model_runs(engine, account_id)
-        trained: dict[str, object] = {}
+        newest: dict[str, object] = {}  # the newest training run of each model, whatever its outcome
+        good: dict[str, object] = {}  # the newest one that succeeded: the model in use
         for r in runs:
-            if r.kind == "train" and r.model not in trained:
-                trained[r.model] = r
+            if r.kind == "train":
+                newest.setdefault(r.model, r)
+                if r.status == "ok":
+                    good.setdefault(r.model, r)
         infos = {info.name: info for info in api.list_models()}
         rows = []
-        for name in list(infos) + sorted(set(trained) - set(infos)):
-            r = trained.get(name)
-            ok = r is not None and r.status == "ok"
+        for name in list(infos) + sorted(set(newest) - set(infos)):
+            r, ok = newest.get(name), good.get(name)
             info = infos.get(name)
+            # a later run that is running or failed does not hide the model that is still in use
+            status = r.status if r is not None and r.status != "ok" else ("ready" if ok else "")
             rows.append(
                 {
                     "name": name,
                     "description": info.description if info else "",
                     "family": info.family if info else "",
-                    "trained_at": (r.finished_at or r.started_at) if ok else None,
-                    "plays_at_train": r.plays_at_train if ok else None,
-                    "status": r.status if r is not None and r.status != "ok" else ("ready" if ok else ""),
+                    "trained_at": (ok.finished_at or ok.started_at) if ok else None,
+                    "plays_at_train": ok.plays_at_train if ok else None,
+                    "status": status,
                 }
             )
         rows.sort(key=lambda r: (r["name"] != "default", r["trained_at"] is None, r["name"]))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from core.cli import CliError, print_json
+from core.cli import CliError, ask, print_json
+from core.normalize import printable
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +28,9 @@ def run(ctx) -> int:
             raise CliError("accounts delete needs an account name", 2)
         ctx.account_id(args.name)
         if not args.yes:
-            answer = input(f"Delete account '{args.name}' and all its plays, models and insights? [y/N] ")
+            answer = ask(
+                f"Delete account '{args.name}' and all its plays, models and insights? [y/N] ", "--yes"
+            )
             if answer.strip().lower() not in {"y", "yes"}:
                 return 1
         delete_account(ctx.store, args.name)
@@ -52,7 +55,9 @@ def run(ctx) -> int:
         )
         return 0
     for a in accounts:
-        print(f"{a.name:20s} {a.kind:8s} {a.plays:>9,} plays  {iso(a.first) or '-'} .. {iso(a.last) or '-'}")
+        print(
+            f"{printable(a.name):20s} {a.kind:8s} {a.plays:>9,} plays  {iso(a.first) or '-'} .. {iso(a.last) or '-'}"
+        )
     if not accounts:
         print("no accounts yet: `segue import FILE --account NAME` or `segue sync --account NAME`")
     return 0

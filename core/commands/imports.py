@@ -52,7 +52,7 @@ def _mapping(items: list[str]) -> dict[str, str] | None:
 def run(ctx) -> int:
     from core.jobs import run_job
     from core.sources.importers.base import ImportOptions
-    from core.sources.importing import import_files, iso
+    from core.sources.importing import import_files
 
     args = ctx.args
     try:
@@ -67,22 +67,37 @@ def run(ctx) -> int:
     if args.json:
         print_json(report.to_json())
     else:
-        for s in report.files:
-            skipped = ", ".join(f"{k} {v:,}" for k, v in sorted(s.skipped.items())) or "none"
-            print(
-                f"{s.path} [{s.format}]: read {s.read:,}, added {s.added:,}, duplicates {s.duplicates:,}, "
-                f"skipped {skipped}; {iso(s.first) or '-'} .. {iso(s.last) or '-'}"
-            )
-            for reason, lines in sorted(s.skipped_lines.items()):
-                if reason == "bad_timestamp" and lines:
-                    shown = ", ".join(map(str, lines[:10]))
-                    print(
-                        f"  impossible timestamps skipped at line(s) {shown}"
-                        f"{' ...' if s.skipped[reason] > len(lines[:10]) else ''}"
-                    )
-        for name, reason in report.ignored:
-            print(f"ignored {name}: {reason}")
+        for line in summary_lines(report):
+            print(line)
     for failure in report.failures:
         print(f"segue: {failure}", file=sys.stderr)
     train_after(ctx, args.account, report, imported=True, json_out=args.json)
     return 0 if report.ok else 2
+
+
+def summary_lines(report) -> list[str]:
+    """What ``segue import`` prints for a report: one line per file, the rows it skipped and why, the
+    members it ignored. Names are printed with control characters escaped (``printable``)."""
+    from core.normalize import printable
+    from core.sources.importing import iso
+    from core.sources.records import MALFORMED
+
+    out = []
+    for s in report.files:
+        skipped = ", ".join(f"{k} {v:,}" for k, v in sorted(s.skipped.items())) or "none"
+        out.append(
+            f"{printable(s.path)} [{s.format}]: read {s.read:,}, added {s.added:,}, "
+            f"duplicates {s.duplicates:,}, skipped {skipped}; {iso(s.first) or '-'} .. {iso(s.last) or '-'}"
+        )
+        lines = s.skipped_lines.get("bad_timestamp", [])[:10]
+        if lines:
+            more = " ..." if s.skipped["bad_timestamp"] > len(lines) else ""
+            out.append(f"  impossible timestamps skipped at line(s) {', '.join(map(str, lines))}{more}")
+        examples = s.examples.get(MALFORMED, [])
+        if examples:
+            n = s.skipped[MALFORMED]
+            more = f" (and {n - len(examples):,} more)" if n > len(examples) else ""
+            out.append(f"  unreadable rows skipped: {'; '.join(printable(e) for e in examples)}{more}")
+    for name, reason in report.ignored:
+        out.append(f"ignored {printable(name)}: {reason}")
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from core.cli import CliError, print_json
+from core.cli import CliError, ask, print_json
 from core.commands.common import add_account
 
 EXIT_NO_CONSENT = 3
@@ -37,7 +37,7 @@ def run(ctx) -> int:
     account_id = ctx.account_id(args.account)
     if args.action == "enable":
         print(consent.CONSENT_TEXT)
-        if not args.yes and input("Turn insights on? [y/N] ").strip().lower() not in {"y", "yes"}:
+        if not args.yes and ask("Turn insights on? [y/N] ", "--yes").strip().lower() not in {"y", "yes"}:
             return 1
         consent.enable(store, account_id)
         print(
@@ -113,7 +113,11 @@ def _selfcheck(ctx, account_id: int) -> int:
         print("  " + "  ".join(f"{i}={o}" for i, o in enumerate(inst.options, 1)))
         answers = []
         for n, item in enumerate(inst.items, 1):
-            answers.append(int(input(f"{n:2d}. {item}: ").strip() or 0))
+            text = ask(f"{n:2d}. {item}: ", "--answers N,N,... (one 1-5 value per question)").strip()
+            try:
+                answers.append(int(text or 0))
+            except ValueError as exc:
+                raise CliError(f"answer {n} must be a number 1-5, got {text!r}", 2) from exc
     try:
         result = q.save(ctx.store, account_id, inst.key, answers)
     except q.AnswerError as exc:

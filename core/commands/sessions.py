@@ -6,6 +6,7 @@ import argparse
 
 from core.cli import print_json
 from core.commands.common import add_account, day, duration
+from core.normalize import printable
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,7 +43,7 @@ def run(ctx) -> int:
         print_json({"gap_seconds": gap, "sessions": rows})
         return 0
     for r in rows:
-        artists = ", ".join(a["name"] for a in r["top_artists"][:3])
+        artists = ", ".join(printable(a["name"]) for a in r["top_artists"][:3])
         approx = "~" if r["end_estimated"] else " "
         print(
             f"{r['start']}  {approx}{r['length_minutes']:5d} min  {r['plays']:4d} plays  "

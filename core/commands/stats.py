@@ -6,6 +6,7 @@ import argparse
 
 from core.cli import CliError, print_json
 from core.commands.common import add_account, day
+from core.normalize import printable
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -77,7 +78,7 @@ def run(ctx) -> int:
         name = f"{row['title']} — {row['artist']}" if args.by == "album" else row["name"]
         change = rank_change(row)
         print(
-            f"{row['rank']:3d}. {name}  ({row['plays']:,} play{'s' * (row['plays'] != 1)}, "
+            f"{row['rank']:3d}. {printable(name)}  ({row['plays']:,} play{'s' * (row['plays'] != 1)}, "
             f"{row['hours']:.1f} h, {row['share']:.1%})" + (f"  {change}" if change else "")
         )
     s = report["streaks"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from core.cli import CliError, clear_progress, print_json, progress_printer
+from core.cli import CliError, ask, clear_progress, print_json, progress_printer
 from core.commands.common import add_account, add_no_train, train_after
 
 
@@ -21,6 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("login", help="connect a Last.fm account (opens the browser)")
     add_account(p)
     p.add_argument("--no-browser", action="store_true", help="print the URL instead of opening it")
+    p.add_argument(
+        "--wait",
+        type=float,
+        metavar="SECONDS",
+        help="instead of pressing Enter after approving, check every few seconds for up to SECONDS",
+    )
     p.set_defaults(handler=run_login)
 
 
@@ -87,8 +93,11 @@ def run_login(ctx) -> int:
         print(f"Approve Segue in your browser:\n  {pending.url}")
         if not args.no_browser:
             webbrowser.open(pending.url)
-        input("Press Enter after approving… ")
-        username = finish_login(pending, args.account)
+        if args.wait is None:
+            ask("Press Enter after approving… ", "--wait SECONDS")
+            username = finish_login(pending, args.account)
+        else:
+            username = _poll_login(pending, args.account, args.wait)
     except ServiceError as exc:
         raise CliError(str(exc), 3) from exc
     with ctx.store.engine.begin() as conn:
@@ -98,3 +107,23 @@ def run_login(ctx) -> int:
         f"{args.account}`."
     )
     return 0
+
+
+POLL_S = 3.0
+
+
+def _poll_login(pending, account: str, wait_s: float) -> str:
+    """Ask Last.fm for the session every ``POLL_S`` until the user has approved or ``wait_s`` passed."""
+    import time
+
+    from core.sources.lastfm.api import TokenNotAuthorised
+    from core.sources.lastfm.auth import finish_login
+
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return finish_login(pending, account)
+        except TokenNotAuthorised:
+            if time.monotonic() + POLL_S > deadline:
+                raise
+            time.sleep(POLL_S)

@@ -195,7 +195,7 @@ def retrain_check(ctx: JobContext, threshold: int | None = None) -> Generator[Pr
     submitted = []
     if ctx.runner is not None and "train" in ctx.runner.registry:
         for account in due:
-            ctx.runner.submit("train", account=account, model="default")
+            ctx.runner.submit("train", account=account, model="default", gap_s=_gap_s())
             submitted.append(account)
     elif due:
         log.info("accounts due for retraining but no train job registered: %s", ", ".join(due))

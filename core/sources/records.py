@@ -10,6 +10,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from core.normalize import printable
+
 
 class PlayRecord(NamedTuple):
     """One listening event as read from a source.
@@ -83,7 +85,9 @@ class ImportFailure(Exception):
     """The input cannot be imported as a whole: unreadable, truncated, unrecognised or malformed.
 
     The message names the file and, where known, the line and field. The CLI prints it (no traceback)
-    and exits with code 2; the store is left unchanged for that file.
+    and exits with code 2; the store is left unchanged for that file. It is plain data (path, reason,
+    line, field) and pickles by value, so a report made in a job's child process reaches the GUI with
+    exactly the text the CLI prints.
     """
 
     def __init__(self, path: str, message: str, line: int | None = None, field: str | None = None):
@@ -91,17 +95,32 @@ class ImportFailure(Exception):
         self.line = line
         self.field = field
         self.reason = message
-        where = path
-        if line is not None:
-            where += f", line {line}"
-        if field:
-            where += f", field '{field}'"
-        super().__init__(f"{where}: {message}")
+        super().__init__(self.text)
+
+    @property
+    def text(self) -> str:
+        """The one line the CLI prints (after ``segue: ``) and the GUI shows."""
+        where = printable(self.path)
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.field:
+            where += f", field '{self.field}'"
+        return f"{where}: {self.reason}"
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.reason, self.line, self.field))
+
+
+MAX_EXAMPLES = 3
 
 
 @dataclass
 class ImportSummary:
-    """Per-file result, serialised by ``segue import --json``."""
+    """Per-file result, serialised by ``segue import --json``.
+
+    ``skipped_lines`` keeps the first 20 line numbers per reason; ``examples`` the first few
+    ``"line N: what was wrong"`` texts for reasons that carry a detail (rows that could not be read).
+    """
 
     path: str
     format: str
@@ -111,11 +130,20 @@ class ImportSummary:
     skips_stored: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     skipped_lines: dict[str, list[int]] = field(default_factory=dict)
+    examples: dict[str, list[str]] = field(default_factory=dict)
     first: int | None = None
     last: int | None = None
 
-    def skip(self, reason: str, line: int = 0) -> None:
+    def skip(self, reason: str, line: int = 0, detail: str = "") -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
         lines = self.skipped_lines.setdefault(reason, [])
         if line and len(lines) < 20:
             lines.append(line)
+        if detail and reason == MALFORMED:
+            shown = self.examples.setdefault(reason, [])
+            if len(shown) < MAX_EXAMPLES:
+                shown.append(f"line {line}: {detail}" if line else detail)
+
+
+MALFORMED = "malformed"
+"""The skip reason for a row that could not be parsed (wrong field count, a timestamp that is not one)."""

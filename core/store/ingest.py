@@ -6,7 +6,8 @@ Dedupe rules (docs/architecture.md §4, issue 2):
   timestamps, 70 s when either side has minute resolution (Spotify basic exports, "24 Jan 2023,
   09:42"-style text). Within one source only the exact key applies, so a service's own double
   scrobbles stay as it lists them (the user's counts match their profile);
-- rows with an impossible timestamp (before 2000, or in the future) are reported and skipped.
+- rows with an impossible timestamp (before 2000, or in the future) are reported and skipped;
+- a played time outside 0 .. 2^31 ms is stored as unknown (names and ids: ``core.store.catalog``).
 
 The caller owns the transaction: an importer runs one file per transaction, the sync one page.
 """
@@ -23,7 +24,7 @@ from sqlalchemy import Connection, select
 
 from core.normalize import album_key, artist_key, track_key
 from core.sources.records import ImportSummary, PlayBlock, PlayRecord, SkippedRow
-from core.store.catalog import Catalog, insert_ignore
+from core.store.catalog import INT32_MAX, Catalog, insert_ignore
 from core.store.schema import Scrobble, Skip
 
 MIN_VALID_TS = 946_684_800  # 2000-01-01T00:00:00Z
@@ -63,13 +64,14 @@ class Ingestor:
         *,
         now: int | None = None,
         batch_size: int = 20_000,
+        catalog: Catalog | None = None,
     ):
         self.conn = conn
         self.account_id = account_id
         self.source = source[:40]
         self.now = int(now if now is not None else time.time())
         self.batch_size = batch_size
-        self.catalog = Catalog(conn)
+        self.catalog = catalog.fork(conn) if catalog is not None else Catalog(conn)
         self._ids: dict[tuple[str, str | None, str], tuple[int, int | None]] = {}
         self._other_sources: list[str] | None = None
 
@@ -99,7 +101,7 @@ class Ingestor:
         for rec in records:  # the per-row loop: keep it to a type check and an append
             read += 1
             if type(rec) is SkippedRow:
-                summary.skip(rec.reason, rec.line)
+                summary.skip(rec.reason, rec.line, rec.detail)
             elif type(rec) is PlayBlock:
                 if batch:  # rows read before the block go first: the earliest spelling of a name wins
                     self._write(_columns(batch), summary)
@@ -133,7 +135,7 @@ class Ingestor:
         lo, hi = int(ts.min()), int(ts.max())
         summary.first = lo if summary.first is None else min(summary.first, lo)
         summary.last = hi if summary.last is None else max(summary.last, hi)
-        acc, src, ms = self.account_id, self.source, cols[4]
+        acc, src, ms = self.account_id, self.source, _storable_ms(cols[4])
         tl = track_ids.tolist()
 
         if is_skip is not None:
@@ -244,6 +246,13 @@ class Ingestor:
             found = list(map(known.__getitem__, keys))
         tracks, albums_ = zip(*found, strict=True)
         return np.array(tracks, dtype=np.int64), list(albums_)
+
+
+def _storable_ms(ms: Sequence[int | None]) -> Sequence[int | None]:
+    """Played milliseconds as an INTEGER column holds them on every engine: out of range → unknown."""
+    if all(m is None or 0 <= m <= INT32_MAX for m in ms):
+        return ms
+    return [m if m is None or 0 <= m <= INT32_MAX else None for m in ms]
 
 
 def _columns(batch: list[PlayRecord]) -> list[tuple]:

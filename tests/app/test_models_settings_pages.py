@@ -43,6 +43,24 @@ def test_models_page_lists_models_and_trained_runs(make_app, store_url, qtbot):
     assert page.train_button.isEnabled() == (page.selected() is not None)
 
 
+def test_a_later_failed_or_running_training_does_not_hide_the_model_in_use(make_app, store_url, qtbot):
+    app = make_app(store_url, account="felhag")
+    acc = app.ctx.account
+    run = {"account_id": acc.id, "model": "default", "kind": "train"}
+    with app.ctx.store.engine.begin() as conn:
+        conn.execute(
+            ModelRun.__table__.insert(),
+            [
+                {**run, "status": "ok", "started_at": 1_700_000_000, "finished_at": 1_700_000_100,
+                 "plays_at_train": 1891},
+                {**run, "status": "running", "started_at": 1_700_500_000, "finished_at": None, "plays_at_train": None},  # e.g. a killed app
+            ],
+        )  # fmt: skip
+    rows, _ = ModelsApi().overview(app.ctx.store.engine, acc.id)
+    (row,) = [r for r in rows if r["name"] == "default"]
+    assert row["status"] == "running" and row["plays_at_train"] == 1891 and row["trained_at"] == 1_700_000_100
+
+
 def test_settings_secrets_never_land_in_settings_json(make_app, store_url, qtbot):
     app = make_app(store_url, account="felhag")
     app.window.show_page("settings")

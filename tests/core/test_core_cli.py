@@ -8,21 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from testpaths import LISTENING, ROOT
-
-ALEEX = LISTENING / "lastfm-exports" / "aleex-cs__aleex_cs.csv"
-
-
-def segue(tmp_path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, SEGUE_HOME=str(tmp_path / "home"))
-    return subprocess.run(
-        [sys.executable, "-m", "app", "--db", f"sqlite:///{tmp_path / 'cli.sqlite'}", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from cli_helpers import ALEEX, segue
+from testpaths import ROOT
 
 
 def test_import_json_summary_contract(tmp_path, shared):
@@ -37,23 +24,38 @@ def test_import_json_summary_contract(tmp_path, shared):
     assert again["files"][0]["added"] == 0
 
 
-def test_bad_file_exits_2_with_one_clear_message_and_no_traceback(tmp_path, shared):
-    segue(tmp_path, "import", str(ALEEX), "--account", "a")
+def _broken_copy(tmp_path, bad_lines: range):
     bad = tmp_path / "broken.csv"
     lines = ALEEX.read_text(encoding="utf-8").splitlines()
-    lines[10] = '"notatime","22 Feb 2026, 11:50","Roy Harper","","Stormcock","","Hors","",""'
+    for i in bad_lines:
+        lines[i] = '"notatime","22 Feb 2026, 11:50","Roy Harper","","Stormcock","","Hors","",""'
     bad.write_text("\n".join(lines[:40]) + "\n", encoding="utf-8")
+    return bad
+
+
+def test_one_unreadable_row_is_skipped_and_named(tmp_path, shared):
+    bad = _broken_copy(tmp_path, range(10, 11))
+    out = segue(tmp_path, "import", str(bad), "--account", "b")
+    assert out.returncode == 0, out.stderr
+    assert "added 38" in out.stdout and "malformed 1" in out.stdout
+    assert "line 11: expected 8 fields, found 9 (a stray delimiter or quote?)" in out.stdout
+    data = json.loads(segue(tmp_path, "import", str(bad), "--account", "c", "--json").stdout)
+    assert data["files"][0]["problems"] == [
+        "line 11: expected 8 fields, found 9 (a stray delimiter or quote?)"
+    ]
+
+
+def test_mostly_unreadable_file_exits_2_with_one_clear_message_and_no_traceback(tmp_path, shared):
+    segue(tmp_path, "import", str(ALEEX), "--account", "a")
+    bad = _broken_copy(tmp_path, range(1, 11))  # 10 of 39 rows: more than 10%
     out = segue(tmp_path, "import", str(bad), "--account", "a", "--json")
     assert out.returncode == 2
-    assert "broken.csv" in out.stderr and "line 11" in out.stderr
-    assert "Traceback" not in out.stderr + out.stdout
-    stats = json.loads(segue(tmp_path, "stats", "--account", "a", "--json").stdout)
-    assert (
-        stats["plays"]
-        == json.loads(segue(tmp_path, "import", str(ALEEX), "--account", "a", "--json").stdout)["files"][0][
-            "duplicates"
-        ]
-    ), "the bad file added nothing"
+    assert "broken.csv" in out.stderr and "10 of 39 rows could not be read" in out.stderr
+    assert "line 2" in out.stderr and "Traceback" not in out.stderr + out.stdout
+    fresh = segue(tmp_path, "import", str(bad), "--account", "fresh")
+    assert fresh.returncode == 2
+    accounts = json.loads(segue(tmp_path, "accounts", "--json").stdout)["accounts"]
+    assert all(a["plays"] == 0 for a in accounts if a["name"] == "fresh"), "the bad file added nothing"
 
 
 @pytest.mark.parametrize(

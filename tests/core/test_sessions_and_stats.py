@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+import pytest
 from testpaths import LISTENING
 
 from core import stats
@@ -49,6 +50,7 @@ def test_consecutive_duplicate_scrobbles_collapse_but_repeats_stay():
     assert idx.tolist() == [0, 2, 3], "the 1-s double scrobble collapses; the repeat after 250 s stays"
 
 
+@pytest.mark.engines
 def test_sessions_on_a_real_history(store, shared):
     run_job(import_files(store, [LISTENING / "lastfm-exports" / "aleex-cs__aleex_cs.csv"], "a"))
     f = load_plays(store.engine, account_by_name(store.engine, "a").id)

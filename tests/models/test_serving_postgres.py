@@ -1,13 +1,12 @@
 """Serving on PostgreSQL (a household server): the explore and fallback queries are standard SQL.
 
 The explore query once grouped by track only while selecting the track's artist, which SQLite allows
-and PostgreSQL refuses (GroupingError). Uses the throwaway server of tests/core/store/test_postgres.py;
-skipped where PostgreSQL is not installed.
+and PostgreSQL refuses (GroupingError). Uses the session's throwaway server (tests/pgserver.py, through
+tests/core/store/test_postgres.py's pg_url): skipped where PostgreSQL is not installed, required by
+make test.
 """
 
 from __future__ import annotations
-
-import shutil
 
 import pytest
 from testpaths import LISTENING
@@ -20,11 +19,6 @@ from core.store.queries import account_by_name, load_plays
 from models.serving.recommend import explore_for, recommend_for
 from models.training import train_model
 from tests.core.store.test_postgres import pg_url  # noqa: F401 - the server fixture
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("initdb") is None or shutil.which("pg_ctl") is None,
-    reason="PostgreSQL server binaries not installed",
-)
 
 
 def test_explore_recommend_and_fallback_on_postgresql(pg_url):  # noqa: F811 - the fixture

@@ -22,15 +22,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.sources.importers import (
+    apple_music,
     generic_csv,
     lastfm_1k,
+    lastfm_archive_json,
     lastfm_benjaminbenben,
     lastfm_ghan,
     lastfm_sqlite,
     lastfmstats_json,
+    librefm,
     listenbrainz,
+    maloja,
+    panoscrobbler,
+    rockbox,
     spotify_basic,
     spotify_extended,
+    tidal,
+    youtube_music,
 )
 from core.sources.importers.archive import ZIP_MAGIC, Ignored, Scan
 from core.sources.importers.archive import scan as _scan
@@ -57,13 +65,29 @@ _FORMATS: list[FormatModule] = [
     spotify_extended,
     spotify_basic,
     lastfmstats_json,
+    lastfm_archive_json,
+    maloja,
+    youtube_music,
     listenbrainz,
+    panoscrobbler,
+    rockbox,
+    apple_music,
+    tidal,
+    librefm,
     lastfm_ghan,
     lastfm_1k,
     lastfm_benjaminbenben,
     generic_csv,
 ]  # type: ignore[list-item]
-_DELIMITED = {lastfm_ghan.FORMAT, lastfm_1k.FORMAT, lastfm_benjaminbenben.FORMAT, generic_csv.FORMAT}
+_DELIMITED = {
+    lastfm_ghan.FORMAT,
+    lastfm_1k.FORMAT,
+    lastfm_benjaminbenben.FORMAT,
+    apple_music.FORMAT,
+    tidal.FORMAT,
+    librefm.FORMAT,
+    generic_csv.FORMAT,
+}
 THRESHOLD = 0.5
 
 
@@ -117,25 +141,39 @@ def detect(path: Path | Source) -> FormatModule:
     raise failure(src, f"unrecognised format; pass --format (one of: {names})")
 
 
-def _judge(src: Source) -> str | None:
-    """Why a folder/zip member is not imported, or ``None`` to import it."""
+def _judge(src: Source, fmt: str = "auto", found: dict[str, FormatModule] | None = None) -> str | None:
+    """Why a folder/zip member is not imported, or ``None`` to import it (noting the sniffed format in
+    ``found``, so the import does not sniff again). With an explicit format, every member that is not
+    empty or binary is imported with it (the user said what the files are)."""
     try:
         head = src.head()
     except (OSError, ImportFailure):
         return None  # let the import fail on it with a proper message
-    score, _ = _best(src, head)
-    if score >= THRESHOLD:
-        return None
+    if fmt == "auto":
+        score, mod = _best(src, head)
+        if score >= THRESHOLD:
+            if found is not None and mod is not None:
+                found[src.name] = mod
+            return None
     if not head.strip():
         return "empty file"
     if looks_binary(head) or head[:4] in ZIP_MAGIC:
+        if fmt == lastfm_sqlite.FORMAT and head.startswith(lastfm_sqlite.MAGIC):
+            return None
         return "binary file, not a listening history"
+    if fmt != "auto":
+        return None
     return "not a listening history (no format recognised it)"
 
 
-def scan(path: Path | str) -> Scan:
-    """Folder or .zip → importable members and the ones ignored (with reasons); a file → itself."""
-    return _scan(path, _judge)
+def scan(path: Path | str, fmt: str = "auto") -> Scan:
+    """Folder, .zip or pipe → importable members and the ones ignored or refused (with reasons); a file →
+    itself. Use it as a context manager (or ``close()`` it): it may hold an open archive. ``detected``
+    maps each member that was sniffed to its format (pass it to ``iter_records``)."""
+    found: dict[str, FormatModule] = {}
+    out = _scan(path, lambda src: _judge(src, fmt, found))
+    out.detected = found
+    return out
 
 
 def expand(path: Path | str) -> list[Source]:
@@ -144,13 +182,17 @@ def expand(path: Path | str) -> list[Source]:
 
 
 def iter_records(
-    source: Path | Source, fmt: str = "auto", options: ImportOptions | None = None
+    source: Path | Source,
+    fmt: str = "auto",
+    options: ImportOptions | None = None,
+    detected: FormatModule | None = None,
 ) -> tuple[str, Stream]:
-    """The chosen format's name and its record stream (lazy: parse errors surface while iterating)."""
+    """The chosen format's name and its record stream (lazy: parse errors surface while iterating).
+    ``detected``: the format a scan already sniffed for this source (``Scan.detected``)."""
     src = as_source(source)
     options = options or ImportOptions()
     if fmt == "auto":
-        mod = detect(src)
+        mod = detected or detect(src)
         if options.mapping and mod.FORMAT in _DELIMITED:
             mod = generic_csv
     else:

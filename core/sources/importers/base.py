@@ -13,7 +13,9 @@ A format module is a plain module with:
   come after some records: the ingest runs one file per transaction and rolls back.
 
 Parsers never filter timestamps (0, before 2000, in the future): they pass them through and the ingest
-decides centrally, using ``ImportOptions.now``.
+decides centrally, using ``ImportOptions.now``. A single row that cannot be parsed (wrong field count,
+text that is no timestamp, a count that is no number) is not a failure of the file: the format yields
+``bad_row(line, what)`` and goes on; the import refuses the file only when such rows are a large share.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pathlib import Path, PurePath, PurePosixPath
 from typing import BinaryIO, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from core.sources.records import ImportFailure, PlayBlock, PlayRecord, SkippedRow
+from core.sources.records import MALFORMED, ImportFailure, PlayBlock, PlayRecord, SkippedRow
 
 Item = PlayRecord | SkippedRow
 Stream = Iterator[PlayRecord | PlayBlock | SkippedRow]
@@ -140,6 +142,17 @@ def bytes_source(name: str, data: bytes, member: str = "") -> Source:
 
 def failure(src: Source, message: str, line: int | None = None, field: str | None = None) -> ImportFailure:
     return ImportFailure(src.name, message, line=line, field=field)
+
+
+class BadRow(ValueError):
+    """One row cannot be read (wrong field count, a timestamp that is not one): the row is skipped and
+    named (``bad_row``), the rest of the file imports. Too many of them refuse the file
+    (``core.sources.importing``)."""
+
+
+def bad_row(line: int, message: str, field: str | None = None) -> SkippedRow:
+    """The skipped-row record for a row that cannot be read, with what was wrong."""
+    return SkippedRow(MALFORMED, line, f"{message} (field '{field}')" if field else message)
 
 
 class FormatModule(Protocol):

@@ -10,8 +10,9 @@ column is the *end* of the play, so ``ms_played`` is subtracted. With an ``ms_pl
 under 30 s are ``kind="skip"``. With Spotify's ``master_metadata_*`` columns, a row without a track
 name is a podcast/non-music row → ``SkippedRow("not_music")``; elsewhere an empty artist or track →
 ``SkippedRow("empty_name")``; an empty timestamp (an exported "now playing" row) →
-``SkippedRow("no_timestamp")``, while text that does not parse fails the file. Zero and other
-impossible timestamps pass through (the ingest judges).
+``SkippedRow("no_timestamp")``; a row whose timestamp or counts do not parse, or whose field count is
+wrong → ``bad_row`` (skipped and named). Zero and other impossible timestamps pass through (the
+ingest judges).
 """
 
 from __future__ import annotations
@@ -20,9 +21,18 @@ from collections.abc import Callable, Iterator
 from operator import itemgetter
 from pathlib import Path, PurePath
 
-from core.sources.importers.base import SKIP_THRESHOLD_MS, ImportOptions, Item, Source, as_source, failure
+from core.sources.importers.base import (
+    SKIP_THRESHOLD_MS,
+    BadRow,
+    ImportOptions,
+    Item,
+    Source,
+    as_source,
+    bad_row,
+    failure,
+)
 from core.sources.importers.columns import Layout, LayoutError, infer
-from core.sources.importers.text import field_count_failure, head_text, looks_binary, open_csv
+from core.sources.importers.text import field_count_problem, head_text, looks_binary, open_csv
 from core.sources.importers.timeparse import (
     UTC,
     iso_parser,
@@ -121,27 +131,32 @@ def _rows(src: Source, layout: Layout, options: ImportOptions) -> Iterator[Item]
                 header_pending = False
                 continue
             if len(row) != n:
-                if not row:
-                    continue
-                raise field_count_failure(src, line, n, len(row))
+                if row:
+                    yield bad_row(line, field_count_problem(n, len(row)))
+                continue
             row.append("")
             artist, track, ts, album, ms, dur, amb, almb, tmb = pick(row)
             ts = ts.strip()
             try:
-                played_at, precision = parse(ts)
-            except ValueError:
-                if not ts:
-                    yield SkippedRow("no_timestamp", line)
-                    continue
-                played_at, precision = _slow_time(src, ts, tz, line, ts_label)
+                try:
+                    played_at, precision = parse(ts)
+                except ValueError:
+                    if not ts:
+                        yield SkippedRow("no_timestamp", line)
+                        continue
+                    played_at, precision = _slow_time(ts, tz, ts_label)
+                ms_played = None
+                if has_ms:
+                    try:
+                        ms_played = int(ms)
+                    except ValueError:
+                        ms_played = _int(ms, ms_label)
+                duration = _int(dur, "duration_ms") if dur else None
+            except BadRow as exc:
+                yield bad_row(line, *exc.args)
+                continue
             if minute and precision < minute:
                 precision = minute
-            ms_played = None
-            if has_ms:
-                try:
-                    ms_played = int(ms)
-                except ValueError:
-                    ms_played = _int(src, ms, line, ms_label)
             artist = artist.strip()
             track = track.strip()
             if not track and not_music:
@@ -164,7 +179,7 @@ def _rows(src: Source, layout: Layout, options: ImportOptions) -> Iterator[Item]
                     played_at,
                     album.strip() or None,
                     ms_played,
-                    _int(src, dur, line, "duration_ms") if dur else None,
+                    duration,
                     amb.strip() or None,
                     almb.strip() or None,
                     tmb.strip() or None,
@@ -175,15 +190,15 @@ def _rows(src: Source, layout: Layout, options: ImportOptions) -> Iterator[Item]
             )
 
 
-def _slow_time(src: Source, text: str, tz, line: int, label: str) -> tuple[int, int]:
-    """A value unlike the rest of its column: accept any known form, else fail the file."""
+def _slow_time(text: str, tz, label: str) -> tuple[int, int]:
+    """A value unlike the rest of its column: accept any known form, else the row is bad."""
     try:
         return parse_any(text, tz)
     except ValueError as exc:
-        raise failure(src, f"bad timestamp {text!r}: {exc}", line=line, field=label) from None
+        raise BadRow(f"bad timestamp {text!r}: {exc}", label) from None
 
 
-def _int(src: Source, text: str, line: int, label: str) -> int | None:
+def _int(text: str, label: str) -> int | None:
     text = text.strip()
     if not text:
         return None
@@ -193,4 +208,4 @@ def _int(src: Source, text: str, line: int, label: str) -> int | None:
         try:
             return int(float(text))
         except (ValueError, OverflowError):
-            raise failure(src, f"not a number: {text!r}", line=line, field=label) from None
+            raise BadRow(f"not a number: {text!r}", label) from None

@@ -3,6 +3,7 @@
 No header, no quoting (titles contain ``"``), ISO-8601 UTC timestamps (``2009-05-04T23:08:57Z``).
 The file holds many users; every row is yielded whatever its user (``PlayRecord`` has no user field),
 so importing the full dataset into one account merges listeners: cut one user's rows out first.
+A row without six fields or with a bad timestamp → ``bad_row`` (skipped and named).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path, PurePath
 
-from core.sources.importers.base import ImportOptions, Item, Source, as_source, failure
-from core.sources.importers.text import field_count_failure, head_lines, looks_binary, open_csv
+from core.sources.importers.base import ImportOptions, Item, Source, as_source, bad_row
+from core.sources.importers.text import field_count_problem, head_lines, looks_binary, open_csv
 from core.sources.importers.timeparse import iso_parser
 from core.sources.records import PlayRecord, SkippedRow
 
@@ -43,14 +44,15 @@ def read(path: Path | Source, options: ImportOptions) -> Iterator[Item]:
             line = prev + 1
             prev = reader.line_num
             if len(row) != 6:
-                if not row:
-                    continue
-                raise field_count_failure(src, line, 6, len(row))
+                if row:
+                    yield bad_row(line, field_count_problem(6, len(row)))
+                continue
             _user, ts, artist_mbid, artist, track_mbid, track = row
             try:
                 played_at, precision = parse(ts.strip())
             except ValueError as exc:
-                raise failure(src, f"bad timestamp {ts!r}: {exc}", line=line, field="timestamp") from None
+                yield bad_row(line, f"bad timestamp {ts!r}: {exc}", "timestamp")
+                continue
             artist = artist.strip()
             track = track.strip()
             if not artist or not track:

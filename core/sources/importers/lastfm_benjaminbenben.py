@@ -4,7 +4,7 @@
 ``options.timezone`` says otherwise), so records get ``precision_s=60``. A header line
 ``artist,album,track,date`` is tolerated. A row with an empty date is the track that was playing
 during the export (Last.fm's "now playing" has no date) → ``SkippedRow("no_timestamp")``; a date
-that does not parse fails the file (line + field named).
+that does not parse, or a row without four fields → ``bad_row`` (skipped, line and field named).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path, PurePath
 
-from core.sources.importers.base import ImportOptions, Item, Source, as_source, failure
+from core.sources.importers.base import ImportOptions, Item, Source, as_source, bad_row
 from core.sources.importers.text import (
-    field_count_failure,
+    field_count_problem,
     guess_delimiter,
     head_lines,
     head_rows,
@@ -62,9 +62,9 @@ def read(path: Path | Source, options: ImportOptions) -> Iterator[Item]:
             line = prev + 1
             prev = reader.line_num
             if len(row) != 4:
-                if not row:
-                    continue
-                raise field_count_failure(src, line, 4, len(row))
+                if row:
+                    yield bad_row(line, field_count_problem(4, len(row)))
+                continue
             artist, album, track, date = row
             date = date.strip()
             if not date:
@@ -75,7 +75,8 @@ def read(path: Path | Source, options: ImportOptions) -> Iterator[Item]:
             except ValueError as exc:
                 if line == 1 and [c.strip().lower() for c in row] == HEADER:
                     continue
-                raise failure(src, f"bad date {date!r}: {exc}", line=line, field="date") from None
+                yield bad_row(line, f"bad date {date!r}: {exc}", "date")
+                continue
             artist = artist.strip()
             track = track.strip()
             if not artist or not track:

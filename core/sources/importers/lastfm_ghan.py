@@ -3,7 +3,8 @@
 Columns are found by header name, so a re-ordered or semicolon/TAB-separated copy reads too.
 ``uts`` (Unix seconds, UTC) is the play's start; ``utc_time`` is the same instant as minute text and
 is only used when ``uts`` is empty. A row with neither (a "now playing" row) →
-``SkippedRow("no_timestamp")``.
+``SkippedRow("no_timestamp")``; a row with the wrong number of fields or a time that does not parse →
+``bad_row`` (skipped and named).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from collections.abc import Iterator
 from operator import itemgetter
 from pathlib import Path, PurePath
 
-from core.sources.importers.base import ImportOptions, Item, Source, as_source, failure
+from core.sources.importers.base import BadRow, ImportOptions, Item, Source, as_source, bad_row, failure
 from core.sources.importers.text import (
-    field_count_failure,
+    field_count_problem,
     guess_delimiter,
     head_lines,
     looks_binary,
@@ -66,9 +67,9 @@ def read(path: Path | Source, options: ImportOptions) -> Iterator[Item]:
             line = prev + 1
             prev = reader.line_num
             if len(row) != n:
-                if not row:
-                    continue
-                raise field_count_failure(src, line, n, len(row))
+                if row:
+                    yield bad_row(line, field_count_problem(n, len(row)))
+                continue
             row.append("")
             uts, artist, track, utc_time, album, amb, almb, tmb = pick(row)
             artist = artist.strip()
@@ -80,7 +81,11 @@ def read(path: Path | Source, options: ImportOptions) -> Iterator[Item]:
                 if not uts.strip() and not utc_time.strip():
                     yield SkippedRow("no_timestamp", line)
                     continue
-                played_at, precision = _fallback_time(src, uts.strip(), utc_time.strip(), line)
+                try:
+                    played_at, precision = _fallback_time(uts.strip(), utc_time.strip())
+                except BadRow as exc:
+                    yield bad_row(line, *exc.args)
+                    continue
             if not artist or not track:
                 yield SkippedRow("empty_name", line)
                 continue
@@ -103,10 +108,10 @@ def read(path: Path | Source, options: ImportOptions) -> Iterator[Item]:
             )
 
 
-def _fallback_time(src: Source, uts: str, utc_time: str, line: int) -> tuple[int, int]:
+def _fallback_time(uts: str, utc_time: str) -> tuple[int, int]:
     if not uts and utc_time:
         try:
             return parse_lastfm_text(utc_time)
         except ValueError as exc:
-            raise failure(src, f"bad timestamp {utc_time!r}: {exc}", line=line, field="utc_time") from None
-    raise failure(src, f"bad Unix timestamp {uts!r}", line=line, field="uts")
+            raise BadRow(f"bad timestamp {utc_time!r}: {exc}", "utc_time") from None
+    raise BadRow(f"bad Unix timestamp {uts!r}", "uts")

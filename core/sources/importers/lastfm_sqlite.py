@@ -4,21 +4,24 @@ Tables ``artists(id, mbid, name)``, ``albums(id, mbid, name, artist_id)``, ``tra
 artist_id, album_id)``, ``listens(id, track_id, timestamp)`` with ``timestamp`` in Unix seconds.
 The track table (names joined once) is read into memory, then listens are streamed in ``listens.id``
 order, as column blocks; ``line`` is ``listens.id``. Every play of a track shares the same name objects,
-so the ingest's lookups hash each name once, not once per play. A file on
-disk is opened read-only (``file:...?mode=ro``); a zip member is loaded into memory with
-``Connection.deserialize`` (nothing is extracted to disk).
+so the ingest's lookups hash each name once, not once per play. A file on disk is opened read-only
+(``file:...?mode=ro``); a zip member is streamed (with the archive's size limits) into a private
+temporary file that is removed when the read ends — SQLite needs a file, and memory stays bounded.
+A listens row with a timestamp that is not one → ``bad_row`` (skipped and named).
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from itertools import compress
 from pathlib import Path, PurePath
 
-from core.sources.importers.base import ImportOptions, Item, Source, Stream, as_source, failure
+from core.sources.importers.base import ImportOptions, Item, Source, Stream, as_source, bad_row, failure
 from core.sources.importers.timeparse import parse_any
 from core.sources.records import PlayBlock, PlayRecord, SkippedRow
 
@@ -45,16 +48,32 @@ def sniff(path: PurePath, head: bytes) -> float:
     return 0.95 if found == len(TABLES) else 0.2
 
 
-def connect(src: Source) -> sqlite3.Connection:
-    """Read-only connection: the file itself, or an in-memory copy of a zip member."""
+@contextmanager
+def connect(src: Source) -> Iterator[sqlite3.Connection]:
+    """Read-only connection to the file itself, or to a temporary copy of a zip member."""
+    if src.path is not None:
+        with _open(src, src.path) as conn:
+            yield conn
+        return
+    folder = tempfile.mkdtemp(prefix="segue-sqlite-")
     try:
-        if src.path is not None:
-            return sqlite3.connect(f"{src.path.resolve().as_uri()}?mode=ro", uri=True)
-        conn = sqlite3.connect(":memory:")
-        conn.deserialize(src.read_bytes())
-        return conn
+        copy = Path(folder) / "member.sqlite"
+        with src.open() as fh, open(copy, "wb") as out:
+            shutil.copyfileobj(fh, out, 1 << 20)
+        with _open(src, copy) as conn:
+            yield conn
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def _open(src: Source, path: Path) -> Iterator[sqlite3.Connection]:
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
         raise failure(src, f"cannot open as SQLite: {exc}") from None
+    with closing(conn):
+        yield conn
 
 
 def _text(value: object) -> str:
@@ -69,7 +88,7 @@ def read(path: Path | Source, options: ImportOptions) -> Stream:
     empty name is reported as a skipped row and a bad timestamp names its row.
     """
     src = as_source(path)
-    with closing(connect(src)) as conn:
+    with connect(src) as conn:
         try:
             # Names and ids come trimmed (empty → NULL) from SQL; a track without both names is absent.
             names = {row[0]: row[1:] for row in conn.execute(TRACKS) if row[1] and row[2]}
@@ -118,19 +137,18 @@ def _row_by_row(src: Source, rows: list[tuple], names: dict[int, tuple]) -> Iter
             yield SkippedRow("empty_name", lid)
             continue
         if type(ts) is not int:
-            ts = _timestamp(src, ts, lid)
+            try:
+                ts = _timestamp(ts)
+            except (ValueError, OverflowError):
+                yield bad_row(lid, f"bad timestamp {ts!r} in listens row {lid}", "timestamp")
+                continue
         artist, track, album, artist_mbid, album_mbid, track_mbid = found
         yield PlayRecord(
             artist, track, ts, album, None, None, artist_mbid, album_mbid, track_mbid, 1, "play", lid
         )
 
 
-def _timestamp(src: Source, value: object, lid: int) -> int:
-    try:
-        if isinstance(value, float):
-            return int(value)
-        return parse_any(_text(value))[0]
-    except ValueError:
-        raise failure(
-            src, f"bad timestamp {value!r} in listens row {lid}", line=lid, field="timestamp"
-        ) from None
+def _timestamp(value: object) -> int:
+    if isinstance(value, float):
+        return int(value)
+    return parse_any(_text(value))[0]

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePath
 
 from core.sources.importers import jsonio
-from core.sources.importers.base import ImportOptions, Item, Source, as_source, failure, make_play, text
+from core.sources.importers.base import ImportOptions, Item, Source, as_source, bad_row, make_play, text
 from core.sources.importers.text import head_text
 from core.sources.importers.timeparse import parse_number
 
@@ -27,16 +27,15 @@ def sniff(path: PurePath, head: bytes) -> float:
 
 def read(path: Path | Source, options: ImportOptions) -> Iterator[Item]:
     src = as_source(path)
-    for i, item in jsonio.objects(src, jsonio.load_array(src, "scrobbles")):
+    for i, item in jsonio.objects(src, jsonio.iter_array(src, "scrobbles")):
         date = item.get("date")
         try:
             if isinstance(date, bool) or not isinstance(date, int | float | str):
                 raise ValueError
             played_at, _ = parse_number(str(date).strip())
         except ValueError:
-            raise failure(
-                src, f"bad date {date!r} (expected Unix milliseconds)", line=i, field="date"
-            ) from None
+            yield bad_row(i, f"bad date {date!r} (expected Unix milliseconds)", "date")
+            continue
         yield make_play(
             text(item.get("artist")), text(item.get("track")), played_at, i, album=text(item.get("album"))
         )

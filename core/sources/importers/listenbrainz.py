@@ -17,7 +17,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from core.sources.importers import jsonio
-from core.sources.importers.base import ImportOptions, Item, Source, as_source, failure, make_play, text
+from core.sources.importers.base import ImportOptions, Item, Source, as_source, bad_row, make_play, text
 from core.sources.importers.text import head_text
 from core.sources.importers.timeparse import parse_any
 
@@ -65,7 +65,7 @@ def _duration_ms(meta: dict[str, Any]) -> int | None:
 def _listens(src: Source) -> Iterator[tuple[int, dict[str, Any]]]:
     head = src.head(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"["):
-        return jsonio.objects(src, jsonio.load_array(src))
+        return jsonio.objects(src, jsonio.iter_array(src))
     return jsonio.iter_lines(src)
 
 
@@ -78,10 +78,12 @@ def read(path: Path | Source, options: ImportOptions) -> Iterator[Item]:
                 raise ValueError
             played_at, precision = parse_any(str(ts).strip())
         except ValueError:
-            raise failure(src, f"bad listened_at {ts!r}", line=line, field="listened_at") from None
+            yield bad_row(line, f"bad listened_at {ts!r}", "listened_at")
+            continue
         meta = listen.get("track_metadata")
         if not isinstance(meta, dict):
-            raise failure(src, "listen has no track_metadata object", line=line, field="track_metadata")
+            yield bad_row(line, "listen has no track_metadata object", "track_metadata")
+            continue
         artist_mbid, album_mbid, track_mbid = _mbids(meta)
         yield make_play(
             text(meta.get("artist_name")),

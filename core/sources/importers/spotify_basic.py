@@ -7,8 +7,9 @@ Items: ``{endTime: "YYYY-MM-DD HH:MM" (UTC, the END of the play), artistName, tr
 
 Podcasts: newer exports put episodes in ``StreamingHistory_podcast_*.json`` (items with
 ``podcastName``/``episodeName``): every item there → ``SkippedRow("podcast")``. Older exports mix
-them into the music files without a flag; ``podcasts.podcast_shows`` picks the shows out
-(documented heuristic), and their items → ``SkippedRow("podcast", detail=show)``.
+them into the music files without a flag; ``podcasts.classify_artists`` picks the shows and
+audiobook readings out (documented heuristic: episode-like titles, play lengths, sentence-like titles,
+numbered chapters), and their items → ``SkippedRow("podcast" | "audiobook", detail=show)``.
 """
 
 from __future__ import annotations
@@ -21,15 +22,16 @@ from typing import Any
 from core.sources.importers import jsonio
 from core.sources.importers.base import (
     SKIP_THRESHOLD_MS,
+    BadRow,
     ImportOptions,
     Item,
     Source,
     as_source,
-    failure,
+    bad_row,
     make_play,
     text,
 )
-from core.sources.importers.podcasts import podcast_shows
+from core.sources.importers.podcasts import classify_artists
 from core.sources.importers.text import head_text
 from core.sources.importers.timeparse import parse_iso
 from core.sources.records import SkippedRow
@@ -53,36 +55,50 @@ def sniff(path: PurePath, head: bytes) -> float:
     return 0.6 if _NAME.fullmatch(path.name) else 0.0
 
 
-def _end_time(src: Source, item: dict[str, Any], line: int) -> int:
+def _end_time(item: dict[str, Any]) -> int:
     value = item.get("endTime")
     try:
         return parse_iso(value.strip())[0]
     except (ValueError, AttributeError):
-        raise failure(src, f"bad endTime {value!r}", line=line, field="endTime") from None
+        raise BadRow(f"bad endTime {value!r}", "endTime") from None
 
 
-def _ms(src: Source, item: dict[str, Any], line: int) -> int | None:
+def _ms(item: dict[str, Any]) -> int | None:
     value = item.get("msPlayed")
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise failure(src, f"msPlayed is not a number: {value!r}", line=line, field="msPlayed")
+        raise BadRow(f"msPlayed is not a number: {value!r}", "msPlayed")
     return int(value)
 
 
+def _ms_or_zero(item: dict[str, Any]) -> int:
+    try:
+        return _ms(item) or 0
+    except BadRow:
+        return 0
+
+
 def read(path: Path | Source, options: ImportOptions) -> Iterator[Item]:
+    """Two streamed passes: the first tells the podcast shows (per-artist counts only), the second reads."""
     src = as_source(path)
-    items = list(jsonio.objects(src, jsonio.load_array(src)))
     podcast_file = bool(_PODCAST_FILE.search(src.pure_path.name))
-    shows = podcast_shows(
-        (text(it.get("artistName")), text(it.get("trackName")), _ms(src, it, i) or 0) for i, it in items
-    )
-    for i, item in items:
-        end = _end_time(src, item, i)
-        ms = _ms(src, item, i)
+    shows: dict[str, str] = {}
+    if not podcast_file:
+        shows = classify_artists(
+            (text(it.get("artistName")), text(it.get("trackName")), _ms_or_zero(it))
+            for _, it in jsonio.objects(src, jsonio.iter_array(src))
+        )
+    for i, item in jsonio.objects(src, jsonio.iter_array(src)):
         artist = text(item.get("artistName"))
+        try:
+            end = _end_time(item)
+            ms = _ms(item)
+        except BadRow as exc:
+            yield bad_row(i, *exc.args)
+            continue
         if podcast_file or "podcastName" in item or "episodeName" in item or artist in shows:
-            yield SkippedRow("podcast", i, text(item.get("podcastName")) or artist)
+            yield SkippedRow(shows.get(artist, "podcast"), i, text(item.get("podcastName")) or artist)
             continue
         if ms is None:
             yield SkippedRow("no_ms_played", i)

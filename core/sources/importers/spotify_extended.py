@@ -20,11 +20,12 @@ from typing import Any
 from core.sources.importers import jsonio
 from core.sources.importers.base import (
     SKIP_THRESHOLD_MS,
+    BadRow,
     ImportOptions,
     Item,
     Source,
     as_source,
-    failure,
+    bad_row,
     make_play,
     text,
 )
@@ -51,9 +52,9 @@ def sniff(path: PurePath, head: bytes) -> float:
     return 0.6 if _NAME.fullmatch(path.name) else 0.0
 
 
-def _ms(src: Source, value: Any, line: int) -> int:
+def _ms(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise failure(src, f"ms_played is not a number: {value!r}", line=line, field="ms_played")
+        raise BadRow(f"ms_played is not a number: {value!r}", "ms_played")
     return int(value)
 
 
@@ -71,12 +72,13 @@ def classify(item: dict[str, Any]) -> str | None:
 def read(path: Path | Source, options: ImportOptions) -> Iterator[Item]:
     src = as_source(path)
     parse = iso_parser()
-    for i, item in jsonio.objects(src, jsonio.load_array(src)):
+    for i, item in jsonio.objects(src, jsonio.iter_array(src)):
         ts = item.get("ts")
         try:
             end, _ = parse(ts.strip())
         except (ValueError, AttributeError):
-            raise failure(src, f"bad timestamp {ts!r}", line=i, field="ts") from None
+            yield bad_row(i, f"bad timestamp {ts!r}", "ts")
+            continue
         reason = classify(item)
         if reason:
             detail = text(item.get("episode_show_name") or item.get("audiobook_title"))
@@ -85,7 +87,11 @@ def read(path: Path | Source, options: ImportOptions) -> Iterator[Item]:
         if item.get("ms_played") is None:
             yield SkippedRow("no_ms_played", i)  # neither the start nor skip status can be known
             continue
-        ms = _ms(src, item.get("ms_played"), i)
+        try:
+            ms = _ms(item.get("ms_played"))
+        except BadRow as exc:
+            yield bad_row(i, *exc.args)
+            continue
         yield make_play(
             text(item.get("master_metadata_album_artist_name")),
             text(item.get("master_metadata_track_name")),

@@ -9,7 +9,13 @@ that starts as UTF-8 and breaks later is treated as damaged: ``ImportFailure`` w
 
 Quoting policy: comma/semicolon/pipe files use standard CSV quoting. TAB files are read unquoted
 (``"`` is an ordinary character: Last.fm-1K and pandas-written TSVs contain titles like
-``"Fame" Jon Savage's ...``), unless every field of the first line is wrapped in quotes.
+``"Fame" Jon Savage's ...``), unless every field of the first line is wrapped in quotes. A quote that
+opens a field but does not close it right before a delimiter (``"The Thorn Birds" Theme``) is text,
+not quoting: such a row is read again line by line with that rule (``lenient_fields``), so the title
+keeps its quotes instead of losing them.
+
+Size policy: a physical line longer than ``MAX_LINE_CHARS``, or a quoted field running past it, fails
+the file (no history has a 16 Mi-character line; reading on would hold it all in memory).
 """
 
 from __future__ import annotations
@@ -21,15 +27,19 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 
-from core.sources.importers.base import Source, failure
+from core.sources.importers.base import Source, bad_row, failure
+from core.sources.records import SkippedRow
 
 DELIMITERS = (",", "\t", ";", "|")
 _CHUNK = 1 << 20
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+MAX_LINE_CHARS = 1 << 24
+"""Longest physical line (and quoted field) a text history may have: 16 Mi characters."""
 
-csv.field_size_limit(1 << 24)
+csv.field_size_limit(MAX_LINE_CHARS)
 
 
 def bom_encoding(head: bytes) -> str | None:
@@ -183,9 +193,120 @@ def head_rows(head: bytes, delimiter: str, limit: int = 2000) -> list[list[str]]
         return []
 
 
+def _too_long(src: Source, line: int) -> Exception:
+    return failure(
+        src,
+        f"a line longer than {MAX_LINE_CHARS >> 20} Mi characters: not a listening history "
+        "(or a file without line breaks)",
+        line=line,
+    )
+
+
+def bounded_lines(src: Source, fh: io.TextIOBase, tap: list[str] | None = None) -> Iterator[str]:
+    """The lines of ``fh``, each at most ``MAX_LINE_CHARS`` long (longer fails the file). With ``tap``,
+    every line is also appended to it (``CsvRows`` keeps the raw text of the row being parsed)."""
+    n = 0
+    append = tap.append if tap is not None else None
+    for line in iter(partial(fh.readline, MAX_LINE_CHARS), ""):
+        n += 1
+        if len(line) == MAX_LINE_CHARS and line[-1] != "\n":
+            raise _too_long(src, n)
+        if append is not None:
+            append(line)
+        yield line
+
+
+def lenient_fields(line: str, delimiter: str) -> list[str]:
+    """One physical line split on ``delimiter`` with forgiving quotes: a field is quoted only if it
+    starts with ``"`` and its first lone closing quote stands right before a delimiter or the line end;
+    any other field, quotes and all, is text up to the next delimiter."""
+    text = line.rstrip("\r\n")
+    n = len(text)
+    fields: list[str] = []
+    i = 0
+    while True:
+        end = -1
+        if i < n and text[i] == '"':
+            j = i + 1
+            while True:
+                k = text.find('"', j)
+                if k < 0:
+                    break
+                if k + 1 < n and text[k + 1] == '"':  # a doubled quote inside a quoted field
+                    j = k + 2
+                    continue
+                if k + 1 == n or text[k + 1] == delimiter:
+                    end = k
+                break
+        if end >= 0:
+            fields.append(text[i + 1 : end].replace('""', '"'))
+            i = end + 1
+        else:
+            k = text.find(delimiter, i)
+            k = n if k < 0 else k
+            fields.append(text[i:k])
+            i = k
+        if i >= n:
+            return fields
+        i += 1  # the delimiter
+        if i == n:
+            fields.append("")
+            return fields
+
+
+class CsvRows:
+    """Rows of a delimited file, like ``csv.reader`` (iterate; ``line_num`` is the last physical line
+    read), with the size limit and the forgiving quote rule of this module's docstring. Rows the strict
+    parser refuses are re-read one physical line each (``lenient_fields``); the formats then skip any
+    that still do not have the right number of fields."""
+
+    def __init__(self, src: Source, fh: io.TextIOBase, delimiter: str, quoting: int):
+        self.src = src
+        self.delimiter = delimiter
+        self._raw: list[str] = []
+        self._reader = csv.reader(
+            bounded_lines(src, fh, self._raw),
+            delimiter=delimiter,
+            quoting=quoting,
+            strict=quoting != csv.QUOTE_NONE,
+        )
+        self.line_num = 0
+        self._rows = self._generate()
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return self._rows
+
+    def __next__(self) -> list[str]:
+        return next(self._rows)
+
+    def _generate(self) -> Iterator[list[str]]:
+        reader, raw = self._reader, self._raw
+        clear = raw.clear
+        while True:
+            clear()
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                start = self.line_num
+                if "field larger than field limit" in str(exc):
+                    raise failure(
+                        self.src,
+                        f"a quoted field runs past {MAX_LINE_CHARS >> 20} Mi characters (a quote never closed?)",
+                        line=start + 1,
+                    ) from None
+                for i, text in enumerate(list(raw), 1):
+                    self.line_num = start + i
+                    yield lenient_fields(text, self.delimiter)
+                continue
+            self.line_num = reader.line_num
+            yield row
+
+
 @contextmanager
-def open_csv(src: Source, delimiter: str | None = None, quoting: int | None = None) -> Iterator:
-    """A streaming ``csv.reader`` over the whole file; delimiter and quoting guessed from the head.
+def open_csv(src: Source, delimiter: str | None = None, quoting: int | None = None) -> Iterator[CsvRows]:
+    """A streaming ``CsvRows`` reader over the whole file; delimiter and quoting guessed from the head.
 
     Use ``reader.line_num`` to number rows: the first physical line of a row is the previous row's
     ``line_num`` + 1 (quoted fields may span lines).
@@ -198,8 +319,68 @@ def open_csv(src: Source, delimiter: str | None = None, quoting: int | None = No
     if quoting is None:
         quoting = quoting_for(delim, lines[0])
     with open_text(src) as fh:
-        yield reader_for(fh, delim, quoting)
+        yield CsvRows(src, fh, delim, quoting)
 
 
-def field_count_failure(src: Source, line: int, expected: int, found: int) -> Exception:
-    return failure(src, f"expected {expected} fields, found {found} (a stray delimiter or quote?)", line=line)
+def field_count_problem(expected: int, found: int) -> str:
+    return f"expected {expected} fields, found {found} (a stray delimiter or quote?)"
+
+
+class Table:
+    """A delimited file whose header row may follow a preamble (comments, export notes): ``names`` are
+    the header's lower-cased column names, ``rows`` a ``CsvRows`` over the data after it, and
+    ``line(previous)`` numbers a row as in the file."""
+
+    def __init__(self, names: list[str], offset: int, rows: CsvRows):
+        self.names = names
+        self.offset = offset
+        self.rows = rows
+
+    def index(self, *candidates: str) -> int | None:
+        """The column of the first of ``candidates`` the header has (lower-case names), or ``None``."""
+        for name in candidates:
+            if name in self.names:
+                return self.names.index(name)
+        return None
+
+    def each(self) -> Iterator[tuple[int, list[str] | SkippedRow]]:
+        """``(line, row)`` for each data row; a row with another number of fields than the header comes
+        as its ``bad_row`` record instead (to be yielded as is); blank rows are left out."""
+        width = len(self.names)
+        prev = 0
+        for row in self.rows:
+            line = self.offset + prev + 1
+            prev = self.rows.line_num
+            if len(row) == width:
+                yield line, row
+            elif row and (len(row) > 1 or row[0].strip()):
+                yield line, bad_row(line, field_count_problem(width, len(row)))
+
+
+@contextmanager
+def open_table(
+    src: Source,
+    is_header,
+    delimiter: str = ",",
+    encoding: str | None = None,
+    quoting: int = csv.QUOTE_MINIMAL,
+    what: str = "header row",
+    max_preamble: int = 50,
+) -> Iterator[Table]:
+    """Open ``src``, skip lines until ``is_header(lower-cased names)`` accepts one (within
+    ``max_preamble`` lines, else ``ImportFailure`` saying ``what`` was not found) and read the rest."""
+    with open_text(src, encoding) as fh:
+        seen = 0
+        for raw in bounded_lines(src, fh):
+            seen += 1
+            try:
+                cells = next(reader_for([raw], delimiter, quoting), [])
+            except csv.Error:
+                cells = []
+            names = [c.strip().lstrip("\ufeff").lower() for c in cells]
+            if names and is_header(names):
+                yield Table(names, seen, CsvRows(src, fh, delimiter, quoting))
+                return
+            if seen >= max_preamble:
+                break
+        raise failure(src, f"no {what} in the first {min(seen, max_preamble)} lines")

@@ -5,20 +5,23 @@ from __future__ import annotations
 from helpers import add_account, spaced
 
 from core.catalogue import load_catalogue
-from core.jobs.runner import REGISTRY, Runner
+from core.jobs.runner import Runner
 from core.store.schema import JobRun
 
 LOCAL = ["local.accounts", "local.tables"]
 
 
 def test_the_runner_runs_the_registered_catalogue_job(store, tmp_path):
-    import core.jobs.scheduler  # noqa: F401 - registers the core jobs
+    from core.jobs.builtin import register_core_jobs
+    from core.jobs.registry import JobRegistry
+
+    registry = register_core_jobs(JobRegistry())
 
     me = add_account(store, tmp_path, "me", spaced([("Air", "Sexy Boy")] * 3))
     add_account(store, tmp_path, "friend", spaced([("Air", "Kelly Watch the Stars"), ("Moby", "Porcelain")]))
-    spec = REGISTRY.get("catalogue")
+    spec = registry.get("catalogue")
     assert spec.resource_for({"account": "me"}) == "catalogue:me"
-    runner = Runner(store)
+    runner = Runner(store, registry)
     try:
         handle = runner.run("catalogue", account="me", sources=LOCAL)
     finally:

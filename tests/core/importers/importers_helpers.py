@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 from testpaths import API_FIXTURES, FIXTURES, LISTENING
 
 from core.sources.importers import ImportOptions, iter_records
-from core.sources.records import PlayRecord, SkippedRow, one_by_one
+from core.sources.records import MALFORMED, PlayRecord, SkippedRow, one_by_one
 
 EXPORTS = LISTENING / "lastfm-exports"
 ALEEX = EXPORTS / "aleex-cs__aleex_cs.csv"
@@ -51,3 +52,13 @@ def tally(records) -> Counter:
 def head_lines(path: Path, n: int, encoding: str = "utf-8") -> list[str]:
     with open(path, encoding=encoding, newline="") as fh:
         return [next(fh) for _ in range(n)]
+
+
+def bad_rows(records) -> list[tuple[int, str | None]]:
+    """``(line, field)`` of every row a format skipped as unreadable (``bad_row``)."""
+    out = []
+    for r in records:
+        if type(r) is SkippedRow and r.reason == MALFORMED:
+            m = re.search(r"\(field '([^']+)'\)$", r.detail)
+            out.append((r.line, m.group(1) if m else None))
+    return out

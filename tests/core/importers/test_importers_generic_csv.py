@@ -12,6 +12,7 @@ from importers_helpers import (
     ERZADEL,
     KRISH,
     MENISADI,
+    bad_rows,
     head_lines,
     plays,
     read_all,
@@ -209,10 +210,10 @@ def test_bad_timestamp_names_line_and_field(tmp_path):
     lines[6] = lines[6].replace('"24 Jan 2023, ', '"24 Jnx 2023, ')
     bad = tmp_path / "djivs_bad.csv"
     bad.write_text("".join(lines), encoding="utf-8")
-    with pytest.raises(ImportFailure, match="bad timestamp") as exc:
-        read_all(bad)
-    assert (exc.value.line, exc.value.field) == (7, "utc_time")
-    assert str(bad) in str(exc.value)
+    _, records = read_all(bad)
+    assert bad_rows(records) == [(7, "utc_time")]
+    assert "bad timestamp" in next(r.detail for r in records if type(r) is SkippedRow)
+    assert "24 Jnx 2023" in records[5].detail
 
 
 def test_headerless_bad_timestamp_names_column_index(tmp_path):
@@ -220,19 +221,18 @@ def test_headerless_bad_timestamp_names_column_index(tmp_path):
     lines[40] = "14458x8188" + lines[40][10:]
     bad = tmp_path / "erz_bad.tsv"
     bad.write_text("".join(lines), encoding="utf-8")
-    with pytest.raises(ImportFailure) as exc:
-        read_all(bad, mapping=ERZADEL_MAP)
-    assert (exc.value.line, exc.value.field) == (41, "column 0")
+    _, records = read_all(bad, mapping=ERZADEL_MAP)
+    assert bad_rows(records) == [(41, "column 0")]
 
 
-def test_stray_delimiter_row_fails(tmp_path):
+def test_stray_delimiter_row_is_skipped_and_named(tmp_path):
     lines = head_lines(KRISH, 10)
     lines[4] = "Bungalow," + lines[4]
     bad = tmp_path / "krish_bad.csv"
     bad.write_text("".join(lines), encoding="utf-8")
-    with pytest.raises(ImportFailure, match="expected 8 fields, found 9") as exc:
-        read_all(bad)
-    assert exc.value.line == 5
+    _, records = read_all(bad)
+    assert bad_rows(records) == [(5, None)] and len(plays(records)) == 8
+    assert "expected 8 fields, found 9" in records[3].detail
 
 
 def test_empty_names_are_skipped_rows(tmp_path):

@@ -16,6 +16,7 @@ from importers_helpers import (
     FELHAG,
     LFM1K,
     SQLITE,
+    bad_rows,
     head_lines,
     plays,
     read_all,
@@ -69,14 +70,48 @@ def test_ghan_semicolon_and_reordered_columns(tmp_path):
     assert records == read_all(ALEEX)[1][:10]
 
 
-def test_ghan_row_with_missing_field_fails_with_line(tmp_path):
+def _unquoted_semicolon_copy(tmp_path, lines):
+    """The real rows re-laid as an unquoted ``;`` export (the layout of the issue's 25,521-row file)."""
+    rows = [ln.rstrip("\n").replace('","', ";").strip('"') for ln in lines]
+    rows[0] = rows[0].replace(",", ";")
+    return rows
+
+
+def test_unquoted_semicolon_inside_a_name_skips_that_row_only(tmp_path):
+    rows = _unquoted_semicolon_copy(tmp_path, head_lines(ALEEX, 200))
+    for i, name in ((40, "Crosby; Stills & Nash"), (90, "Earth; Wind & Fire")):
+        fields = rows[i].split(";")
+        fields[2] = name
+        rows[i] = ";".join(fields)
+    path = tmp_path / "export_semicolon.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    name, records = read_all(path)
+    assert name == "lastfm-ghan"
+    assert bad_rows(records) == [(41, None), (91, None)]
+    assert "expected 8 fields, found 9" in records[39].detail
+    assert len(plays(records)) == 197
+
+
+def test_leading_quote_in_an_unquoted_field_is_kept_as_text(tmp_path):
+    lines = head_lines(ALEEX, 6)
+    lines[2] = lines[2].replace('"Me and My Woman"', '"The Thorn Birds" Theme')
+    lines[3] = lines[3].replace('"Stormcock"', '"Stormcock" (Deluxe)')
+    path = tmp_path / "quotes.csv"
+    path.write_text("".join(lines), encoding="utf-8")
+    _, records = read_all(path)
+    assert [r.track for r in records][:2] == ["Hors D'Oeuvres", '"The Thorn Birds" Theme']
+    assert records[2].album == '"Stormcock" (Deluxe)'
+    assert not bad_rows(records) and len(records) == 5
+
+
+def test_ghan_row_with_missing_field_is_skipped_with_line(tmp_path):
     lines = head_lines(ALEEX, 8)
     lines[5] = lines[5].rsplit(",", 1)[0] + "\n"
     cut = tmp_path / "aleex_cut.csv"
     cut.write_text("".join(lines), encoding="utf-8")
-    with pytest.raises(ImportFailure, match="expected 8 fields, found 7") as exc:
-        read_all(cut)
-    assert exc.value.line == 6
+    _, records = read_all(cut)
+    assert bad_rows(records) == [(6, None)] and len(plays(records)) == 6
+    assert "expected 8 fields, found 7" in records[4].detail
 
 
 def test_ghan_bad_uts_names_line_and_field(tmp_path):
@@ -84,9 +119,9 @@ def test_ghan_bad_uts_names_line_and_field(tmp_path):
     lines[3] = lines[3].replace('"1771759637"', '"17717596x7"')
     cut = tmp_path / "aleex_bad_uts.csv"
     cut.write_text("".join(lines), encoding="utf-8")
-    with pytest.raises(ImportFailure, match="bad Unix timestamp") as exc:
-        read_all(cut)
-    assert (exc.value.line, exc.value.field) == (4, "uts")
+    _, records = read_all(cut)
+    assert bad_rows(records) == [(4, "uts")]
+    assert "bad Unix timestamp" in next(r.detail for r in records if type(r) is SkippedRow)
 
 
 # --- benjaminbenben lastfm-to-csv ---------------------------------------------------------------
@@ -145,9 +180,8 @@ def test_benjaminbenben_bad_date(tmp_path):
     lines[2] = lines[2].replace("24 Jan 2023 08:57", "24 Jnu 2023 08:57")
     bad = tmp_path / "bb.csv"
     bad.write_text("".join(lines), encoding="utf-8")
-    with pytest.raises(ImportFailure) as exc:
-        read_all(bad, "lastfm-benjaminbenben")
-    assert (exc.value.line, exc.value.field) == (3, "date")
+    _, records = read_all(bad, "lastfm-benjaminbenben")
+    assert bad_rows(records) == [(3, "date")]
 
 
 # --- lastfmstats.com JSON -----------------------------------------------------------------------
@@ -178,9 +212,8 @@ def test_lastfmstats_bad_date(tmp_path):
     data["scrobbles"][3]["date"] = "yesterday"
     bad = tmp_path / "lastfmstats-bad.json"
     bad.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(ImportFailure) as exc:
-        read_all(bad)
-    assert (exc.value.line, exc.value.field) == (4, "date")
+    _, records = read_all(bad)
+    assert bad_rows(records) == [(4, "date")]
 
 
 # --- Last.fm-1K ---------------------------------------------------------------------------------
@@ -223,9 +256,8 @@ def test_lastfm_1k_bad_timestamp(tmp_path):
     lines[4] = lines[4].replace("T13:42:11Z", "T25:42:11Z")
     bad = tmp_path / "1k.tsv"
     bad.write_text("".join(lines), encoding="utf-8")
-    with pytest.raises(ImportFailure) as exc:
-        read_all(bad)
-    assert (exc.value.line, exc.value.field) == (5, "timestamp")
+    _, records = read_all(bad)
+    assert bad_rows(records) == [(5, "timestamp")]
 
 
 # --- SQLite (spacedlevo) ------------------------------------------------------------------------
@@ -321,7 +353,6 @@ def test_sqlite_text_timestamps_are_parsed_and_a_bad_one_is_named(tmp_path):
     assert [r.played_at for r in records] == [1576794973, 1576795973]
     bad = tmp_path / "bad.sqlite"
     _scrobble_db(bad, [(1, 1, 1576794973), (2, 1, "yesterday")])
-    with pytest.raises(ImportFailure) as exc:
-        read_all(bad)
-    assert (exc.value.line, exc.value.field) == (2, "timestamp")
-    assert "listens row 2" in str(exc.value)
+    _, records = read_all(bad)
+    assert bad_rows(records) == [(2, "timestamp")]
+    assert "listens row 2" in records[-1].detail

@@ -25,6 +25,7 @@ from importers_helpers import (
     read_all,
     tally,
 )
+from testpaths import FIXTURES
 
 from core.sources.importers import (
     ImportFailure,
@@ -54,12 +55,23 @@ DETECTED = [
     (KOITO_EXTENDED, "spotify-extended"),
     (LB_TESTDATA / "spotify_streaming_endsong_0.json", "spotify-extended"),
     (LB_TESTDATA / "listenbrainz_listens.jsonl", "listenbrainz"),
+    (LB_TESTDATA / "librefm.csv", "librefm"),
+    (LB_TESTDATA / "maloja.json", "maloja"),
+    (LB_TESTDATA / "panoscrobbler.jsonl", "pano-scrobbler"),
+    (LB_TESTDATA / ".scrobbler.log", "rockbox-scrobbler-log"),
+    (FIXTURES / "importers" / "apple_music_play_activity.csv", "apple-music"),
+    (FIXTURES / "importers" / "youtube-music-watch-history.json", "youtube-music"),
+    (FIXTURES / "importers" / "tidal_streaming.csv", "tidal"),
+    (
+        FIXTURES / "importers" / "lastfm-archive" / "json" / "scrobbles" / "2009-04.json",
+        "lastfm-archive-json",
+    ),
 ]
 
 
 def test_format_names_are_unique_and_documented():
     names = [m.FORMAT for m in formats()]
-    assert len(names) == len(set(names)) == 9
+    assert len(names) == len(set(names)) == 17
     assert all(m.DESCRIPTION and callable(m.sniff) and callable(m.read) for m in formats())
     assert get("spotify-basic").FORMAT == "spotify-basic"
     with pytest.raises(ValueError, match="unknown format"):

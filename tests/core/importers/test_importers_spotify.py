@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from importers_helpers import BASIC_DIR, KOITO_EXTENDED, LB_TESTDATA, plays, read_all, tally
+from importers_helpers import BASIC_DIR, KOITO_EXTENDED, LB_TESTDATA, bad_rows, plays, read_all, tally
 
 from core.sources.importers import ImportFailure
 from core.sources.importers.podcasts import podcast_shows
@@ -105,9 +105,8 @@ def test_basic_bad_end_time(tmp_path):
     items[6]["endTime"] = "2022-03-25 25:30"
     bad = tmp_path / "StreamingHistory9.json"
     bad.write_text(json.dumps(items), encoding="utf-8")
-    with pytest.raises(ImportFailure) as exc:
-        read_all(bad)
-    assert (exc.value.line, exc.value.field) == (7, "endTime")
+    _, records = read_all(bad)
+    assert bad_rows(records) == [(7, "endTime")]
 
 
 def test_basic_truncated(tmp_path):
@@ -188,9 +187,8 @@ def test_extended_bad_ts(tmp_path):
     items[2]["ts"] = "28/04/2025 21:05"
     bad = tmp_path / "endsong_0.json"
     bad.write_text(json.dumps(items), encoding="utf-8")
-    with pytest.raises(ImportFailure) as exc:
-        read_all(bad)
-    assert (exc.value.line, exc.value.field) == (3, "ts")
+    _, records = read_all(bad)
+    assert bad_rows(records) == [(3, "ts")]
 
 
 def test_extended_top_level_must_be_a_list(tmp_path):
@@ -198,3 +196,56 @@ def test_extended_top_level_must_be_a_list(tmp_path):
     path.write_text('{"ts": "2020-01-01T00:00:00Z", "ms_played": 1}', encoding="utf-8")
     with pytest.raises(ImportFailure, match="expected a JSON array"):
         read_all(path)
+
+
+def _episodes(end: str, show: str, titles: list[str], minutes: list[float]) -> list[dict]:
+    return [
+        {"endTime": end, "artistName": show, "trackName": t, "msPlayed": int(m * 60_000)}
+        for t, m in zip(titles, minutes, strict=True)
+    ]
+
+
+def test_basic_history_with_shows_that_carry_no_podcast_flag(tmp_path):
+    """A real basic file with the kinds of show the old rule missed mixed in, as older exports mix them."""
+    items = json.loads((BASIC_DIR / "StreamingHistory5.json").read_text(encoding="utf-8"))
+    end = items[100]["endTime"]
+    shows = {
+        "Serial": _episodes(
+            end, "Serial", ["S01 Episode 01: The Alibi", "S01 Episode 02: The Breakup"], [52, 31]
+        ),
+        "This American Life": _episodes(
+            end, "This American Life", ["S8E11 - The Promise", "S8E12 - Ring"], [58, 4]
+        ),
+        "Huberman Lab": _episodes(
+            end,
+            "Huberman Lab",
+            [
+                "Dr. Matthew Walker: The Science & Practice of Perfecting Your Sleep",
+                "How to Focus to Change Your Brain and Improve Your Work",
+                "Using Deliberate Cold Exposure for Health and Performance",
+            ],
+            [95, 121, 14],
+        ),
+    }
+    audiobook = _episodes(
+        end, "Harry Potter (Hörbuch)", [f"Kapitel {i}.{j}" for i in (1, 2) for j in (1, 2, 3)], [3.1] * 6
+    )
+    classical = _episodes(
+        end,
+        "Gustav Mahler",
+        ["Symphony No. 5 in C-Sharp Minor: III. Scherzo. Kräftig, nicht zu schnell"] * 3,
+        [18, 21, 22],
+    )
+    mixed = items[:200] + sum(shows.values(), []) + audiobook + classical
+    path = tmp_path / "StreamingHistory0.json"
+    path.write_text(json.dumps(mixed, ensure_ascii=False), encoding="utf-8")
+    _, records = read_all(path)
+    skipped = {
+        (r.reason, r.detail)
+        for r in records
+        if type(r) is SkippedRow and r.reason in ("podcast", "audiobook")
+    }
+    assert skipped == {("podcast", s) for s in shows} | {("audiobook", "Harry Potter (Hörbuch)")}
+    kept = {r.artist for r in plays(records)}
+    assert "Gustav Mahler" in kept
+    assert kept >= {i["artistName"] for i in items[:200] if i["msPlayed"] >= 30_000}

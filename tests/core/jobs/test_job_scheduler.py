@@ -132,7 +132,8 @@ def test_retrain_after_enough_new_plays(erzadel):
     runner = Runner(erzadel, _registry(calls))
     h = runner.submit("retrain_check", threshold=500)
     assert h.wait(10) and h.result["submitted"] == ["erzadel"]
-    assert wait_for(lambda: ("train", {"account": "erzadel", "model": "default"}) in calls)
+    gap_s = Settings.load().session_gap_minutes * 60  # the user's session gap, as every submission has it
+    assert wait_for(lambda: ("train", {"account": "erzadel", "model": "default", "gap_s": gap_s}) in calls)
     with erzadel.engine.begin() as conn:  # trained 400 plays ago: not yet due
         conn.execute(
             ModelRun.__table__.insert().values(

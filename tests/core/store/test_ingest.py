@@ -1,4 +1,6 @@
-"""Import semantics end to end on real files: idempotence, cross-source dedupe, bad rows, rollback."""
+"""Import semantics end to end on real files: idempotence, cross-source dedupe, bad rows, rollback.
+
+Tests marked ``engines`` run on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ def count(store, table=Scrobble) -> int:
         return conn.execute(select(func.count()).select_from(table)).scalar_one()
 
 
+@pytest.mark.engines
 def test_reimporting_the_same_file_adds_nothing(store, shared):
     first = run_job(import_files(store, [ALEEX], "aleex"))
     assert first.ok and first.files[0].added == 6001 - first.files[0].duplicates - sum(
@@ -43,6 +46,7 @@ def _lastfm_rows(n: int = 400) -> list[dict]:
         return list(csv.DictReader(fh))[:n]
 
 
+@pytest.mark.engines
 @pytest.mark.parametrize("n", [400, 4000], ids=["small-batch", "large-batch"])
 def test_overlapping_files_from_two_sources_do_not_double_count(store, tmp_path, shared, n):
     """A Spotify extended export of the same real listening (end time = start + 3 min, a few s of drift).
@@ -111,6 +115,7 @@ def test_minute_resolution_source_dedupes_within_a_minute(store, tmp_path, share
     assert report.files[0].added == 0, "Last.fm plays within a minute of the Spotify (minute-resolution) ones"
 
 
+@pytest.mark.engines
 def test_impossible_timestamps_are_reported_and_skipped(store, shared):
     path = LISTENING / "lastfm-exports" / "krishkumar__lastfm_scrobbles.csv"
     report = run_job(import_files(store, [path], "krish"))
@@ -133,6 +138,7 @@ def test_future_timestamp_is_skipped(store, tmp_path):
     assert report.files[0].skipped == {"bad_timestamp": 1} and report.files[0].added == 1
 
 
+@pytest.mark.engines
 def test_timestamp_beyond_int64_is_skipped_not_a_crash(store, tmp_path):
     path = tmp_path / "huge.csv"
     path.write_text(
@@ -146,6 +152,7 @@ def test_timestamp_beyond_int64_is_skipped_not_a_crash(store, tmp_path):
     assert report.files[0].skipped_lines["bad_timestamp"] == [2]
 
 
+@pytest.mark.engines
 def test_truncated_file_leaves_the_store_unchanged(store, tmp_path, shared):
     run_job(import_files(store, [ALEEX], "me"))
     before = count(store)
@@ -158,6 +165,7 @@ def test_truncated_file_leaves_the_store_unchanged(store, tmp_path, shared):
     assert count(store) == before and count(store, Skip) == 0
 
 
+@pytest.mark.engines
 def test_spotify_short_plays_are_skips_not_scrobbles(store, shared):
     report = run_job(import_files(store, [SPOTIFY_BASIC / "StreamingHistory5.json"], "spot"))
     s = report.files[0]
@@ -220,18 +228,31 @@ def test_a_block_of_columns_stores_exactly_what_its_rows_store(store, shared):
     assert list(block.records()) == middle
 
 
+ORPHANS = """
+SELECT count(*) FROM scrobble s LEFT JOIN track t ON t.id = s.track_id LEFT JOIN album al ON al.id = s.album_id
+LEFT JOIN account a ON a.id = s.account_id
+WHERE t.id IS NULL OR a.id IS NULL OR (s.album_id IS NOT NULL AND al.id IS NULL)
+"""
+
+
+@pytest.mark.engines
 def test_bulk_import_leaves_foreign_keys_checked_and_satisfied(store, tmp_path, shared):
-    """Imports write with the per-row foreign-key probes off; afterwards every pooled connection
+    """Imports write with the per-row foreign-key checks off; afterwards every pooled connection
     checks them again, after a failed import too, and the rows satisfy them."""
     run_job(import_files(store, [ALEEX], "me"))
     bad = tmp_path / "StreamingHistory9.json"
     text = (SPOTIFY_BASIC / "StreamingHistory5.json").read_text(encoding="utf-8")
     bad.write_text(text[: len(text) // 2], encoding="utf-8")
     assert not run_job(import_files(store, [bad], "me")).ok
+    sqlite = store.engine.dialect.name == "sqlite"
     with store.engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
-    with store.engine.connect() as conn, pytest.raises(Exception, match="FOREIGN KEY"):
+        if sqlite:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+        else:
+            assert conn.exec_driver_sql("SHOW session_replication_role").scalar() == "origin"
+        assert conn.exec_driver_sql(ORPHANS).scalar() == 0
+    with store.engine.connect() as conn, pytest.raises(Exception, match="FOREIGN KEY|foreign key"):
         conn.exec_driver_sql(
             "INSERT INTO scrobble (account_id, track_id, played_at, source, precision_s) "
             "VALUES (1, 999999, 1700000000, 'x', 1)"

@@ -1,95 +1,77 @@
-"""The store on PostgreSQL (a household server): migrations, import, dedupe, queries.
+"""The product on PostgreSQL (a household server), end to end through the command line: import, stats,
+sessions, train, recommend and explore — on the session's throwaway server (``tests/pgserver.py``).
 
-A throwaway server is started from the machine's `initdb`/`pg_ctl` (as `nobody` when run as root, as
-PostgreSQL refuses root); the test is skipped where PostgreSQL is not installed.
+The store-level tests (ingest, names, re-keying, sessions) run on both engines through the
+``engines`` marker; this one drives the whole path the way a user on a server does.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import shutil
-import socket
 import subprocess
-import tempfile
-import time
-from pathlib import Path
+import sys
 
 import pytest
-from testpaths import LISTENING
+from testpaths import LISTENING, ROOT
 
-from core.jobs import run_job
-from core.reports import stats_report
-from core.sources.importing import import_files
-from core.store import open_store
-from core.store.queries import account_by_name
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("initdb") is None or shutil.which("pg_ctl") is None,
-    reason="PostgreSQL server binaries not installed",
-)
+ALEEX = LISTENING / "lastfm-exports" / "aleex-cs__aleex_cs.csv"
+ROWS = 2_000  # the newest 2,000 real plays: enough to train on, quick on 2 cores
 
 
-def _as_db_user(cmd: list[str]) -> list[str]:
-    return ["runuser", "-u", "nobody", "--", *cmd] if os.geteuid() == 0 else cmd
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _segue(url: str, home, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "app", "--db", url, *args],
+        cwd=ROOT,
+        env=dict(os.environ, SEGUE_HOME=str(home)),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.fixture(scope="module")
-def pg_url():
-    pytest.importorskip("psycopg")
-    root = Path(tempfile.mkdtemp(prefix="segue-pg-"))  # outside pytest's 0700 folder: `nobody` must enter it
-    os.chmod(root, 0o777)
-    data, port = root / "data", _free_port()
-    subprocess.run(
-        _as_db_user(["initdb", "-D", str(data), "-A", "trust", "-U", "segue", "-E", "UTF8"]),
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    subprocess.run(
-        _as_db_user(
-            [
-                "pg_ctl",
-                "-D",
-                str(data),
-                "-l",
-                str(root / "log"),
-                "-w",
-                "-o",
-                f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off",
-                "start",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    url = f"postgresql+psycopg://segue@127.0.0.1:{port}/postgres"
-    for _ in range(50):
-        try:
-            open_store(url, migrate_to_head=False).engine.connect().close()
-            break
-        except Exception:  # noqa: BLE001 - still starting
-            time.sleep(0.2)
-    yield url
-    subprocess.run(_as_db_user(["pg_ctl", "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
-    shutil.rmtree(root, ignore_errors=True)
+def pg_url(pg_server) -> str:
+    """A fresh database on the session's server (tests elsewhere import this fixture by name)."""
+    return pg_server.create_database()
 
 
-def test_store_works_on_postgresql(pg_url, shared):
-    store = open_store(pg_url)
-    path = LISTENING / "lastfm-exports" / "aleex-cs__aleex_cs.csv"
-    first = run_job(import_files(store, [path], "pg"))
-    assert first.ok and first.files[0].added > 5900
-    again = run_job(import_files(store, [path], "pg"))
-    assert again.files[0].added == 0
-    acc = account_by_name(store.engine, "pg")
-    assert acc.plays == first.files[0].added
-    report = stats_report(store.engine, acc.id)
-    assert report["plays"] == acc.plays and report["top_artists_by_plays"][0]["plays"] > 0
-    store.dispose()
+@pytest.fixture(scope="module")
+def trained(pg_server, tmp_path_factory):
+    """A PostgreSQL store with ``pg`` imported (twice) and trained through the CLI: (run, import JSONs)."""
+    if not ALEEX.exists():
+        pytest.skip(f"shared data not found at {ALEEX}")
+    url = pg_server.create_database()
+    folder = tmp_path_factory.mktemp("pg-cli")
+    cut = folder / "aleex_cut.csv"
+    cut.write_text("".join(ALEEX.read_text(encoding="utf-8").splitlines(keepends=True)[: ROWS + 1]), "utf-8")
+
+    def segue(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
+        out = _segue(url, folder / "home", *args)
+        if ok:
+            assert out.returncode == 0, out.stderr
+        assert "Traceback" not in out.stderr
+        return out
+
+    imports = [json.loads(segue("import", str(cut), "--account", "pg", "--json").stdout) for _ in range(2)]
+    segue("train", "--account", "pg")
+    return segue, imports
+
+
+@pytest.mark.slow
+def test_import_stats_sessions_train_recommend_on_postgresql(trained):
+    segue, (first, again) = trained
+    assert first["files"][0]["added"] == ROWS and again["files"][0]["added"] == 0
+    stats = json.loads(segue("stats", "--account", "pg", "--json").stdout)
+    assert stats["plays"] == ROWS and stats["top_artists_by_plays"][0]["plays"] > 0
+    sessions = json.loads(segue("sessions", "--account", "pg", "--json").stdout)["sessions"]
+    assert 0 < len(sessions) and sum(s["plays"] for s in sessions) <= ROWS
+    recs = json.loads(segue("recommend", "--account", "pg", "-k", "5", "--json").stdout)["suggestions"]
+    assert len(recs) == 5 and all(r["track"] and r["reason"] for r in recs)
+
+
+@pytest.mark.slow
+def test_explore_on_postgresql(trained):
+    segue, _ = trained
+    explore = json.loads(segue("recommend", "--account", "pg", "-k", "5", "--explore", "--json").stdout)
+    assert all(r["new_to_user"] for r in explore["suggestions"])
