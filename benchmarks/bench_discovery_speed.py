@@ -6,7 +6,7 @@ also attach their features), the embeddings are built, and ``train_discovery`` f
 (``default`` is trained too when the folder has none). Then two paths are timed:
 
 - ``discover(k=20)``: the first (cold) call — load the model and catalogue, build the space and
-  content, count the whole history — warm calls with no new play, and warm calls after a new play;
+  content, count the whole history — warm calls with no new play, and warm calls after a new play (4 min apart, sessions of 15);
 - **the served list, as the user meets it**: ``models.api.suggestions`` (both streams — ``default``'s
   continuation and the discovery ranker's 200 new-to-you candidates — with reasons, feedback, play
   counts, valence/energy) then ``Pool.serve`` (Up next and New to you under the rules and the
@@ -119,7 +119,7 @@ def main() -> None:
     catch_up = []
     t = last
     for i in range(args.calls):
-        t += 240
+        t += _step(i)
         play(recs[i % len(recs)].track_id, t)
         t0 = time.perf_counter()
         recs = service.discover(store, args.account, 20)
@@ -157,6 +157,15 @@ def main() -> None:
     print(f"wrote {OUT}")
 
 
+SESSION_PLAYS = 15  # the stored plays come 4 min apart, in sessions of this many, 2 h apart
+
+
+def _step(i: int) -> int:
+    """Seconds before the i-th stored play: the sessions stay as long as a listener's (one session of
+    400 plays would make every reason that walks the session in progress look slow)."""
+    return 7200 if i % SESSION_PLAYS == 0 else 240
+
+
 def _served(store, account: str, calls: int, play, t: int) -> tuple[dict, int]:
     """Time ``api.suggestions`` + ``Pool.serve`` (the page's load and arrange, ``segue recommend``)."""
     from core.jobs import run_job
@@ -184,7 +193,7 @@ def _served(store, account: str, calls: int, play, t: int) -> tuple[dict, int]:
         serve_only.append(time.perf_counter() - t1)
     after_play = []
     for i in range(calls):
-        t += 240
+        t += _step(i)
         shown = lists.main + lists.new_to_you
         play(shown[i % len(shown)].track_id, t)
         t0 = time.perf_counter()
