@@ -6,10 +6,13 @@ any stand-in a test puts in its place (``tests/app/fake_models.py``), so a chang
 the tests loudly instead of being papered over.
 
 - ``train`` is a job (generator of ``Progress``, cancellable) returning a ``TrainResult``; it saves the
-  model under ``model_dir(account, model)`` and records a ``model_run`` row.
+  model under ``model_dir(account, model)`` and records a ``model_run`` row. ``model="discovery"``
+  trains the discovery ranker on the account's catalogue (``models.discovery.service``), so the one
+  ``train`` job serves both.
 - ``recommend`` / ``explore`` return ``Recommendation``s (track id, score, reason in plain words,
-  ``new_to_user``, ``evidence``): the model's ranking, and tracks new to the listener from this
-  computer's other accounts. Accounts with fewer than two plays get what is popular on this computer.
+  ``new_to_user``, ``evidence``): the model's ranking, and tracks new to the listener — the discovery
+  ranker's over the account's catalogue (without a catalogue: this computer's other accounts).
+  Accounts with fewer than two plays get what is popular on this computer.
 - ``suggestions`` returns a ``Pool``: both streams (continuation and discovery) with what the served
   list's rules need, feedback from the store applied; ``Pool.serve(steering, rules)`` makes the
   "Up next" and "New to you" lists the app and ``segue recommend`` show.
@@ -33,9 +36,10 @@ from models.artefacts import DEFAULT_MODEL, is_trained, model_dir
 from models.base import Evidence, ModelError, Recommendation
 from models.evaluation.runner import run_evaluation
 from models.registry import broken_modules, get_model_class, model_names
+from models.serving.explore import DISCOVERY_MODEL
 from models.serving.recommend import explore_for, recommend_for
 from models.serving.suggest import Pool, suggest
-from models.training import TrainResult, train_model
+from models.training import TrainResult, plain, train_model
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,37 @@ def unavailable() -> dict[str, str]:
     return broken_modules()
 
 
-train = train_model
+def train(
+    store: Store,
+    account: str,
+    model_name: str = DEFAULT_MODEL,
+    seed: int = 0,
+    *,
+    gap_s: int = DEFAULT_GAP_S,
+    cancel: CancelToken | None = None,
+    params: dict | None = None,
+) -> Generator[Progress, None, TrainResult]:
+    """Fit ``model_name`` on all of ``account``'s plays and save it (see the module docstring)."""
+    if model_name != DISCOVERY_MODEL:
+        return (
+            yield from train_model(
+                store, account, model_name, seed, gap_s=gap_s, cancel=cancel, params=params
+            )
+        )
+    from models.discovery.service import train_discovery
+
+    done = yield from train_discovery(store, account, seed, cancel=cancel)
+    return TrainResult(
+        account,
+        model_name,
+        seed,
+        done["plays"],
+        done["train_seconds"],
+        done["artefact"],
+        plain(done["params"]),
+    )
+
+
 recommend = recommend_for
 explore = explore_for
 evaluate = run_evaluation

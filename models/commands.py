@@ -106,7 +106,7 @@ def run_recommend(ctx) -> int:
     from models.steering import Steering
 
     args = ctx.args
-    ctx.account_id(args.account)
+    _train_discovery_if_missing(ctx, args.account, ctx.account_id(args.account))
     try:
         pool = api.suggestions(ctx.store, args.account)
     except api.ModelError as exc:
@@ -146,6 +146,18 @@ def run_recommend(ctx) -> int:
     for i, row in enumerate(rows, 1):
         print(f"{i:3d}. {row['track']} — {row['artist']}\n     {row['reason']}")
     return 0
+
+
+def _train_discovery_if_missing(ctx, account: str, account_id: int) -> None:
+    """A catalogue but no discovery ranker: train it first through the ``train`` job (as the app's
+    Suggestions page does in the background), so "New to you" comes from the catalogue."""
+    from core.commands.common import run_train
+    from models.artefacts import is_trained
+    from models.discovery.service import has_catalogue
+    from models.serving.explore import DISCOVERY_MODEL
+
+    if not is_trained(account, DISCOVERY_MODEL) and has_catalogue(ctx.store.engine, account_id):
+        run_train(ctx, account, DISCOVERY_MODEL, "the discovery ranker")
 
 
 def run_eval(ctx) -> int:

@@ -24,6 +24,7 @@ from app.pages.base import Page
 from app.pages.suggestions_api import Suggestion, SuggestionsState, arrange, load
 from app.widgets.common import JobRow, PageHeader, button, card, label, notice
 from core.distkeys import spotify_client_id
+from models.serving.explore import CATALOGUE, DISCOVERY_MODEL
 from models.serving.served import Rules
 from models.serving.suggest import rules_of
 
@@ -158,6 +159,8 @@ class SuggestionsPage(Page):
         rl.addWidget(self.train_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.train_row = JobRow()
         rl.addWidget(self.train_row)
+        self.discovery_row = JobRow()  # the discovery ranker's training, when it runs
+        rl.addWidget(self.discovery_row)
         self.status = label("", "small", wrap=True)  # which model answers, on what plays; the rules
         self.status.setTextFormat(Qt.TextFormat.RichText)
         rl.addWidget(self.status)
@@ -184,7 +187,7 @@ class SuggestionsPage(Page):
         self.explore.valueChanged.connect(lambda _v: self._explore_timer.start())
         ctx.settingsChanged.connect(self._settings_changed)
         ctx.jobs.jobStarted.connect(self._job_started)
-        self._auto_trained: set[str] = set()  # accounts whose training this page started by itself
+        self._auto_trained: set[tuple[str, str]] = set()  # (account, model) this page trained by itself
         self._update_spotify_button()
 
     # -- loading ----------------------------------------------------------------------------
@@ -227,12 +230,16 @@ class SuggestionsPage(Page):
         if state is None:
             return
         training = self._train_handle()
-        auto = self.ctx.settings.train_automatically and self._account_name() not in self._auto_trained
-        if state.needs_training and training is None and auto:
-            self._auto_trained.add(self._account_name())
+        if state.needs_training and training is None and self._may_train("default"):
             training = self.train_default()  # training follows the data: no model yet, so train one
         if training is not None:
             self._follow(training)
+        discovery = self._train_handle(DISCOVERY_MODEL)
+        needs_ranker = state.pool is not None and state.pool.discovery_needs_training
+        if needs_ranker and discovery is None and self._may_train(DISCOVERY_MODEL):
+            discovery = self.train_discovery()  # a catalogue and no ranker for it: train one
+        if discovery is not None:
+            self._follow(discovery)
         if state.needs_training:
             self._show_message(self._training_text(training, state.message))
         elif state.message:
@@ -244,6 +251,14 @@ class SuggestionsPage(Page):
         lift = self._shown_lift = self.ctx.settings.lift
         main, new = arrange(state, self.explore.value() / 100, lift, self._rules())
         self._render(main, new)
+
+    def _may_train(self, model: str) -> bool:
+        """Whether the page trains ``model`` by itself now (once per account and model per session)."""
+        key = (self._account_name(), model)
+        if not self.ctx.settings.train_automatically or key in self._auto_trained:
+            return False
+        self._auto_trained.add(key)
+        return True
 
     def _show_message(self, html: str) -> None:
         self.message.setText(html)
@@ -298,7 +313,8 @@ class SuggestionsPage(Page):
                 if title == "New to you" and main and state is not None and not state.new:
                     note = label(
                         "New to you: nothing to suggest yet — no candidates beyond your own history "
-                        "(other listening histories on this computer, the catalogue).",
+                        "(the discovery catalogue: `segue catalogue refresh`; other listening histories "
+                        "on this computer).",
                         "small",
                         wrap=True,
                     )
@@ -325,15 +341,15 @@ class SuggestionsPage(Page):
         return rules_of(self.ctx.settings)
 
     # -- training: what the model is doing, said truthfully --------------------------------------
-    def _train_handle(self):
-        """The queued or running training of ``default`` for this account (from any origin), if any."""
+    def _train_handle(self, model: str = "default"):
+        """The queued or running training of ``model`` for this account (from any origin), if any."""
         name = self._account_name()
         for h in self.ctx.jobs.active():
             params = h.core.params
             if (
                 h.core.name == "train"
                 and params.get("account") == name
-                and params.get("model", "default") == "default"
+                and params.get("model", "default") == model
             ):
                 return h
         return None
@@ -345,6 +361,11 @@ class SuggestionsPage(Page):
                 self._show_mix()
 
     def _follow(self, handle) -> None:
+        if handle.core.params.get("model", "default") == DISCOVERY_MODEL:
+            if self.discovery_row.handle is not handle:
+                self.discovery_row.track(handle, f"Training the discovery ranker for {self._account_name()}")
+                handle.done.connect(lambda: self._training_done(handle))
+            return
         if self.train_row.handle is handle:
             return
         self.train_row.track(handle, f"Training the default model for {self._account_name()}")
@@ -393,6 +414,7 @@ class SuggestionsPage(Page):
                 if training.state == "running"
                 else "retraining queued"
             )
+        parts.append(self._new_to_you_text())
         rules = self._rules()
         parts.append(f"at most {rules.max_per_artist} per artist")
         slots = rules.session_slots(state.pool.replay_rate)
@@ -403,6 +425,34 @@ class SuggestionsPage(Page):
             + (f" ({rate})" if rules.session_replays == "auto" else "")
         )
         return " · ".join(parts)
+
+    def _new_to_you_text(self) -> str:
+        """Where "New to you" comes from, and whether its ranker is being trained."""
+        pool = self.state.pool
+        if pool.discovery_source == CATALOGUE:
+            return "new to you: the discovery ranker over your catalogue"
+        handle = self._train_handle(DISCOVERY_MODEL)
+        if handle is not None:
+            p = handle.last_progress
+            pct = f" {p.fraction:.0%}" if p is not None and p.fraction is not None else ""
+            doing = f"<b>training{pct}</b>" if handle.state == "running" else "queued"
+            return f"new to you: the discovery ranker for your catalogue is {doing}"
+        if pool.discovery_needs_training:
+            return "new to you: your catalogue has candidates; its discovery ranker is not trained yet"
+        return "new to you: other listening histories on this computer (no catalogue yet)"
+
+    def train_discovery(self):
+        """Train the discovery ranker on the account's catalogue (the one ``train`` job), then reload."""
+        acc = self.ctx.account
+        if acc is None or self.ctx.store is None:
+            return None
+        return self.ctx.start(
+            "train",
+            f"Training the discovery ranker for {acc.name}",
+            account=acc.name,
+            model=DISCOVERY_MODEL,
+            on_result=lambda _r: self.ctx.notify("New to you now comes from your catalogue.", "success"),
+        )
 
     def train_default(self):
         """Train ``default`` for the account (the job the Models page and the schedule run), then reload."""

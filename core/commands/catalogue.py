@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from core.cli import CliError, clear_progress, print_json, progress_printer
-from core.commands.common import add_account
+from core.commands.common import add_account, run_train
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,13 +21,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         "refresh",
         help="fetch what is due (resumable: fresh answers are kept, failed ones retried later)",
         description="Follows the account's recent and heavy-rotation artists, tracks and tags through "
-        "every enabled source; Ctrl-C keeps what was fetched.",
+        "every enabled source; Ctrl-C keeps what was fetched. A refresh that stored candidates trains "
+        "the discovery ranker next (unless --no-train or automatic training is off in the settings).",
     )
     add_account(rf)
     rf.add_argument("--source", action="append", help="only this source (repeatable; see `status`)")
     rf.add_argument("--limit", type=int, help="at most N answers per source this run")
     rf.add_argument("--force", action="store_true", help="fetch fresh answers again too")
     rf.add_argument("--json", action="store_true")
+    rf.add_argument("--no-train", action="store_true", help="do not train the discovery ranker afterwards")
     rf.set_defaults(handler=run_refresh)
 
 
@@ -65,6 +67,7 @@ def run_status(ctx) -> int:
 def run_refresh(ctx) -> int:
     from core.catalogue.refresh import CatalogueError, refresh_catalogue
     from core.jobs import run_job
+    from core.jobs.builtin import DISCOVERY_MODEL, should_train_discovery
 
     args = ctx.args
     ctx.account_id(args.account)
@@ -78,9 +81,16 @@ def run_refresh(ctx) -> int:
     except CatalogueError as exc:
         raise CliError(str(exc), 2) from exc
     clear_progress(not args.json)
+    _report(args, summary)
+    if not args.no_train and should_train_discovery(summary):  # training follows the data
+        run_train(ctx, args.account, DISCOVERY_MODEL, "the discovery ranker")
+    return 0
+
+
+def _report(args, summary) -> None:
     if args.json:
         print_json(summary.to_json())
-        return 0
+        return
     seeds = summary.seeds
     print(f"{args.account}: seeds {seeds['artists']} artists, {seeds['tracks']} tracks, {seeds['tags']} tags")
     for name, r in summary.sources.items():
@@ -92,4 +102,3 @@ def run_refresh(ctx) -> int:
         )
     for name, why in summary.skipped.items():
         print(f"{name:30s} skipped: {why}")
-    return 0

@@ -45,31 +45,40 @@ def train_after(ctx, account: str, result, *, imported: bool, json_out: bool = F
     """Training follows the data in the CLI as in the app: after an import (or a sync) that added plays
     (``core.jobs.builtin.should_train``), train ``default`` for the account now, with progress on
     stderr (the JSON on stdout stays the command's own), unless ``--no-train``."""
+    from core.jobs.builtin import added_plays, should_train
+
+    if getattr(ctx.args, "no_train", False):
+        return
+    if should_train(ctx.store.engine, account, added_plays(result), imported=imported):
+        run_train(ctx, account, "default", "the default recommender")
+
+
+def run_train(ctx, account: str, model: str, what: str) -> bool:
+    """Run the registered ``train`` job for ``model`` of ``account`` through a runner (the one job the
+    app runs in the background), progress on stderr; whether it trained."""
     import sys
 
     from core.cli import clear_progress, progress_printer
-    from core.jobs.builtin import added_plays, should_train
     from core.jobs.runner import REGISTRY, Runner
 
-    if getattr(ctx.args, "no_train", False) or "train" not in REGISTRY:
-        return
-    if not should_train(ctx.store.engine, account, added_plays(result), imported=imported):
-        return
+    if "train" not in REGISTRY:
+        return False
     show = progress_printer(True)
-    print(f"training the default recommender for {account}…", file=sys.stderr)
+    print(f"training {what} for {account}…", file=sys.stderr)
     runner = Runner(ctx.store, REGISTRY, on_progress=(lambda h, p: show(p)) if show else None)
     try:
-        handle = runner.run("train", account=account, model="default")
+        handle = runner.run("train", account=account, model=model)
     finally:
         runner.shutdown(timeout=30)
     clear_progress(True)
     if handle.state == "ok":
         r = handle.result
         print(
-            f"trained default for {account} on {r.plays:,} plays in {r.train_seconds:.0f} s", file=sys.stderr
+            f"trained {model} for {account} on {r.plays:,} plays in {r.train_seconds:.0f} s", file=sys.stderr
         )
-    else:
-        print(
-            f"segue: training default for {account}: {handle.state} {handle.error or ''}".rstrip(),
-            file=sys.stderr,
-        )
+        return True
+    print(
+        f"segue: training {model} for {account}: {handle.state} {handle.error or ''}".rstrip(),
+        file=sys.stderr,
+    )
+    return False

@@ -5,9 +5,10 @@ Each body is ``body(ctx, **params)`` (``core.jobs.registry``) and is registered 
 ones are ``isolate=True`` so that, run from the GUI, their Python work never holds the window's GIL.
 ``retrain_check`` submits ``train`` (a model job, registered by ``models.jobs``) for every account
 with ``settings.retrain_after_plays`` new plays since its last ``default`` training. Training follows
-the data: ``follow_new_plays`` (installed on a runner) trains after an import or a sync that added
-plays (the Suggestions page trains an account it finds with history and no usable model), unless
-``settings.train_automatically`` is off.
+the data: ``follow_new_plays`` (installed on a runner) trains ``default`` after an import or a sync
+that added plays, and the discovery ranker after a catalogue refresh that added candidates (the
+Suggestions page trains an account it finds with history, or a catalogue, and no usable model),
+unless ``settings.train_automatically`` is off.
 """
 
 from __future__ import annotations
@@ -143,17 +144,39 @@ def added_plays(result) -> int:
     return int(getattr(result, "added", 0) or 0)
 
 
+DISCOVERY_MODEL = "discovery"  # the ``train`` job's model name for the discovery ranker (models.discovery)
+
+
+def added_candidates(result) -> int:
+    """Items a catalogue refresh's summary (``sources[].items``) says it stored."""
+    sources = getattr(result, "sources", None) or {}
+    return sum(int(getattr(r, "items", 0) or 0) for r in sources.values())
+
+
+def should_train_discovery(result) -> bool:
+    """Whether a catalogue refresh calls for training the discovery ranker: it stored candidates and
+    the user lets Segue train by itself."""
+    from core.settings import Settings
+
+    return added_candidates(result) > 0 and bool(Settings.load().train_automatically)
+
+
 def follow_new_plays(runner) -> None:
     """Training follows the data: when an ``import`` or ``sync`` run by ``runner`` ends having added
-    plays (``should_train``), ``runner`` trains ``default`` for the account next — in the background
-    for the GUI, before ``segue jobs run`` returns for the CLI. (A watcher, not the job's own tail:
-    isolated jobs run in a child process that cannot submit follow-ups.)"""
+    plays (``should_train``), ``runner`` trains ``default`` for the account next; when a ``catalogue``
+    refresh ends having stored candidates, it trains the discovery ranker — in the background for the
+    GUI, before ``segue jobs run`` returns for the CLI. (A watcher, not the job's own tail: isolated
+    jobs run in a child process that cannot submit follow-ups.)"""
 
     def ended(event: str, handle) -> None:
-        if event != "ended" or handle.state != "ok" or handle.name not in ("import", "sync"):
+        if event != "ended" or handle.state != "ok" or handle.name not in ("import", "sync", "catalogue"):
             return
         account = handle.params.get("account")
         if not account or runner.store is None or "train" not in runner.registry:
+            return
+        if handle.name == "catalogue":
+            if should_train_discovery(handle.result):
+                runner.submit("train", account=account, model=DISCOVERY_MODEL)
             return
         if should_train(
             runner.store.engine, account, added_plays(handle.result), imported=handle.name == "import"

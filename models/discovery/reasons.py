@@ -57,14 +57,20 @@ class Discovery:
     evidence: DiscoveryEvidence
 
 
-def explain(blend: Blend, b: Blocks, item: int) -> DiscoveryEvidence:
+_GROUPS = tuple(group_of(name) for name in TRACK_FEATURES)  # each column's group, once
+
+
+def explain(blend: Blend, b: Blocks, item: int, values: np.ndarray | None = None) -> DiscoveryEvidence:
+    """The evidence for ``item``; ``values``: its row of ``track_matrix`` when the caller computed the
+    rows of many items at once (one call for the whole list is what keeps serving fast)."""
     state = b.state
     d = state.ctx.dspace
-    values = track_matrix(b, np.array([item]))[0].astype(np.float64)
-    contrib = blend.contributions(values)
+    if values is None:
+        values = track_matrix(b, np.array([item]))[0]
+    contrib = blend.contributions(np.asarray(values, np.float64))
     groups: dict[str, float] = {}
-    for name, c in zip(TRACK_FEATURES, contrib, strict=True):
-        groups[group_of(name)] = groups.get(group_of(name), 0.0) + float(c)
+    for g, c in zip(_GROUPS, contrib.tolist(), strict=True):
+        groups[g] = groups.get(g, 0.0) + c
     for g in sorted(groups, key=lambda g: -groups[g]):
         if groups[g] <= 0:
             break
@@ -198,7 +204,9 @@ def reason_text(
     if k == "colisten":
         return f"listeners of {anchor_a} also play {who} ({SOURCE_WORDS.get(ev.source, ev.source)})"
     if k == "artist2vec":
-        return f"listeners on this computer who play {anchor_a} also play {who}"
+        # the artist2vec is fitted on every local account's sessions, the listener's own included (with
+        # one account on the computer, only theirs): say so rather than claim other listeners
+        return f"listening sessions on this computer, yours included, put {who} close to {anchor_a}"
     if k in ("tags", "audio", "lyrics", "bio"):
         what = {
             "tags": "tagged like",

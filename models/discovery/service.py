@@ -24,6 +24,7 @@ import numpy as np
 from sqlalchemy import Engine, func, select
 
 from core.jobs import CancelToken, Progress, run_job
+from core.store.catalog import find_account
 from core.store.engine import Store
 from core.store.queries import PlayFrame, account_by_name, load_plays, names, track_info
 from core.store.schema import Album, Artist, CatalogueFetch, CatalogueSeed
@@ -32,7 +33,7 @@ from models.base import ModelError, top_k
 from models.data import collapse_consecutive
 from models.discovery.artist2vec import fit_artist2vec, local_sessions
 from models.discovery.content import ContentIndex, _unit, load_content
-from models.discovery.features import blocks
+from models.discovery.features import blocks, track_matrix
 from models.discovery.ranker import DiscoveryRanker
 from models.discovery.reasons import Discovery, explain, reason_text
 from models.discovery.signals import Context, DiscoveryData, DiscoveryState
@@ -170,27 +171,49 @@ def catalogue_stamp(engine: Engine, account_id: int) -> tuple:
     return tuple(row)
 
 
+def has_catalogue(engine: Engine, account_id: int) -> bool:
+    """Whether the account's catalogue holds any answer with items (a refresh found something)."""
+    with engine.connect() as conn:
+        return (
+            conn.execute(
+                select(CatalogueSeed.fetch_id)
+                .join(CatalogueFetch, CatalogueFetch.id == CatalogueSeed.fetch_id)
+                .where(CatalogueSeed.account_id == account_id, CatalogueFetch.n_items > 0)
+                .limit(1)
+            ).first()
+            is not None
+        )
+
+
+def warm_ranker(store: Store, account_id: int) -> DiscoveryRanker | None:
+    """The account's discovery ranker as ``discover`` last loaded it (its params hold the served
+    list's calibration), or None before the first ``discover``."""
+    warm = _WARM.get((store.url, account_id))
+    return warm.model if warm is not None else None
+
+
 def _warm(store: Store, account: str, train_if_missing: bool, cancel: CancelToken | None) -> _Warm:
-    info = account_by_name(store.engine, account)
-    if info is None:
+    with store.engine.connect() as conn:  # one indexed lookup (``account_by_name`` lists every account)
+        account_id = find_account(conn, account)
+    if account_id is None:
         raise ModelError(f"no account named '{account}'; import a history or sync first")
-    key = (store.url, info.id)
+    key = (store.url, account_id)
     directory = model_dir(account, MODEL)
     warm = _WARM.get(key)
     now = time.monotonic()
     if warm is not None and generation(directory) == warm.generation:
-        if now - warm.checked_at < RECHECK_S or catalogue_stamp(store.engine, info.id) == warm.stamp:
+        if now - warm.checked_at < RECHECK_S or catalogue_stamp(store.engine, account_id) == warm.stamp:
             warm.checked_at = now if now - warm.checked_at >= RECHECK_S else warm.checked_at
-            _catch_up(store, info.id, warm)
+            _catch_up(store, account_id, warm)
             return warm
     if generation(directory) is None and train_if_missing:
         run_job(train_discovery(store, account, cancel=cancel))
     model, gen = load_generation(directory, account, MODEL)
     if not isinstance(model, DiscoveryRanker):
         raise ModelError(f"{directory} does not hold a discovery model; retrain it")
-    stamp = catalogue_stamp(store.engine, info.id)
-    frame = account_frame(store.engine, info.id)
-    ctx, items = build_context(store.engine, info.id, frame, artist2vec=model.artist_vectors)
+    stamp = catalogue_stamp(store.engine, account_id)
+    frame = account_frame(store.engine, account_id)
+    ctx, items = build_context(store.engine, account_id, frame, artist2vec=model.artist_vectors)
     model.bind(ctx)
     state = DiscoveryState(ctx, items, frame.played_at, ctx.dspace.album_index(frame.album_id))
     last_time = int(frame.played_at[-1]) if len(frame) else 0
@@ -236,7 +259,11 @@ def discover(
         scores[excl[excl >= 0]] = -np.inf
         top = top_k(scores, k)
         b = blocks(state)
-        picks = [(int(i), float(scores[i]), explain(model.tracks, b, int(i))) for i in top.tolist()]
+        rows = track_matrix(b, top)
+        picks = [
+            (int(i), float(scores[i]), explain(model.tracks, b, int(i), row))
+            for i, row in zip(top.tolist(), rows, strict=True)
+        ]
         space = model.space
     tids = [int(space.track_ids[i]) for i, _, _ in picks]
     evidence = [ev for _, _, ev in picks]

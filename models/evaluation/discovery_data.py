@@ -276,6 +276,7 @@ def save_text_vectors(store: Store, path: Path) -> None:
     cache = _load_text_cache(path)
     for kind, _, _, version, h, vec in _text_rows(store):
         cache[(kind, version, h)] = vec
+    path.parent.mkdir(parents=True, exist_ok=True)  # a first run has no cache folder yet
     tmp = path.with_name(path.name + ".tmp")
     with sqlite3.connect(tmp) as conn:
         conn.execute(

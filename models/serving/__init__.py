@@ -2,7 +2,8 @@
 
 - ``warm``: the per-account warm state (model + scoring state), caught up with new plays;
 - ``recommend``: ``recommend_for`` (the model's ranking, liked tracks lifted) and ``explore_for``;
-- ``explore``: new-to-you candidates from this computer's other accounts;
+- ``explore``: the discovery stream (the discovery ranker over the catalogue; without one, this
+  computer's other accounts);
 - ``fallback``: what is popular on this computer, for accounts with too few plays;
 - ``reasons``: ``{track:i}`` / ``{artist:i}`` tokens in model reasons rendered as names.
 

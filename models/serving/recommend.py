@@ -69,14 +69,23 @@ def explore_for(
     train_if_missing: bool = True,
     cancel: CancelToken | None = None,
 ) -> list[Recommendation]:
-    """Top-``k`` tracks new to ``account`` (never played by it) from this computer's other accounts,
-    artists the listener plays a lot lately first; all marked ``new_to_user``."""
+    """Top-``k`` tracks new to ``account`` (never played by it), all marked ``new_to_user``: the
+    discovery stream (``explore.discovery_stream``: the discovery ranker over the account's catalogue,
+    trained on demand unless ``train_if_missing=False``; without a catalogue, other local accounts'
+    tracks by the listener's affinity to their artists)."""
     brief = _brief(store, account)
     if brief.plays < MIN_PLAYS:
         return fallback.popular(store, brief.id, account, brief.plays, k, exclude)
-    with LOCK:
-        warm = warm_state(store, brief.id, account, model, gap_s, train_if_missing, cancel)
-        return explore.explore(store, brief.id, warm.model, warm.state, k, exclude)
+
+    def others() -> list[Recommendation]:
+        with LOCK:
+            warm = warm_state(store, brief.id, account, model, gap_s, train_if_missing, cancel)
+            return explore.other_accounts(store, brief.id, warm.model, warm.state, k, exclude)
+
+    stream = explore.discovery_stream(
+        store, brief.id, account, k, exclude, others, train_if_missing=train_if_missing, cancel=cancel
+    )
+    return stream.recs
 
 
 def lift(recs: list[Recommendation], boost: Sequence[int]) -> list[Recommendation]:

@@ -2,7 +2,8 @@
 
 ``suggest`` gathers — off the GUI thread — everything the served list (``models.serving.served``)
 needs: the continuation stream (the model's best ``POOL`` known tracks with reasons and evidence),
-the discovery stream (new-to-you candidates with reasons), the listener's feedback from the store
+the discovery stream (``explore.discovery_stream``: the discovery ranker's new-to-you candidates
+from the catalogue, or the fallback without one, with reasons), the listener's feedback from the store
 (dismissed tracks never come back, in the CLI as in the GUI; liked ones rise), the tracks of the
 current session, how often this listener replays a track within a session, the model's
 calibration, play counts, artists and valence/energy. ``Pool.serve(steering, rules)`` is then a
@@ -44,6 +45,8 @@ class Pool:
     valence: dict[int, float] = field(default_factory=dict)
     energy: dict[int, float] = field(default_factory=dict)
     trained: dict = field(default_factory=dict)  # the model's meta.json: plays, trained_at (empty: none)
+    discovery_source: str = ""  # who ranked ``discoveries``: explore.CATALOGUE or the fallback's SOURCE
+    discovery_needs_training: bool = False  # a catalogue is there but its discovery ranker is not trained
 
     def serve(self, steering: Steering = Steering(), rules: Rules = Rules(), new_to_you: int = 10) -> Served:
         return serve(
@@ -96,10 +99,22 @@ def suggest(
             if warm.playing >= 0:
                 excl.add(warm.playing)
             familiar = [r for r in m.recommend(state, POOL, sorted(excl)) if not r.new_to_user]
-            pool.discoveries = discovery_stream(store, brief.id, m, state, sorted(pool.dismissed))
+            dismissed = sorted(pool.dismissed)
+            stream = explore.discovery_stream(
+                store,
+                brief.id,
+                account,
+                POOL_NEW,
+                dismissed,
+                lambda: explore.other_accounts(store, brief.id, m, state, POOL_NEW, dismissed),
+                train_if_missing=train_if_missing,
+                cancel=cancel,
+            )
             pool.session = _session_tracks(m, state, gap_s)
             pool.replay_rate = _replay_rate(m, state, gap_s)
-            pool.calibration = Calibration.of(m)
+        pool.discoveries, pool.discovery_source = stream.recs, stream.source
+        pool.discovery_needs_training = stream.needs_training
+        pool.calibration = Calibration.of(m, stream.ranker)
         pool.familiar = reasons.render(store, m.space, m.name, familiar)
         pool.trained = read_meta(model_dir(account, model))
     ids = [r.track_id for r in pool.familiar + pool.discoveries]
@@ -112,16 +127,6 @@ def suggest(
     pool.valence = {t: float(v) for t, v in zip(ids, val, strict=True) if not np.isnan(v)}
     pool.energy = {t: float(e) for t, e in zip(ids, en, strict=True) if not np.isnan(e)}
     return pool
-
-
-def discovery_stream(
-    store: Store, account_id: int, model, state, dismissed: list[int]
-) -> list[Recommendation]:
-    """The discovery stream — the one seam for the discovery ranker (issue 13): today the new-to-you
-    candidates of ``explore`` (other local accounts, by the listener's affinity to their artists, with
-    reasons from the listener's plays of the artist); the catalogue's ranked candidates replace it
-    here, with the same shape (store track ids, best first, reasons, evidence)."""
-    return explore.explore(store, account_id, model, state, POOL_NEW, dismissed)
 
 
 def rules_of(settings) -> Rules:

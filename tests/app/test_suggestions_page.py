@@ -169,3 +169,60 @@ def test_lift_set_on_the_insights_page_rearranges_at_once(make_app, store_url, q
     assert page._shown_lift == 0.0
     app.ctx.update_settings(lift=1.0)
     assert page._shown_lift == 1.0
+
+
+def test_new_to_you_comes_from_the_catalogue_once_its_ranker_trains_by_itself(make_app, store_url, qtbot):
+    """With the real engine: ``default`` trained and a catalogue refreshed (offline: the other
+    listening histories on this computer) but no discovery ranker -> the page trains it through the
+    runner's ``train`` job and says so; then "New to you" is the ranker's, from the catalogue."""
+    from core.catalogue.refresh import refresh_catalogue
+    from core.store import open_store
+    from core.store.schema import Scrobble
+    from models.discovery.reasons import DiscoveryEvidence
+
+    store = open_store(store_url)
+    try:
+        run_job(api.train(store, "felhag"))
+        run_job(refresh_catalogue(store, "felhag", sources=["local.accounts"]))
+    finally:
+        store.dispose()
+    app, page = open_page(make_app, store_url, qtbot, account="felhag")  # training by itself: off
+    assert page.state.pool.discovery_needs_training and page._train_handle("discovery") is None
+    assert "not trained yet" in page.status.text()
+    app.ctx.update_settings(train_automatically=True)
+    page.reload()
+    wait_loaded(qtbot, page)
+    handle = page._train_handle("discovery")
+    assert handle is not None and handle in app.ctx.jobs.active(), "the runner's train job (sidebar)"
+    assert handle.core.params["model"] == "discovery" and "discovery ranker" in page.status.text()
+    with qtbot.waitSignal(handle.done, timeout=300000):
+        pass
+    assert handle.state == "ok", handle.error
+    qtbot.waitUntil(
+        lambda: (
+            not page.loading
+            and page.state.pool is not None
+            and page.state.pool.discovery_source == "catalogue"
+        ),
+        timeout=60000,
+    )
+    pool = page.state.pool
+    assert pool.discoveries and all(isinstance(r.evidence, DiscoveryEvidence) for r in pool.discoveries)
+    _main, new = suggestions_api.arrange(page.state, page.explore.value() / 100, 0.0, page._rules())
+    assert len(new) >= 5 and all(s.new_to_user and s.reason for s in new)
+    assert "the discovery ranker over your catalogue" in page.status.text()
+    shown = {s.track_id for s in page.shown}
+    assert {s.track_id for s in new} <= shown, "the New to you list is on the page"
+    heads = [w.text() for w in page.findChildren(type(page.status)) if w.isVisible()]
+    assert "New to you" in heads
+    with app.ctx.store.engine.connect() as conn:
+        me = account_by_name(app.ctx.store.engine, "felhag").id
+        played = {
+            t
+            for (t,) in conn.execute(
+                Scrobble.__table__.select()
+                .with_only_columns(Scrobble.track_id)
+                .where(Scrobble.account_id == me)
+            )
+        }
+    assert not ({s.track_id for s in new} & played)

@@ -25,11 +25,13 @@ def store(tmp_path):
     s.dispose()
 
 
-def _runner(store, trained: list) -> Runner:
+def _runner(store, trained: list, models: list | None = None) -> Runner:
     reg = register_core_jobs(JobRegistry())
 
     def train(ctx, account: str, model: str = "default", gap_s: int | None = None):
         trained.append(account)
+        if models is not None:
+            models.append(model)
         yield Progress(1, 1, "trained")
         return {"account": account}
 
@@ -103,3 +105,43 @@ def test_syncs_train_when_the_model_is_missing_or_due_and_the_setting_can_stop_i
     settings.update(train_automatically=False)
     settings.save()
     assert not should_train(engine, "cli-import", 5, imported=True), "the user turned it off"
+
+
+def test_a_catalogue_refresh_that_stores_candidates_trains_the_discovery_ranker_next(store):
+    """The real (isolated) catalogue job over the other local account's plays; a second refresh finds
+    every answer fresh, stores nothing and trains nothing; with the setting off, nothing trains."""
+    if not FELHAG.exists():
+        pytest.skip("shared data missing")
+    from core.settings import Settings
+    from core.store.schema import Scrobble
+
+    import_files_into(store, "felhag")  # another listener on this computer: the catalogue's candidates
+    with store.engine.begin() as conn:  # "me" played one of felhag's tracks a few times
+        me = conn.execute(Account.__table__.insert().values(name="me", kind="lastfm", created_at=0))
+        track = conn.execute(Scrobble.__table__.select().limit(1)).first().track_id
+        for t in range(3):
+            conn.execute(
+                Scrobble.__table__.insert().values(
+                    account_id=me.inserted_primary_key[0],
+                    track_id=track,
+                    played_at=1_600_000_000 + 600 * t,
+                    source="test",
+                )
+            )
+    trained: list[str] = []
+    models: list[str] = []
+    runner = _runner(store, trained, models)
+    job = runner.submit("catalogue", account="me", sources=["local.accounts"])
+    _wait(runner)
+    assert job.state == "ok", job.error
+    assert (trained, models) == (["me"], ["discovery"])
+    runner.submit("catalogue", account="me", sources=["local.accounts"])
+    _wait(runner)
+    assert models == ["discovery"], "nothing new was stored: nothing to learn"
+    settings = Settings.load()
+    settings.update(train_automatically=False)
+    settings.save()
+    runner.submit("catalogue", account="me", sources=["local.accounts"], force=True)
+    _wait(runner)
+    assert models == ["discovery"], "the user turned training by itself off"
+    runner.shutdown()

@@ -245,3 +245,14 @@ def test_discover_trains_serves_with_reasons_and_follows_new_plays(tmp_path):
     after = discover(store, "me", 20)
     assert recs[1].track_id not in {r.track_id for r in after}
     store.dispose()
+
+
+def test_the_artist2vec_reason_claims_no_other_listeners():
+    """The artist2vec is fitted on every local account's sessions, the listener's own included: with
+    one account on the computer those are the listener's alone, so the sentence must not claim others."""
+    from models.discovery.reasons import DiscoveryEvidence, reason_text
+
+    ev = DiscoveryEvidence("artist2vec", "local.accounts", 2, anchor_artist=1, score=0.8)
+    text = reason_text(ev, {}, {1: "Nena", 2: "Scorpions"}, {})
+    assert "yours included" in text and "Scorpions" in text and "Nena" in text
+    assert "also play" not in text and "listeners" not in text

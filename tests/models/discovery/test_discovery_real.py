@@ -1,4 +1,5 @@
-"""Discovery for a store holding one real history and nothing else but open tables (no network)."""
+"""Discovery for a store holding one real history and nothing else but open tables (no network), through
+``discover`` and through the app's one explore path (``models.api.explore``)."""
 
 from __future__ import annotations
 
@@ -43,3 +44,9 @@ def test_one_real_history_gets_twenty_new_to_you_tracks_from_open_tables(store, 
                 assert 0 < n <= stored
     assert any("whom you played" in r.reason for r in recs)
     assert all(r.reason for r in recs)
+    # the app's one explore path answers from the same ranker (no default model needed for it)
+    from models import api
+
+    explored = api.explore(store, "krish", 25, train_if_missing=False)
+    assert [r.track_id for r in explored] == [r.track_id for r in recs]
+    assert all(r.new_to_user and r.reason == d.reason for r, d in zip(explored, recs, strict=True))
