@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sqlalchemy import Engine, func, select
@@ -27,7 +27,7 @@ from core.jobs import CancelToken, Progress, run_job
 from core.store.catalog import find_account
 from core.store.engine import Store
 from core.store.queries import PlayFrame, account_by_name, load_plays, names, track_info
-from core.store.schema import Album, Artist, CatalogueFetch, CatalogueSeed
+from core.store.schema import Album, Artist, CatalogueFetch, CatalogueSeed, Scrobble, Track
 from models.artefacts import Generation, generation, load_generation, model_dir, save_model
 from models.base import ModelError, top_k
 from models.data import collapse_consecutive
@@ -35,7 +35,7 @@ from models.discovery.artist2vec import fit_artist2vec, local_sessions
 from models.discovery.content import ContentIndex, _unit, load_content
 from models.discovery.features import blocks, track_matrix
 from models.discovery.ranker import DiscoveryRanker
-from models.discovery.reasons import Discovery, explain, reason_text
+from models.discovery.reasons import Discovery, DiscoveryEvidence, explain, reason_text
 from models.discovery.signals import Context, DiscoveryData, DiscoveryState
 from models.discovery.space import build_space, dense_index
 from models.evaluation.splits import validation_split
@@ -146,6 +146,7 @@ def _artist2vec_from(ids: np.ndarray, vecs: np.ndarray, artist_ids: np.ndarray) 
 # -- serving ------------------------------------------------------------------------------------
 @dataclass
 class _Warm:
+    account_id: int
     model: DiscoveryRanker
     state: object
     generation: Generation
@@ -218,7 +219,7 @@ def _warm(store: Store, account: str, train_if_missing: bool, cancel: CancelToke
     state = DiscoveryState(ctx, items, frame.played_at, ctx.dspace.album_index(frame.album_id))
     last_time = int(frame.played_at[-1]) if len(frame) else 0
     last_track = int(frame.track_id[-1]) if len(frame) else -1
-    warm = _Warm(model, state, gen, stamp, last_time, last_track, now)
+    warm = _Warm(account_id, model, state, gen, stamp, last_time, last_track, now)
     _WARM[key] = warm
     return warm
 
@@ -266,7 +267,7 @@ def discover(
         ]
         space = model.space
     tids = [int(space.track_ids[i]) for i, _, _ in picks]
-    evidence = [ev for _, _, ev in picks]
+    evidence = stored_counts(store.engine, warm, [ev for _, _, ev in picks])
     tinfo = track_info(
         store.engine, {*tids, *(e.anchor_track for e in evidence if e.anchor_track is not None)}
     )
@@ -277,5 +278,45 @@ def discover(
     album_names = names(store.engine, Album, {e.album for e in evidence if e.album is not None})
     return [
         Discovery(t, s, reason_text(ev, track_names, artist_names, album_names), ev)
-        for t, (_, s, ev) in zip(tids, picks, strict=True)
+        for t, (_, s, _), ev in zip(tids, picks, evidence, strict=True)
     ]
+
+
+def stored_counts(engine: Engine, warm: _Warm, evidence: list[DiscoveryEvidence]) -> list[DiscoveryEvidence]:
+    """The history claims ("whom you played 618 times", "an album you played 12 times") with the
+    store's own counts of the account's scrobbles. The ranker's state counts the collapsed sequence
+    it learned on (a track repeated back to back counts once), which is right for scoring but not what
+    the Stats page shows or what the sentence says."""
+    artists = {e.artist for e in evidence if e.kind == "affinity"}
+    albums = {e.album for e in evidence if e.kind == "album" and e.album is not None}
+    if not artists and not albums:
+        return evidence
+    by_artist: dict[int, tuple[int, int]] = {}
+    by_album: dict[int, int] = {}
+    with engine.connect() as conn:
+        mine = Scrobble.account_id == warm.account_id
+        if artists:
+            stmt = (
+                select(Track.artist_id, func.count(), func.max(Scrobble.played_at))
+                .join(Track, Track.id == Scrobble.track_id)
+                .where(mine, Track.artist_id.in_(artists))
+                .group_by(Track.artist_id)
+            )
+            by_artist = {int(a): (int(n), int(t)) for a, n, t in conn.execute(stmt)}
+        if albums:
+            stmt = (
+                select(Track.album_id, func.count())
+                .join(Track, Track.id == Scrobble.track_id)
+                .where(mine, Track.album_id.in_(albums))
+                .group_by(Track.album_id)
+            )
+            by_album = {int(a): int(n) for a, n in conn.execute(stmt)}
+    out = []
+    for e in evidence:
+        if e.kind == "affinity" and e.artist in by_artist:
+            n, last = by_artist[e.artist]
+            e = replace(e, plays=n, last_played=last)
+        elif e.kind == "album" and e.album in by_album:
+            e = replace(e, plays=by_album[e.album])
+        out.append(e)
+    return out
