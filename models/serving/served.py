@@ -186,12 +186,14 @@ def serve(
     top = min(rules.top, size)
     per_artist = rules.max_per_artist * max(1, -(-top // 10))  # the cap is per 10 shown
     kw = dict(artist=artist, per_artist=per_artist, limited=in_session, limited_slots=slots)
-    neutral = select(u, rank, is_new, top, None, **kw)[:top]
+    cap = rules.max_per_artist
+    neutral = per_ten(select(u, rank, is_new, top, None, **kw), artist, cap, top)
     neutral_new = int(is_new[neutral].sum())
     if steering.neutral:
         order = neutral
     else:
-        order = select(steered, rank, is_new, top, new_slots(top, neutral_new, steering.explore), **kw)[:top]
+        wanted = new_slots(top, neutral_new, steering.explore)
+        order = per_ten(select(steered, rank, is_new, top, wanted, **kw), artist, cap, top)
     main = [pool[i] for i in order.tolist()]
     shown = {int(r.track_id) for r in main}
     rest = [i for i in range(len(fam), size) if int(ids[i]) not in shown]
@@ -205,3 +207,26 @@ def serve(
         per[int(artist[i])] = per.get(int(artist[i]), 0) + 1
         discover.append(pool[i])
     return Served(main, discover, slots, replay_rate, neutral_new)
+
+
+def per_ten(order: np.ndarray, artist: np.ndarray, cap: int, limit: int) -> np.ndarray:
+    """``order`` (the selection's whole ranking) with at most ``cap`` tracks of one artist in every
+    block of ten (1–10, 11–20, …): the selection caps a longer list as a whole (``cap`` per ten shown),
+    which let a 12-long list hold four of one artist in its top ten; a track over the cap moves to the
+    next block and the next best track of another artist takes its place, order otherwise kept. The
+    first ``limit`` are returned."""
+    out: list[int] = []
+    waiting = [int(i) for i in order.tolist()]
+    while waiting and len(out) < limit:
+        counts: dict[int, int] = {}
+        block, later = [], []
+        for i in waiting:
+            a = int(artist[i])
+            if len(block) < 10 and counts.get(a, 0) < cap:
+                block.append(i)
+                counts[a] = counts.get(a, 0) + 1
+            else:
+                later.append(i)
+        out += block
+        waiting = later
+    return np.asarray(out[:limit], np.int64)

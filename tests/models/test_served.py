@@ -52,6 +52,17 @@ def test_at_most_three_per_artist_and_no_session_replays_by_default():
     assert [r.track_id for r in loose.main] == [r.track_id for r in fam[:10]]
 
 
+def test_a_longer_list_keeps_the_cap_in_its_top_ten():
+    fam, new, artist_of, plays = _streams(artists=2)
+    for i, r in enumerate(fam):
+        artist_of[r.track_id] = 0 if i < 8 else 10 + i  # the best eight are one artist's
+    out = serve(fam, new, artist_of=artist_of, plays=plays, calibration=CAL, rules=Rules(top=12))
+    ids = [r.track_id for r in out.main]
+    assert len(ids) == 12 and len(set(ids)) == 12
+    assert sum(artist_of[t] == 0 for t in ids[:10]) <= 3
+    assert sum(artist_of[t] == 0 for t in ids[10:]) <= 3
+
+
 def test_dismissed_never_liked_rise_and_new_to_you_is_apart():
     fam, new, artist_of, plays = _streams()
     out = serve(fam, new, artist_of=artist_of, plays=plays, calibration=CAL, dismissed=[100], liked=[109])
