@@ -197,15 +197,8 @@ def serve(
     main = [pool[i] for i in order.tolist()]
     shown = {int(r.track_id) for r in main}
     rest = [i for i in range(len(fam), size) if int(ids[i]) not in shown]
-    per: dict[int, int] = {}
-    discover: list[Recommendation] = []
-    for i in rest:
-        if len(discover) >= new_to_you:
-            break
-        if per.get(int(artist[i]), 0) >= rules.max_per_artist * max(1, -(-new_to_you // 10)):
-            continue
-        per[int(artist[i])] = per.get(int(artist[i]), 0) + 1
-        discover.append(pool[i])
+    picks = per_ten(np.asarray(rest, np.int64), artist, cap, new_to_you)
+    discover = [pool[i] for i in picks.tolist()]
     return Served(main, discover, slots, replay_rate, neutral_new)
 
 
@@ -213,8 +206,9 @@ def per_ten(order: np.ndarray, artist: np.ndarray, cap: int, limit: int) -> np.n
     """``order`` (the selection's whole ranking) with at most ``cap`` tracks of one artist in every
     block of ten (1–10, 11–20, …): the selection caps a longer list as a whole (``cap`` per ten shown),
     which let a 12-long list hold four of one artist in its top ten; a track over the cap moves to the
-    next block and the next best track of another artist takes its place, order otherwise kept. The
-    first ``limit`` are returned."""
+    next block and the next best track of another artist takes its place, order otherwise kept (when
+    too few other artists are left, the next best fill the block, as the selection fills its top).
+    The first ``limit`` are returned."""
     out: list[int] = []
     waiting = [int(i) for i in order.tolist()]
     while waiting and len(out) < limit:
@@ -227,6 +221,8 @@ def per_ten(order: np.ndarray, artist: np.ndarray, cap: int, limit: int) -> np.n
                 counts[a] = counts.get(a, 0) + 1
             else:
                 later.append(i)
+        if len(block) < 10 and later:  # too few other artists left: the next best fill the block
+            block, later = block + later[: 10 - len(block)], later[10 - len(block) :]
         out += block
         waiting = later
     return np.asarray(out[:limit], np.int64)

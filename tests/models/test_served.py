@@ -61,6 +61,11 @@ def test_a_longer_list_keeps_the_cap_in_its_top_ten():
     assert len(ids) == 12 and len(set(ids)) == 12
     assert sum(artist_of[t] == 0 for t in ids[:10]) <= 3
     assert sum(artist_of[t] == 0 for t in ids[10:]) <= 3
+    for i, r in enumerate(new):
+        artist_of[r.track_id] = 7 if i < 15 else 1000 + i  # half the discoveries by one artist
+    out = serve(fam, new, artist_of=artist_of, plays=plays, calibration=CAL, new_to_you=20)
+    shown = [r.track_id for r in out.new_to_you]
+    assert len(shown) == 20 and all(sum(artist_of[t] == 7 for t in shown[b : b + 10]) <= 3 for b in (0, 10))
 
 
 def test_dismissed_never_liked_rise_and_new_to_you_is_apart():
