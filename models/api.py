@@ -76,12 +76,21 @@ def train(
     gap_s: int = DEFAULT_GAP_S,
     cancel: CancelToken | None = None,
     params: dict | None = None,
+    fine_tune_below: float | None = None,
 ) -> Generator[Progress, None, TrainResult]:
-    """Fit ``model_name`` on all of ``account``'s plays and save it (see the module docstring)."""
+    """Fit ``model_name`` on all of ``account``'s plays and save it (see the module docstring;
+    ``fine_tune_below``: ``models.finetune``'s threshold, None for the setting's)."""
     if model_name != DISCOVERY_MODEL:
         return (
             yield from train_model(
-                store, account, model_name, seed, gap_s=gap_s, cancel=cancel, params=params
+                store,
+                account,
+                model_name,
+                seed,
+                gap_s=gap_s,
+                cancel=cancel,
+                params=params,
+                fine_tune_below=fine_tune_below,
             )
         )
     from models.discovery.service import train_discovery
