@@ -1,4 +1,4 @@
-"""The leak-free discovery evaluation of issue 13 (DESIGN.md §8b) on the real listeners.
+"""The leak-free discovery evaluation of issue 13 (docs/architecture.md §8b) on the real listeners.
 
 For each listener with ≥ 5,000 plays: a store without their test span, the catalogue built there by
 the product's offline sources plus HetRec 2011 co-listening (``models.evaluation.discovery_data``,

@@ -1,6 +1,6 @@
 """What the served list costs, and what the familiar ↔ explore slider does to it, on the real histories.
 
-Protocol (DESIGN.md §8/§8b, through ``models.evaluation``): per listener with ≥ 5,000 collapsed plays,
+Protocol (docs/architecture.md §8/§8b, through ``models.evaluation``): per listener with ≥ 5,000 collapsed plays,
 ``default`` is fitted on the training span; the harness's ``walk`` hands out the state before each
 test target (previous play excluded, as the harness does). For every target:
 

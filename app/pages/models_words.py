@@ -1,7 +1,7 @@
 """The Models page in a listener's words: one sentence per evaluation, training progress without jargon.
 
 "default was right about 1 time in 3 on your last 1,155 plays — 21% better than the simple baseline"
-means: for each of the last 1,155 plays (the held-out 10%, DESIGN.md §8) the model ranked every track,
+means: for each of the last 1,155 plays (the held-out 10%, docs/architecture.md §8) the model ranked every track,
 and the one actually played next was in its top 10 about a third of the time (HR@10), against the
 first-order Markov + recency baseline's rate on the same plays.
 """

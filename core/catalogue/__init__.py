@@ -1,4 +1,4 @@
-"""The discovery catalogue: candidate tracks beyond the listener's history (DESIGN.md §5b, issue 13).
+"""The discovery catalogue: candidate tracks beyond the listener's history (docs/architecture.md §5b, issue 13).
 
 This docstring is the contract the discovery ranker (``models/discovery``) and serving build on.
 

@@ -88,7 +88,7 @@ class FetchRow:
 
 @dataclass
 class Catalogue:
-    """An account's candidate catalogue (DESIGN.md §5b). Arrays are aligned with ``track_ids``.
+    """An account's candidate catalogue (docs/architecture.md §5b). Arrays are aligned with ``track_ids``.
 
     ``track_ids`` / ``artist_ids``: candidate tracks (int64), unheard by the account when loaded with
     ``exclude_heard``; ``heard``: which of them the account played (all False with ``exclude_heard``);

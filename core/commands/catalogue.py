@@ -1,4 +1,4 @@
-"""``segue catalogue status|refresh --account NAME [--json]``: the discovery catalogue (DESIGN.md §5b)."""
+"""``segue catalogue status|refresh --account NAME [--json]``: the discovery catalogue (docs/architecture.md §5b)."""
 
 from __future__ import annotations
 

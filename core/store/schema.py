@@ -273,7 +273,7 @@ class JobRun(Base):
 
 
 class CatalogueFetch(Base):
-    """One cached answer of one discovery source for one seed (DESIGN.md §5b; ``core.catalogue``).
+    """One cached answer of one discovery source for one seed (docs/architecture.md §5b; ``core.catalogue``).
 
     ``key`` is the normalised seed key (``artist_key`` of the seed artist, ``artist\\ttrack`` keys, a
     tag, ``account:<id>``, ``<kind>:<path>`` of a table). Answers do not depend on the listener, so the

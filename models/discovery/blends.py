@@ -1,4 +1,4 @@
-"""The discovery baselines, as fixed blends over the ranker's own features (DESIGN.md §8b).
+"""The discovery baselines, as fixed blends over the ranker's own features (docs/architecture.md §8b).
 
 - ``popularity``: the catalogue's popularity (log1p listeners, else local listeners); artists by
   how many plays other local listeners gave them, then how many similar-artist lists name them.

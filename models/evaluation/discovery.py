@@ -1,4 +1,4 @@
-"""The discovery protocol (DESIGN.md §8b): new-to-you targets ranked over a leak-free catalogue.
+"""The discovery protocol (docs/architecture.md §8b): new-to-you targets ranked over a leak-free catalogue.
 
 Per listener (``discovery_data.listener_store``: a store that never held the listener's test span,
 with the catalogue built by the product's offline sources and the HetRec co-listening graph):

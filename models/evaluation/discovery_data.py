@@ -1,4 +1,4 @@
-"""Leak-free discovery data for one listener (DESIGN.md §8b): a store that never held their test span.
+"""Leak-free discovery data for one listener (docs/architecture.md §8b): a store that never held their test span.
 
 For listener L of the real-listener store (``datasets.dataset_store``), ``listener_store`` makes a
 copy of that store and deletes L's plays from the start of L's test span on, then every track, album
