@@ -169,12 +169,12 @@ class Settings:
         "Tracks from this session",
         section="suggestions",
         choices=(
-            ("auto", "As often as I replay them"),
+            ("auto", "As often as I do"),
             ("never", "Never"),
             ("allow", "Always"),
         ),
         help="Whether Up next may suggest tracks you already played in the current session; "
-        "'as often as I replay' measures it on your own history",
+        "'as often as I do' measures how often you replay on your own history",
     )
     database_url: str = setting(
         "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QBoxLayout,
     QButtonGroup,
@@ -167,6 +168,19 @@ class Segmented(QWidget):
             lay.addWidget(b)
             b.toggled.connect(lambda on, k=key: on and self.changed.emit(k))
         self.set_current(current or options[0][0], emit=False)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Reserve each button's width for its checked look: the theme draws the chosen segment in a
+        heavier weight, and Qt sizes a button for its plain font, so a long chosen label was clipped."""
+        super().showEvent(event)
+        for b in self.buttons.values():
+            b.ensurePolished()
+            bold = QFont(b.font())
+            bold.setWeight(QFont.Weight.DemiBold)
+            extra = QFontMetrics(bold).horizontalAdvance(b.text()) - b.fontMetrics().horizontalAdvance(
+                b.text()
+            )
+            b.setMinimumWidth(b.sizeHint().width() + max(0, extra))
 
     def current(self) -> str:
         for key, b in self.buttons.items():
