@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from core.features.providers import MODALITIES, ProviderConfig, build_providers
-from core.features.providers.base import MODALITY_KIND, Item, Outcome, Provider
+from core.features.providers.base import MODALITY_KIND, Item, Outcome, Provider, needs
 from core.features.providers.items import items_for
 from core.features.providers.rows import backfill_durations
 from core.features.providers.state import FetchPolicy, load_statuses, mark_pending, set_status
@@ -128,7 +128,8 @@ def _due_items(
             cache[provider.item_kind] = found
         items = cache[provider.item_kind]
         statuses = load_statuses(conn, provider.item_kind, provider.modality)
-    due = [it for it in items if policy.due(provider.modality, statuses.get(it.id), now, force)]
+    m = provider.modality
+    due = [it for it in items if needs(m, it) and policy.due(m, statuses.get(it.id), now, force)]
     fresh = len(items) - len(due)
     return (due[:limit] if limit is not None else due), fresh
 
@@ -441,5 +442,7 @@ def backlog(
             if kind not in cache:
                 cache[kind] = items_for(conn, kind, account_id)
             statuses = load_statuses(conn, kind, m)
-            out[m] = sum(1 for it in cache[kind] if policy.due(m, statuses.get(it.id), t, force))
+            out[m] = sum(
+                1 for it in cache[kind] if needs(m, it) and policy.due(m, statuses.get(it.id), t, force)
+            )
     return out

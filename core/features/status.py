@@ -4,7 +4,9 @@ Counted over the account's distinct tracks. ``modalities`` (the top-level contra
 by the status row at the modality's natural level: the track itself for tags, lyrics, audio and ids
 (a Last.fm track whose tags came from its artist is ``ok`` there, provider ``lastfm:artist``), the
 track's album for art (a track without an album counts as missing: there is nothing to look up) and
-its artist for bio. No row, ``pending`` or ``offline`` count as pending.
+its artist for bio. No row, ``pending`` or ``offline`` count as pending. For length, a track whose
+``duration_ms`` is known (from its import, MusicBrainz, the user's files or Last.fm) is ``ok`` whatever
+its status row says: that is the length sessions use.
 
 ``with_artist_fallback`` recounts tags and audio crediting a track whose artist has an ``ok``
 artist-level row (artist tag lists, data_by_artist, table means) — what the models' artist fallback
@@ -19,9 +21,9 @@ from collections import defaultdict
 from sqlalchemy import Engine, func, select
 
 from core.features.embeddings.store import GLOBAL, account_scope
+from core.features.providers.base import MODALITIES
 from core.store.schema import Embedding, FeatureStatus, Scrobble, Track
 
-MODALITIES = ("tags", "lyrics", "audio", "ids", "art", "bio")
 LEVEL = {"art": "album", "bio": "artist"}
 FALLBACK = ("tags", "audio")
 BUCKETS = ("ok", "missing", "error", "pending")
@@ -57,6 +59,13 @@ def _statuses(engine: Engine) -> dict[tuple[str, str], dict[int, str]]:
     return out
 
 
+def _with_length(engine: Engine, track_ids: list[int]) -> set[int]:
+    wanted = set(track_ids)
+    stmt = select(Track.id).where(Track.duration_ms.isnot(None))
+    with engine.connect() as conn:
+        return {int(t) for t in conn.execute(stmt).scalars() if int(t) in wanted}
+
+
 def _embedded(engine: Engine, kind: str, scope: str, item_kind: str) -> set[int]:
     stmt = select(Embedding.item_id).where(
         Embedding.kind == kind, Embedding.scope == scope, Embedding.item_kind == item_kind
@@ -74,6 +83,8 @@ def feature_status(engine: Engine, account_id: int) -> dict:
     for m in modalities:
         level = LEVEL.get(m, "track")
         rows = st.get((m, level), {})
+        if m == "length":
+            rows = {**rows, **dict.fromkeys(_with_length(engine, [t for t, _, _ in tracks]), "ok")}
         counts = dict.fromkeys(BUCKETS, 0)
         for t, a, b in tracks:
             if level == "album" and b is None:

@@ -397,6 +397,7 @@ class FakeLastfm(FakeService):
         track_tags: Mapping[tuple[str, str], Iterable[str | tuple[str, int]]] | None = None,
         artist_tags: Mapping[str, Iterable[str | tuple[str, int]]] | None = None,
         artist_info: Mapping[str, Mapping[str, Any]] | None = None,
+        track_lengths: Mapping[tuple[str, str], int] | None = None,
         max_limit: int = 200,
         default_limit: int = 50,
         from_inclusive: bool = True,
@@ -432,6 +433,7 @@ class FakeLastfm(FakeService):
         self._track_tags: dict[tuple[str, str], tuple[str, str, list[tuple[str, int]]]] = {}
         self._artist_tags: dict[str, tuple[str, list[tuple[str, int]]]] = {}
         self._artist_info: dict[str, _ArtistInfo] = {}
+        self._track_lengths: dict[tuple[str, str], tuple[str, str, int]] = {}
         self._tokens: dict[str, _Token] = {}
         self._sessions: dict[str, _Session] = {}
         self._suspended_keys: set[str] = set()
@@ -443,6 +445,7 @@ class FakeLastfm(FakeService):
             "track.gettoptags": self._m_track_top_tags,
             "artist.gettoptags": self._m_artist_top_tags,
             "artist.getinfo": self._m_artist_info,
+            "track.getinfo": self._m_track_info,
             "artist.getsimilar": self._discovery(lastfm_discovery.similar_artists),
             "artist.gettoptracks": self._discovery(lastfm_discovery.top_tracks),
             "track.getsimilar": self._discovery(lastfm_discovery.similar_tracks, empty=True),
@@ -458,6 +461,8 @@ class FakeLastfm(FakeService):
             self.set_artist_tags(artist, tags)
         for artist, info in (artist_info or {}).items():
             self.set_artist_info(artist, **info)
+        for (artist, track), ms in (track_lengths or {}).items():
+            self.set_track_length(artist, track, ms)
 
     # ------------------------------------------------------------------ addresses
 
@@ -589,6 +594,11 @@ class FakeLastfm(FakeService):
         """Top tags for a track (names get descending counts 100, 90, ...)."""
         with self._lock:
             self._track_tags[(artist.casefold(), track.casefold())] = (artist, track, _norm_tags(tags))
+
+    def set_track_length(self, artist: str, track: str, duration_ms: int) -> None:
+        """The ``duration`` track.getInfo reports (ms; 0 is Last.fm's "unknown")."""
+        with self._lock:
+            self._track_lengths[(artist.casefold(), track.casefold())] = (artist, track, int(duration_ms))
 
     def set_artist_tags(self, artist: str, tags: Iterable[str | tuple[str, int]]) -> None:
         """Top tags for an artist (an empty list gives the real empty 200 body)."""
@@ -995,6 +1005,55 @@ class FakeLastfm(FakeService):
             raise _ApiError(6, "Track not found", status=200, links=True)
         name_a, name_t, tags = entry if entry is not None else (artist, track, [])
         return {"toptags": {"tag": self._tags_json(tags), "@attr": {"artist": name_a, "track": name_t}}}
+
+    def _track_known(self, artist: str, track: str) -> bool:
+        key = (artist.casefold(), track.casefold())
+        return (
+            key in self._track_lengths
+            or key in self._track_tags
+            or any(
+                p.artist.casefold() == key[0] and p.track.casefold() == key[1]
+                for u in self._users.values()
+                for p in u.by_id.values()
+            )
+        )
+
+    def _m_track_info(self, params: dict[str, str], session_user: str | None) -> dict[str, Any]:
+        """track.getInfo in the shape of the recorded bodies (``json_examples/track.getInfo.*.json``):
+        ``duration`` in ms as a string, ``"0"`` when unknown; an unknown track is error 6 with HTTP 200."""
+        artist, track = params.get("artist", ""), params.get("track", "")
+        if not (artist and track) and params.get("mbid"):
+            found = next(
+                (p for u in self._users.values() for p in u.by_id.values() if p.track_mbid == params["mbid"]),
+                None,
+            )
+            if found is None:
+                raise _ApiError(6, "Track not found", status=200, links=True)
+            artist, track = found.artist, found.track
+        if not (artist and track):
+            raise _ApiError(6)
+        if not self._track_known(artist, track):
+            raise _ApiError(6, "Track not found", status=200, links=True)
+        name_a, name_t, ms = self._track_lengths.get(
+            (artist.casefold(), track.casefold()), (artist, track, 0)
+        )
+        entry = self._track_tags.get((artist.casefold(), track.casefold()))
+        tags = [
+            {"name": n, "url": f"https://www.last.fm/tag/{quote_plus(n, safe='')}"}
+            for n, _ in (entry[2] if entry else [])
+        ]
+        return {
+            "track": {
+                "name": name_t,
+                "url": f"https://www.last.fm/music/{_q(name_a)}/_/{_q(name_t)}",
+                "duration": str(ms),
+                "streamable": {"#text": "0", "fulltrack": "0"},
+                "listeners": "1",
+                "playcount": "1",
+                "artist": {"name": name_a, "url": f"https://www.last.fm/music/{_q(name_a)}"},
+                "toptags": {"tag": tags[:5]},
+            }
+        }
 
     def _m_artist_top_tags(self, params: dict[str, str], session_user: str | None) -> dict[str, Any]:
         artist = params.get("artist", "")

@@ -9,7 +9,10 @@ lyrics     track       LRCLIB → local .lrc/tags → Genius w/ token (``lyrics`
 audio      track       librosa + pyloudnorm on the music folder (``audio``)     local
 ids        track       MusicBrainz recording search/lookup (``musicbrainz``)   1/s
 art        album       Cover Art Archive front-250 (``coverart``)              1/s
+length     track       Last.fm track.getInfo (``lastfm_length``)               (shared Last.fm)
 =========  ==========  ======================================================  ===================
+
+``length`` asks only for tracks whose length no import, MusicBrainz answer or file has given.
 
 AcousticBrainz dumps are a file import (``acousticbrainz.import_acousticbrainz``), not a provider.
 API roots, rates, timeouts and keys come from :class:`ProviderConfig` (settings, keyring,
@@ -152,11 +155,11 @@ def build_providers(
         return library
 
     lastfm = None
-    if {"tags", "bio"} & set(wanted):
+    if {"tags", "bio", "length"} & set(wanted):
         if config.lastfm_api_key:
-            lastfm = lastfm_api(config)  # tags and bios share it
+            lastfm = lastfm_api(config)  # tags, bios and lengths share it
         else:
-            for m in ("tags", "bio"):
+            for m in ("tags", "bio", "length"):
                 if m in wanted:
                     skipped[m] = "no Last.fm API key: set it in Settings (or SEGUE_LASTFM_API_KEY)"
     for modality in MODALITIES:
@@ -170,6 +173,10 @@ def build_providers(
             from core.features.providers.bio import LastfmBio
 
             providers.append(LastfmBio(lastfm))
+        elif modality == "length":
+            from core.features.providers.lastfm_length import LastfmLength
+
+            providers.append(LastfmLength(lastfm))
         elif modality == "lyrics":
             lyr = _lyrics_provider(config, music_library)
             if lyr is None:

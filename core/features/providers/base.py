@@ -26,7 +26,7 @@ from sqlalchemy import Connection
 from core.jobs import CancelToken
 from core.net import AuthRequired, Fatal, NotFound, Offline, ServiceError
 
-MODALITIES: tuple[str, ...] = ("tags", "lyrics", "audio", "ids", "art", "bio")
+MODALITIES: tuple[str, ...] = ("tags", "lyrics", "audio", "ids", "art", "bio", "length")
 ITEM_KINDS: tuple[str, ...] = ("track", "artist", "album")
 #: The item kind each modality is stored for (tags fall back to artist level inside the provider).
 MODALITY_KIND: dict[str, str] = {
@@ -36,6 +36,7 @@ MODALITY_KIND: dict[str, str] = {
     "ids": "track",
     "art": "album",
     "bio": "artist",
+    "length": "track",
 }
 
 
@@ -59,6 +60,14 @@ class Item:
         if self.kind == "artist":
             return self.artist
         return f"{self.artist} – {self.title}"
+
+
+def needs(modality: str, item: Item) -> bool:
+    """Whether ``item`` needs ``modality`` fetched at all: a length only when no source gave one yet.
+    An item that does not is never due (the backlog and its count both ask here)."""
+    if modality == "length":
+        return not item.duration_ms
+    return True
 
 
 @dataclass(frozen=True)

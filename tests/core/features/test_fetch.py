@@ -108,7 +108,8 @@ def world(tmp_path):
 def test_full_backlog_statuses_then_nothing_to_do(world):
     summary = world.run()
     m = summary.modalities
-    assert set(m) == {"tags", "lyrics", "ids", "art", "bio"} and "audio" in summary.skipped  # no music folder
+    assert set(m) == {"tags", "lyrics", "ids", "art", "bio", "length"} and "audio" in summary.skipped
+    assert m["length"].due == 0 and m["length"].fresh == 4  # every imported play had its length
     assert (m["tags"].ok, m["tags"].missing) == (3, 1)
     assert (m["lyrics"].ok, m["lyrics"].missing) == (2, 2)  # Chandelier is instrumental: ok
     assert (m["ids"].ok, m["ids"].missing) == (1, 3)
@@ -124,6 +125,7 @@ def test_full_backlog_statuses_then_nothing_to_do(world):
         "ids": 0,
         "art": 0,
         "bio": 0,
+        "length": 0,
     }  # audio waits for a music folder
     before = world.requests()
     again = world.run()
