@@ -253,11 +253,14 @@ def steer_recommendations(
     return [recs[i] for i in result.order]
 
 
-def load_valence_energy(engine, track_ids: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(valence, energy) per track from the store: the track's own row, else its artist's; NaN unknown."""
+def load_valence_energy(
+    engine, track_ids: Sequence[int] | np.ndarray, artist_of: dict[int, int] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(valence, energy) per track from the store: the track's own row, else its artist's; NaN unknown.
+    ``artist_of`` (track id → artist id), when the caller has it, saves looking the artists up."""
     from core.insights.itemdata import load_audio
 
-    return load_audio(engine, np.asarray(track_ids, dtype=np.int64))
+    return load_audio(engine, np.asarray(track_ids, dtype=np.int64), artist_of)
 
 
 def play_counts(engine, account_id: int, track_ids: Sequence[int]) -> dict[int, int]:

@@ -47,11 +47,23 @@ class Profile:
     rotation: np.ndarray | None
     _cos: dict = field(default_factory=dict, repr=False)
 
+    def unit(self, which: str) -> np.ndarray | None:
+        return self.session if which == "session" else self.rotation
+
     def cosines(self, which: str) -> np.ndarray | None:
         if which not in self._cos:
-            p = self.session if which == "session" else self.rotation
-            self._cos[which] = None if p is None else np.einsum("ij,j->i", self.index.vectors, p)
+            p = self.unit(which)
+            self._cos[which] = None if p is None else self.index.vectors @ p
         return self._cos[which]
+
+    def cosines_at(self, which: str, rows: np.ndarray) -> np.ndarray | None:
+        """The cosines of the vectors at ``rows`` only (a few explained rows need not cost a pass
+        over every vector); the full pass when it was already made."""
+        if which in self._cos:
+            cos = self._cos[which]
+            return None if cos is None else cos[rows]
+        p = self.unit(which)
+        return None if p is None else self.index.vectors[rows] @ p
 
 
 def _unit(v: np.ndarray | None) -> np.ndarray | None:
@@ -72,6 +84,7 @@ class Blocks:
         self.album = _Columns(self._album_column)
         self._content: dict[str, Profile] | None = None
         self._sess: np.ndarray | None = None
+        self.scored: dict[int, np.ndarray] = {}  # scorer id → its scores of this state (ranker.scores)
 
     @property
     def sess(self) -> np.ndarray:
@@ -183,7 +196,13 @@ class _Columns(dict):
 
 
 def blocks(state: DiscoveryState) -> Blocks:
-    return Blocks(state)
+    """The state's blocks, shared by every scorer and explainer until the state observes a play
+    (scoring a served list and explaining its top rows then compute each column once)."""
+    cached = state.__dict__.get("_blocks")
+    if cached is None or cached[0] != len(state.items):
+        cached = (len(state.items), Blocks(state))
+        state.__dict__["_blocks"] = cached
+    return cached[1]
 
 
 def _content_column(b: Blocks, kind: str, which: str, rows: np.ndarray) -> np.ndarray:
@@ -194,9 +213,9 @@ def _content_column(b: Blocks, kind: str, which: str, rows: np.ndarray) -> np.nd
     has = rows >= 0
     if which == "has":
         return has.astype(np.float64)
-    cos = prof.cosines(which)
+    cos = prof.cosines_at(which, rows[has])
     if cos is not None:
-        out[has] = cos[rows[has]]
+        out[has] = cos
     return out
 
 
@@ -308,12 +327,12 @@ class LinearScores:
         if prof is None or not (c_s or c_r or c_h):
             return None
         has = rows >= 0
-        r = np.maximum(rows, 0)
         out = np.where(has, c_h, 0.0)
-        for c, which in ((c_s, "session"), (c_r, "rotation")):
-            cos = prof.cosines(which) if c else None
-            if cos is not None:
-                out += np.where(has, c * cos[r], 0.0)
+        # cosines are linear in the unit profile: c_s·cos(session) + c_r·cos(rotation) is one product
+        parts = [c * u for c, u in ((c_s, prof.session), (c_r, prof.rotation)) if c and u is not None]
+        if parts:
+            cos = prof.index.vectors @ np.sum(parts, axis=0)  # one pass, then the candidates' rows
+            out[has] += cos[rows[has]]
         return out
 
     def tracks(self, b: Blocks, idx: np.ndarray) -> np.ndarray:

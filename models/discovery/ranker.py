@@ -153,11 +153,15 @@ class DiscoveryRanker(Recommender):
         return state
 
     def scores(self, state: DiscoveryState) -> np.ndarray:
-        out = np.full(len(self.space), -np.inf)
-        idx = state.rankable()
-        if idx.size:
-            out[idx] = self.tracks.scores.tracks(blocks(state), idx)
-        return out
+        b = blocks(state)
+        memo = b.scored.get(id(self.tracks.scores))  # the same state scored again (a page reload)
+        if memo is None:
+            memo = np.full(len(self.space), -np.inf)
+            idx = state.rankable()
+            if idx.size:
+                memo[idx] = self.tracks.scores.tracks(b, idx)
+            b.scored[id(self.tracks.scores)] = memo
+        return memo.copy()
 
     def artist_scores(self, state: DiscoveryState) -> np.ndarray:
         """float64 [n_artists]: -inf but for the catalogue's artists the listener never played."""

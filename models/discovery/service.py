@@ -18,7 +18,8 @@ import logging
 import threading
 import time
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass, replace
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sqlalchemy import Engine, func, select
@@ -154,6 +155,9 @@ class _Warm:
     last_time: int
     last_track: int
     checked_at: float
+    #: the store's counts ``stored_counts`` looked up: {"artist": {id: (plays, last)}, "album": {id: plays}};
+    #: an artist's entry is dropped when it gets a new play, album entries on any new play
+    counts: dict = field(default_factory=lambda: {"artist": {}, "album": {}})
 
 
 _WARM: dict[tuple[str, int], _Warm] = {}
@@ -228,6 +232,9 @@ def _catch_up(store: Store, account_id: int, warm: _Warm) -> None:
     frame = load_plays(store.engine, account_id, start=warm.last_time + 1)
     if len(frame) == 0:
         return
+    for artist in set(frame.artist_id.tolist()):
+        warm.counts["artist"].pop(int(artist), None)
+    warm.counts["album"].clear()
     space = warm.model.space
     items = space.indices(frame.track_id)
     artists = dense_index(space.artist_ids, frame.artist_id)
@@ -287,13 +294,11 @@ def stored_counts(engine: Engine, warm: _Warm, evidence: list[DiscoveryEvidence]
     store's own counts of the account's scrobbles. The ranker's state counts the collapsed sequence
     it learned on (a track repeated back to back counts once), which is right for scoring but not what
     the Stats page shows or what the sentence says."""
-    artists = {e.artist for e in evidence if e.kind == "affinity"}
-    albums = {e.album for e in evidence if e.kind == "album" and e.album is not None}
-    if not artists and not albums:
-        return evidence
-    by_artist: dict[int, tuple[int, int]] = {}
-    by_album: dict[int, int] = {}
-    with engine.connect() as conn:
+    by_artist: dict[int, tuple[int, int]] = warm.counts["artist"]
+    by_album: dict[int, int] = warm.counts["album"]
+    artists = {e.artist for e in evidence if e.kind == "affinity"} - set(by_artist)
+    albums = {e.album for e in evidence if e.kind == "album" and e.album is not None} - set(by_album)
+    with engine.connect() if artists or albums else nullcontext() as conn:
         mine = Scrobble.account_id == warm.account_id
         if artists:
             stmt = (
@@ -302,7 +307,7 @@ def stored_counts(engine: Engine, warm: _Warm, evidence: list[DiscoveryEvidence]
                 .where(mine, Track.artist_id.in_(artists))
                 .group_by(Track.artist_id)
             )
-            by_artist = {int(a): (int(n), int(t)) for a, n, t in conn.execute(stmt)}
+            by_artist.update({int(a): (int(n), int(t)) for a, n, t in conn.execute(stmt)})
         if albums:
             stmt = (
                 select(Track.album_id, func.count())
@@ -310,7 +315,7 @@ def stored_counts(engine: Engine, warm: _Warm, evidence: list[DiscoveryEvidence]
                 .where(mine, Track.album_id.in_(albums))
                 .group_by(Track.album_id)
             )
-            by_album = {int(a): int(n) for a, n in conn.execute(stmt)}
+            by_album.update({int(a): int(n) for a, n in conn.execute(stmt)})
     out = []
     for e in evidence:
         if e.kind == "affinity" and e.artist in by_artist:

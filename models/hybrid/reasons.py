@@ -188,6 +188,17 @@ class History:
         cache[(a, window)] = out
         return out
 
+    def session_artists(self, sig: Signals, start: int) -> tuple[dict[int, int], int]:
+        """({artist: plays} of the known plays from ``start`` on, how many known plays) — once per
+        state: a long session in progress would otherwise be walked once per candidate."""
+        cache = self.__dict__.setdefault("_session_artists", {})
+        if start not in cache:
+            tail = self.items[start:]
+            tail = tail[tail >= 0]
+            arts, counts = np.unique(sig.artist_of[tail], return_counts=True)
+            cache[start] = (dict(zip(arts.tolist(), counts.tolist(), strict=True)), int(tail.size))
+        return cache[start]
+
     def plays_since(self, item: int, since: int) -> int:
         start = int(np.searchsorted(self.times, since, side="left"))
         return int(np.count_nonzero(self.items[start:] == item))
@@ -224,10 +235,10 @@ def known_evidence(
                 return Evidence("session", item, best[0], anchor=best[2], last_at=best[1], within=SR_WINDOW)
         if group == "artist":
             art = int(sig.artist_of[item])
-            session = [i for i in state.items[state.session_start :] if i >= 0]
-            in_session = sum(int(sig.artist_of[i]) == art for i in session)
+            by_artist, known = h.session_artists(sig, state.session_start)
+            in_session = by_artist.get(art, 0)
             if in_session:
-                return Evidence("artist_session", item, in_session, artist=art, of=len(session))
+                return Evidence("artist_session", item, in_session, artist=art, of=known)
             if last >= 0:
                 from_art = int(sig.artist_of[last])
                 cols, vals = sig.art_trans.row(from_art)

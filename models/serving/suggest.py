@@ -112,6 +112,7 @@ def suggest(
             )
             pool.session = _session_tracks(m, state, gap_s)
             pool.replay_rate = _replay_rate(m, state, gap_s)
+            counted = warm.play_counts
         pool.discoveries, pool.discovery_source = stream.recs, stream.source
         pool.discovery_needs_training = stream.needs_training
         pool.calibration = Calibration.of(m, stream.ranker)
@@ -122,8 +123,11 @@ def suggest(
     pool.artist_of = {t: int(v.artist_id) for t, v in info.items()}
     pool.familiar = [r for r in pool.familiar if r.track_id in info]
     pool.discoveries = [replace(r, new_to_user=True) for r in pool.discoveries if r.track_id in info]
-    pool.plays = play_counts(store.engine, brief.id, ids)
-    val, en = load_valence_energy(store.engine, ids)
+    if brief.plays < MIN_PLAYS:
+        pool.plays = play_counts(store.engine, brief.id, ids)
+    else:  # the warm state's counts (kept current with every play it observes)
+        pool.plays = {t: counted[t] for t in ids if t in counted}
+    val, en = load_valence_energy(store.engine, ids, pool.artist_of)
     pool.valence = {t: float(v) for t, v in zip(ids, val, strict=True) if not np.isnan(v)}
     pool.energy = {t: float(e) for t, e in zip(ids, en, strict=True) if not np.isnan(e)}
     return pool
@@ -138,14 +142,15 @@ def rules_of(settings) -> Rules:
 
 
 def _session_tracks(model, state, gap_s: int) -> list[int]:
-    """Store track ids of the current session in the model's state (the same gap rule)."""
-    items, times = _plays(state)
-    if not items.size:
-        return []
-    breaks = np.flatnonzero(np.diff(times) > gap_s)
-    start = int(breaks[-1]) + 1 if breaks.size else 0
-    tail = items[start:]
-    return [int(model.space.track_ids[i]) for i in tail[tail >= 0].tolist()]
+    """Store track ids of the current session in the model's state (the same gap rule), found by
+    walking back from the latest play (the whole history need not become an array per call)."""
+    items = state["items"] if isinstance(state, dict) else state.items
+    times = state["times"] if isinstance(state, dict) else state.times
+    start = len(times) - 1
+    while start > 0 and times[start] - times[start - 1] <= gap_s:
+        start -= 1
+    tail = [int(i) for i in items[max(start, 0) :] if int(i) >= 0]
+    return [int(model.space.track_ids[i]) for i in tail]
 
 
 def _replay_rate(model, state, gap_s: int) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -42,6 +42,9 @@ class Warm:
     last_track: int  # store track id of the latest play (-1: none)
     generation: Generation
     checked_at: float = 0.0  # when ``seen_upto`` was last verified
+    #: the store's plays per track id (every scrobble, repeats included: what Stats counts), kept
+    #: current by the catch-up, so a served list's play counts cost no query
+    play_counts: dict[int, int] = field(default_factory=dict)
 
     @property
     def playing(self) -> int:
@@ -89,6 +92,7 @@ def warm_state(
         run_job(train_model(store, account, model_name, gap_s=gap_s, cancel=cancel))
         model, gen = load_generation(directory, account, model_name)
     frame = load_plays(store.engine, account_id)
+    tids, counts = np.unique(frame.track_id, return_counts=True)
     frame = frame.take(collapse_consecutive(frame.track_id))
     _grow_space(model, frame.track_id, frame.artist_id)
     state = model.start(model.space.indices(frame.track_id), frame.played_at)
@@ -101,6 +105,7 @@ def warm_state(
         int(frame.track_id[-1]) if len(frame) else -1,
         gen,
         time.monotonic(),
+        dict(zip(tids.tolist(), counts.tolist(), strict=True)),
     )
     _WARM[key] = warm
     return warm
@@ -132,6 +137,8 @@ def _catch_up(store: Store, account_id: int, warm: Warm) -> None:
     frame = load_plays(store.engine, account_id, start=warm.last_time + 1)
     if len(frame) == 0:
         return
+    for tid in frame.track_id.tolist():
+        warm.play_counts[tid] = warm.play_counts.get(tid, 0) + 1
     _grow_space(warm.model, frame.track_id, frame.artist_id)
     items = warm.model.space.indices(frame.track_id)
     for tid, item, t in zip(frame.track_id.tolist(), items.tolist(), frame.played_at.tolist(), strict=True):

@@ -79,3 +79,42 @@ def test_explore_ranks_tracks_new_to_the_listener(cut_store):
     assert recs and all(
         r.new_to_user and r.track_id not in own and r.reason.startswith("new to you") for r in recs
     )
+
+
+def test_served_play_counts_follow_new_plays(cut_store):
+    """The pool's play counts come from the warm state (no query per call); they stay the store's."""
+    from sqlalchemy import func
+
+    from models import api
+
+    run_job(train_model(cut_store, "twenty", "default"))
+    acc = account_by_name(cut_store.engine, "twenty")
+
+    def stored(track_id: int) -> int:
+        with cut_store.engine.connect() as conn:
+            return conn.execute(
+                select(func.count())
+                .select_from(Scrobble)
+                .where(Scrobble.account_id == acc.id, Scrobble.track_id == track_id)
+            ).scalar_one()
+
+    pool = api.suggestions(cut_store, "twenty", train_if_missing=False)
+    assert pool.familiar and all(pool.plays.get(r.track_id, 0) == stored(r.track_id) for r in pool.familiar)
+    again, playing = pool.familiar[1].track_id, pool.familiar[0].track_id
+    before = pool.plays[again]
+    with cut_store.engine.begin() as conn:
+        last_t = conn.execute(
+            select(func.max(Scrobble.played_at)).where(Scrobble.account_id == acc.id)
+        ).scalar_one()
+        # twice back to back (the store counts both, as Stats does), then another track
+        for dt, track in ((300, again), (600, again), (900, playing)):
+            conn.execute(
+                Scrobble.__table__.insert().values(
+                    account_id=acc.id, track_id=track, played_at=last_t + dt, source="test"
+                )
+            )
+    pool = api.suggestions(cut_store, "twenty", train_if_missing=False)
+    ids = [r.track_id for r in pool.familiar + pool.discoveries]
+    assert again in ids and pool.plays[again] == before + 2 == stored(again)
+    assert all(pool.plays.get(t, 0) == stored(t) for t in ids)
+    assert pool.session[-2:] == [again, playing]  # the state collapses the back-to-back repeat

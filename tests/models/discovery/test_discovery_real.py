@@ -44,6 +44,28 @@ def test_one_real_history_gets_twenty_new_to_you_tracks_from_open_tables(store, 
                 assert n == stored  # the store's count, not the ranker's collapsed sequence (618, not 496)
     assert any("whom you played" in r.reason for r in recs)
     assert all(r.reason for r in recs)
+    # the counts are cached between calls: a new play by that artist shows in the next answer
+    liked = next(r for r in recs if r.evidence.kind == "affinity")
+    with store.engine.begin() as conn:
+        heard = conn.execute(
+            select(Scrobble.track_id).join(Track).where(Track.artist_id == liked.evidence.artist).limit(1)
+        ).scalar_one()
+        account_id = conn.execute(select(Scrobble.account_id).limit(1)).scalar_one()
+        latest = conn.execute(select(func.max(Scrobble.played_at))).scalar_one()
+        conn.execute(
+            Scrobble.__table__.insert().values(
+                account_id=account_id, track_id=heard, played_at=latest + 600, source="test"
+            )
+        )
+    recs = discover(store, "krish", 25)  # the state after that play: what explore must match below
+    again = {r.evidence.artist: r.evidence.plays for r in recs if r.evidence.kind == "affinity"}
+    assert again[liked.evidence.artist] == liked.evidence.plays + 1
+    with store.engine.connect() as conn:
+        for artist, plays in again.items():
+            stored = conn.execute(
+                select(func.count()).select_from(Scrobble).join(Track).where(Track.artist_id == artist)
+            ).scalar_one()
+            assert plays == stored
     # the app's one explore path answers from the same ranker (no default model needed for it)
     from models import api
 
