@@ -6,11 +6,14 @@ test target (previous play excluded, as the harness does). For every target:
 
 - **raw**: ``default``'s full ranking (its NDCG@10 equals the harness's; checked);
 - **served** (``models.serving.served.serve``, the code the app and CLI show): the continuation stream is
-  ``default``'s best ``POOL`` known tracks, the discovery stream today's seam (``explore_scores``:
-  artist affinity, then popularity among the other listeners) over a **leak-free catalogue** — the
-  tracks the *other* real listeners played, minus what this listener has heard so far; nothing in it
-  comes from this listener's test span (a track of the listener's future is a candidate only if
-  another listener played it). Rules at their defaults: ≤ 3 per artist in the top 10; tracks of the
+  ``default``'s best ``POOL`` known tracks; the discovery stream (``--stream``) is
+  ``ranker`` (default): the product's one — the discovery ranker's best ``POOL_NEW`` unheard tracks
+  over the listener's leak-free catalogue (``benchmarks/served_discovery.py``: a store without the
+  test span, its catalogue from other listeners, the open tables and HetRec; merged by the ranker's
+  own validation calibration), or ``affinity``: the earlier stand-in (``explore_scores``: artist
+  affinity, then popularity among the other listeners) over the tracks the *other* real listeners
+  played. Nothing in either comes from this listener's test span (a track of the listener's future
+  is a candidate only if another source holds it). Rules at their defaults: ≤ 3 per artist in the top 10; tracks of the
   current session only as often as the listener's own training history replays within a session.
   Streams are merged by the validation calibration ``default`` saved (``served.Calibration``).
 - the served list at slider positions 0, .25, .5 (neutral), .75 and 1.
@@ -19,7 +22,7 @@ Per setting: NDCG@10 / HR@10 of the next play in the list (its top 10 only), dis
 top 10, new-to-you share of the top 10, plays of the current session in the top 10, and
 ``changed@10`` — tracks of the top 10 not in the previous slider step's top 10.
 
-    python -m benchmarks.bench_served [--accounts a,b] [--every N]
+    python -m benchmarks.bench_served [--accounts a,b] [--every N] [--stream ranker|affinity]
 
 Writes bench-results/bench_served.json and prints the tables docs/models.md copies.
 """
@@ -63,7 +66,7 @@ def _gain(pos: int | None) -> float:
     return 0.0 if pos is None else 1.0 / np.log2(pos + 2.0)
 
 
-def run_account(store, account: str, every: int = 1) -> dict:
+def run_account(store, account: str, every: int = 1, stream: str = "ranker") -> dict:
     from models.base import Recommendation, top_k
     from models.evaluation.harness import walk
     from models.evaluation.metrics import ndcg, rank_of
@@ -83,7 +86,15 @@ def run_account(store, account: str, every: int = 1) -> dict:
     )
     items, times = seq.items, seq.played_at
     replay = session_replay_rate(items[: split.start], times[: split.start], seq.gap_s)
-    cal = Calibration.of(model)
+    ranker = None
+    if stream == "ranker":
+        from benchmarks.served_discovery import RankerStream
+
+        t0 = time.perf_counter()
+        ranker = RankerStream(store, account)
+        ranker_fit_s = time.perf_counter() - t0
+        artist_of.update(ranker.artist_of_id)
+    cal = Calibration.of(model, ranker.ranker if ranker is not None else None)
     rules = Rules()
     ablations = {
         "no artist cap": Rules(max_per_artist=K),
@@ -117,11 +128,19 @@ def run_account(store, account: str, every: int = 1) -> dict:
         known = np.where(sig.count > 0, s, -np.inf)
         fam_idx = top_k(known, POOL)
         familiar = [Recommendation(int(space.track_ids[i]), float(s[i]), "") for i in fam_idx.tolist()]
-        heard = (w_own >= 0) & (sig.count[np.maximum(w_own, 0)] > 0)
-        aff = model.artist_affinity(state)
-        d = np.where(w_art >= 0, 10.0 * aff[np.maximum(w_art, 0)], 0.0) + w_pop
-        d[heard] = -np.inf
-        disc = [Recommendation(int(w_tracks[i]), float(d[i]), "", True) for i in top_k(d, POOL_NEW).tolist()]
+        targets = {target_id}
+        if ranker is not None:
+            disc = [Recommendation(t, sc, "", True) for t, sc in ranker.candidates(p, POOL_NEW)]
+            if ranker.target_id(p) is not None:
+                targets.add(ranker.target_id(p))
+        else:
+            heard = (w_own >= 0) & (sig.count[np.maximum(w_own, 0)] > 0)
+            aff = model.artist_affinity(state)
+            d = np.where(w_art >= 0, 10.0 * aff[np.maximum(w_art, 0)], 0.0) + w_pop
+            d[heard] = -np.inf
+            disc = [
+                Recommendation(int(w_tracks[i]), float(d[i]), "", True) for i in top_k(d, POOL_NEW).tolist()
+            ]
         plays = {int(space.track_ids[i]): int(sig.count[i]) for i in fam_idx.tolist()}
         previous: set[int] | None = None
         runs = [(name, r, 0.5) for name, r in ablations.items()] + [
@@ -141,7 +160,7 @@ def run_account(store, account: str, every: int = 1) -> dict:
             )
             ids = [int(rec.track_id) for rec in out.main]
             row = sums[name]
-            pos = ids.index(target_id) if target_id in ids else None
+            pos = next((j for j, t in enumerate(ids) if t in targets), None)
             row["ndcg@10"] += _gain(pos)
             row["hr@10"] += pos is not None
             row["artists@10"] += len({artist_of[t] for t in ids})
@@ -152,13 +171,17 @@ def run_account(store, account: str, every: int = 1) -> dict:
                     row["changed@10"] += len(set(ids) - previous)
                 previous = set(ids)
     walk_s = time.perf_counter() - t1
+    if ranker is not None:
+        ranker.close()
     means = {name: {c: v / n for c, v in row.items()} for name, row in sums.items()}
     return {
         "account": account,
         "n_test": split.n_targets,
         "n_scored": n,
         "every": every,
-        "catalogue": int(w_tracks.size),
+        "stream": stream,
+        "catalogue": int(w_tracks.size if ranker is None else ranker.ranker.ctx.dspace.candidate.sum()),
+        "ranker_fit_seconds": round(ranker_fit_s, 1) if ranker is not None else None,
         "session_replay_rate": round(replay, 4),
         "session_slots": rules.session_slots(replay),
         "ndcg@10_harness": ndcg(np.asarray(raw_ranks)),
@@ -204,12 +227,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--accounts", help="comma-separated (default: every listener with >= 5,000 plays)")
     ap.add_argument("--every", type=int, default=1, help="score every n-th test target (default: all)")
+    ap.add_argument("--stream", choices=("ranker", "affinity"), default="ranker", help="the discovery stream")
     args = ap.parse_args()
     store = dataset_store()
     accounts = args.accounts.split(",") if args.accounts else real_listeners(store)
     rows = []
     for account in accounts:
-        row = run_account(store, account, args.every)
+        row = run_account(store, account, args.every, args.stream)
         rows.append(row)
         st = row["settings"]
         print(
@@ -219,7 +243,10 @@ def main() -> None:
             f" fit {row['fit_seconds']} s walk {row['walk_seconds']} s",
             flush=True,
         )
-    path = save("bench_served", {"accounts": accounts, "pool": POOL, "k": K, "per_account": rows})
+    path = save(
+        f"bench_served_{args.stream}" if args.stream != "ranker" else "bench_served",
+        {"accounts": accounts, "pool": POOL, "k": K, "stream": args.stream, "per_account": rows},
+    )
     print()
     print(tables(rows))
     print(f"\nwrote {path}")

@@ -84,7 +84,7 @@ class Blocks:
         self.album = _Columns(self._album_column)
         self._content: dict[str, Profile] | None = None
         self._sess: np.ndarray | None = None
-        self.scored: dict[int, np.ndarray] = {}  # scorer id → its scores of this state (ranker.scores)
+        self.scored: dict[int, tuple] = {}  # scorer id → (scorer, its scores of this state): ranker.scores
 
     @property
     def sess(self) -> np.ndarray:

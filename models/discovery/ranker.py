@@ -154,14 +154,15 @@ class DiscoveryRanker(Recommender):
 
     def scores(self, state: DiscoveryState) -> np.ndarray:
         b = blocks(state)
-        memo = b.scored.get(id(self.tracks.scores))  # the same state scored again (a page reload)
-        if memo is None:
+        scorer = self.tracks.scores
+        hit = b.scored.get(id(scorer))  # the same state scored again (a page reload)
+        if hit is None or hit[0] is not scorer:
             memo = np.full(len(self.space), -np.inf)
             idx = state.rankable()
             if idx.size:
-                memo[idx] = self.tracks.scores.tracks(b, idx)
-            b.scored[id(self.tracks.scores)] = memo
-        return memo.copy()
+                memo[idx] = scorer.tracks(b, idx)
+            hit = b.scored[id(scorer)] = (scorer, memo)  # the scorer is kept: its id cannot be reused
+        return hit[1].copy()
 
     def artist_scores(self, state: DiscoveryState) -> np.ndarray:
         """float64 [n_artists]: -inf but for the catalogue's artists the listener never played."""

@@ -303,17 +303,20 @@ def stored_counts(engine: Engine, warm: _Warm, evidence: list[DiscoveryEvidence]
         if artists:
             stmt = (
                 select(Track.artist_id, func.count(), func.max(Scrobble.played_at))
+                .select_from(Scrobble)
                 .join(Track, Track.id == Scrobble.track_id)
                 .where(mine, Track.artist_id.in_(artists))
                 .group_by(Track.artist_id)
             )
             by_artist.update({int(a): (int(n), int(t)) for a, n, t in conn.execute(stmt)})
         if albums:
+            album = func.coalesce(Scrobble.album_id, Track.album_id)  # the play's album, as Stats counts
             stmt = (
-                select(Track.album_id, func.count())
+                select(album, func.count())
+                .select_from(Scrobble)
                 .join(Track, Track.id == Scrobble.track_id)
-                .where(mine, Track.album_id.in_(albums))
-                .group_by(Track.album_id)
+                .where(mine, album.in_(albums))
+                .group_by(album)
             )
             by_album.update({int(a): int(n) for a, n in conn.execute(stmt)})
     out = []
