@@ -18,8 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Generator, Sequence
-from contextlib import nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy import Engine, func, select
@@ -28,15 +27,16 @@ from core.jobs import CancelToken, Progress, run_job
 from core.store.catalog import find_account
 from core.store.engine import Store
 from core.store.queries import PlayFrame, account_by_name, load_plays, names, track_info
-from core.store.schema import Album, Artist, CatalogueFetch, CatalogueSeed, Scrobble, Track
+from core.store.schema import Album, Artist, CatalogueFetch, CatalogueSeed
 from models.artefacts import Generation, generation, load_generation, model_dir, save_model
 from models.base import ModelError, top_k
 from models.data import collapse_consecutive
 from models.discovery.artist2vec import fit_artist2vec, local_sessions
 from models.discovery.content import ContentIndex, _unit, load_content
 from models.discovery.features import blocks, track_matrix
+from models.discovery.history_counts import HistoryCounts
 from models.discovery.ranker import DiscoveryRanker
-from models.discovery.reasons import Discovery, DiscoveryEvidence, explain, reason_text
+from models.discovery.reasons import Discovery, explain, reason_text
 from models.discovery.signals import Context, DiscoveryData, DiscoveryState
 from models.discovery.space import build_space, dense_index
 from models.evaluation.splits import validation_split
@@ -155,9 +155,7 @@ class _Warm:
     last_time: int
     last_track: int
     checked_at: float
-    #: the store's counts ``stored_counts`` looked up: {"artist": {id: (plays, last)}, "album": {id: plays}};
-    #: an artist's entry is dropped when it gets a new play, album entries on any new play
-    counts: dict = field(default_factory=lambda: {"artist": {}, "album": {}})
+    counts: HistoryCounts = field(default_factory=HistoryCounts)  # for the reasons' history claims
 
 
 _WARM: dict[tuple[str, int], _Warm] = {}
@@ -217,13 +215,14 @@ def _warm(store: Store, account: str, train_if_missing: bool, cancel: CancelToke
     if not isinstance(model, DiscoveryRanker):
         raise ModelError(f"{directory} does not hold a discovery model; retrain it")
     stamp = catalogue_stamp(store.engine, account_id)
-    frame = account_frame(store.engine, account_id)
+    plays = load_plays(store.engine, account_id)
+    frame = plays.take(collapse_consecutive(plays.track_id))  # what account_frame gives
     ctx, items = build_context(store.engine, account_id, frame, artist2vec=model.artist_vectors)
     model.bind(ctx)
     state = DiscoveryState(ctx, items, frame.played_at, ctx.dspace.album_index(frame.album_id))
     last_time = int(frame.played_at[-1]) if len(frame) else 0
     last_track = int(frame.track_id[-1]) if len(frame) else -1
-    warm = _Warm(account_id, model, state, gen, stamp, last_time, last_track, now)
+    warm = _Warm(account_id, model, state, gen, stamp, last_time, last_track, now, HistoryCounts.of(plays))
     _WARM[key] = warm
     return warm
 
@@ -232,9 +231,7 @@ def _catch_up(store: Store, account_id: int, warm: _Warm) -> None:
     frame = load_plays(store.engine, account_id, start=warm.last_time + 1)
     if len(frame) == 0:
         return
-    for artist in set(frame.artist_id.tolist()):
-        warm.counts["artist"].pop(int(artist), None)
-    warm.counts["album"].clear()
+    warm.counts.add(frame)
     space = warm.model.space
     items = space.indices(frame.track_id)
     artists = dense_index(space.artist_ids, frame.artist_id)
@@ -274,7 +271,7 @@ def discover(
         ]
         space = model.space
     tids = [int(space.track_ids[i]) for i, _, _ in picks]
-    evidence = stored_counts(store.engine, warm, [ev for _, _, ev in picks])
+    evidence = warm.counts.apply([ev for _, _, ev in picks])
     tinfo = track_info(
         store.engine, {*tids, *(e.anchor_track for e in evidence if e.anchor_track is not None)}
     )
@@ -287,44 +284,3 @@ def discover(
         Discovery(t, s, reason_text(ev, track_names, artist_names, album_names), ev)
         for t, (_, s, _), ev in zip(tids, picks, evidence, strict=True)
     ]
-
-
-def stored_counts(engine: Engine, warm: _Warm, evidence: list[DiscoveryEvidence]) -> list[DiscoveryEvidence]:
-    """The history claims ("whom you played 618 times", "an album you played 12 times") with the
-    store's own counts of the account's scrobbles. The ranker's state counts the collapsed sequence
-    it learned on (a track repeated back to back counts once), which is right for scoring but not what
-    the Stats page shows or what the sentence says."""
-    by_artist: dict[int, tuple[int, int]] = warm.counts["artist"]
-    by_album: dict[int, int] = warm.counts["album"]
-    artists = {e.artist for e in evidence if e.kind == "affinity"} - set(by_artist)
-    albums = {e.album for e in evidence if e.kind == "album" and e.album is not None} - set(by_album)
-    with engine.connect() if artists or albums else nullcontext() as conn:
-        mine = Scrobble.account_id == warm.account_id
-        if artists:
-            stmt = (
-                select(Track.artist_id, func.count(), func.max(Scrobble.played_at))
-                .select_from(Scrobble)
-                .join(Track, Track.id == Scrobble.track_id)
-                .where(mine, Track.artist_id.in_(artists))
-                .group_by(Track.artist_id)
-            )
-            by_artist.update({int(a): (int(n), int(t)) for a, n, t in conn.execute(stmt)})
-        if albums:
-            album = func.coalesce(Scrobble.album_id, Track.album_id)  # the play's album, as Stats counts
-            stmt = (
-                select(album, func.count())
-                .select_from(Scrobble)
-                .join(Track, Track.id == Scrobble.track_id)
-                .where(mine, album.in_(albums))
-                .group_by(album)
-            )
-            by_album.update({int(a): int(n) for a, n in conn.execute(stmt)})
-    out = []
-    for e in evidence:
-        if e.kind == "affinity" and e.artist in by_artist:
-            n, last = by_artist[e.artist]
-            e = replace(e, plays=n, last_played=last)
-        elif e.kind == "album" and e.album in by_album:
-            e = replace(e, plays=by_album[e.album])
-        out.append(e)
-    return out
