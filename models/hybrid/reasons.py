@@ -133,19 +133,30 @@ def _date(t: int) -> str:
 class History:
     """numpy views of a state's plays (built once per state length): items, times, session ids."""
 
-    def __init__(self, state: SeqState, gap_s: int):
-        self.items = np.asarray(state.items, np.int64)
-        self.times = np.asarray(state.times, np.int64)
-        self.session = (
-            np.concatenate([[0], np.cumsum(np.diff(self.times) > gap_s)]) if self.times.size else self.times
-        )
+    def __init__(self, state: SeqState, gap_s: int, before: History | None = None):
+        """``before``: the history of this state when it was shorter (states only grow), so a new play
+        converts only the plays since, not a long history's whole list."""
+        start = before.items.size if before is not None else 0
+        items = np.asarray(state.items[start:], np.int64)
+        times = np.asarray(state.times[start:], np.int64)
+        if before is not None and before.times.size:
+            gaps = np.diff(np.concatenate([before.times[-1:], times])) > gap_s
+            session = before.session[-1] + np.cumsum(gaps)
+            self.items = np.concatenate([before.items, items])
+            self.times = np.concatenate([before.times, times])
+            self.session = np.concatenate([before.session, session])
+        else:
+            self.items, self.times = items, times
+            self.session = np.concatenate([[0], np.cumsum(np.diff(times) > gap_s)]) if times.size else times
         self.now = int(self.times[-1]) if self.times.size else 0
 
     @classmethod
     def of(cls, state: SeqState, gap_s: int) -> History:
         cached = state.extra.get("history")
-        if cached is None or cached[0] != len(state.items):
-            cached = (len(state.items), cls(state, gap_s))
+        n = len(state.items)
+        if cached is None or cached[0] != n or cached[2] != gap_s:
+            before = cached[1] if cached is not None and cached[0] < n and cached[2] == gap_s else None
+            cached = (n, cls(state, gap_s, before), gap_s)
             state.extra["history"] = cached
         return cached[1]
 
