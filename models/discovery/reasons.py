@@ -58,30 +58,41 @@ class Discovery:
 
 
 _GROUPS = tuple(group_of(name) for name in TRACK_FEATURES)  # each column's group, once
+_GROUP_NAMES = tuple(dict.fromkeys(_GROUPS))  # in order of first appearance (ties keep this order)
+_GROUP_SUM = np.zeros((len(_GROUPS), len(_GROUP_NAMES)))  # column → its group, to sum contributions
+_GROUP_SUM[np.arange(len(_GROUPS)), [_GROUP_NAMES.index(g) for g in _GROUPS]] = 1.0
 
 
 def explain(blend: Blend, b: Blocks, item: int, values: np.ndarray | None = None) -> DiscoveryEvidence:
-    """The evidence for ``item``; ``values``: its row of ``track_matrix`` when the caller computed the
-    rows of many items at once (one call for the whole list is what keeps serving fast)."""
-    state = b.state
-    d = state.ctx.dspace
+    """The evidence for ``item``; ``values``: its row of ``track_matrix`` if the caller has it."""
     if values is None:
         values = track_matrix(b, np.array([item]))[0]
-    contrib = blend.contributions(np.asarray(values, np.float64))
-    groups: dict[str, float] = {}
-    for g, c in zip(_GROUPS, contrib.tolist(), strict=True):
-        groups[g] = groups.get(g, 0.0) + c
-    for g in sorted(groups, key=lambda g: -groups[g]):
-        if groups[g] <= 0:
-            break
-        ev = _evidence(g, b, item)
-        if ev is not None:
-            return ev
-    for g in ("affinity", "sources", "popularity"):
-        ev = _evidence(g, b, item)
-        if ev is not None:
-            return ev
-    return DiscoveryEvidence("catalogue", "catalogue", int(d.space.artist_ids[d.space.artist_of[item]]))
+    return explain_many(blend, b, [item], np.asarray(values)[None, :])[0]
+
+
+def explain_many(blend: Blend, b: Blocks, items: list[int], rows: np.ndarray) -> list[DiscoveryEvidence]:
+    """The evidence for each of ``items`` (``rows``: their ``track_matrix`` rows): the group that added
+    most to its score and whose claim the data supports, strongest first; then the history, the
+    sources, popularity. One matrix product for the whole list is what keeps serving fast."""
+    d = b.state.ctx.dspace
+    sums = blend.contributions(np.asarray(rows, np.float64)) @ _GROUP_SUM  # [items, groups]
+    out = []
+    for item, g in zip(items, sums, strict=True):
+        ev = None
+        for j in np.argsort(-g, kind="stable").tolist():
+            if g[j] <= 0:
+                break
+            ev = _evidence(_GROUP_NAMES[j], b, item)
+            if ev is not None:
+                break
+        for name in ("affinity", "sources", "popularity") if ev is None else ():
+            ev = _evidence(name, b, item)
+            if ev is not None:
+                break
+        if ev is None:
+            ev = DiscoveryEvidence("catalogue", "catalogue", int(d.space.artist_ids[d.space.artist_of[item]]))
+        out.append(ev)
+    return out
 
 
 def _store_track(d, item: int) -> int | None:

@@ -36,7 +36,7 @@ from models.discovery.content import ContentIndex, _unit, load_content
 from models.discovery.features import blocks, track_matrix
 from models.discovery.history_counts import HistoryCounts
 from models.discovery.ranker import DiscoveryRanker
-from models.discovery.reasons import Discovery, explain, reason_text
+from models.discovery.reasons import Discovery, explain_many, reason_text
 from models.discovery.signals import Context, DiscoveryData, DiscoveryState
 from models.discovery.space import build_space, dense_index
 from models.evaluation.splits import validation_split
@@ -264,11 +264,8 @@ def discover(
         scores[excl[excl >= 0]] = -np.inf
         top = top_k(scores, k)
         b = blocks(state)
-        rows = track_matrix(b, top)
-        picks = [
-            (int(i), float(scores[i]), explain(model.tracks, b, int(i), row))
-            for i, row in zip(top.tolist(), rows, strict=True)
-        ]
+        evidence = explain_many(model.tracks, b, top.tolist(), track_matrix(b, top))
+        picks = [(int(i), float(scores[i]), ev) for i, ev in zip(top.tolist(), evidence, strict=True)]
         space = model.space
     tids = [int(space.track_ids[i]) for i, _, _ in picks]
     evidence = warm.counts.apply([ev for _, _, ev in picks])
