@@ -16,6 +16,7 @@ so ``vectors @ profile`` is a cosine.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from sqlalchemy import Engine
@@ -37,6 +38,12 @@ class ContentIndex:
     @property
     def dim(self) -> int:
         return int(self.vectors.shape[1])
+
+    @cached_property
+    def placed(self) -> tuple[np.ndarray, np.ndarray]:
+        """(the items that have a row, their rows): scoring scatters per-row values onto items once."""
+        items = np.flatnonzero(self.item_row >= 0)
+        return items, self.item_row[items]
 
     def item_coverage(self) -> float:
         return float((self.item_row >= 0).mean()) if self.item_row.size else 0.0

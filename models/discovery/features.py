@@ -321,18 +321,33 @@ class LinearScores:
         self.intercept = float(intercept)
         self._static: tuple[int, np.ndarray] | None = None
 
-    def _content(self, b: Blocks, kind: str, rows: np.ndarray) -> np.ndarray | None:
+    def _content_rows(self, b: Blocks, kind: str, rows: np.ndarray) -> np.ndarray | None:
+        """The kind's part of the score of things at content ``rows`` (-1: no vector)."""
         c_s, c_r, c_h = (self.coef.get(f"{kind}_{w}", 0.0) for w in ("session", "rotation", "has"))
         prof = b.content.get(kind)
         if prof is None or not (c_s or c_r or c_h):
             return None
         has = rows >= 0
         out = np.where(has, c_h, 0.0)
+        parts = [c * u for c, u in ((c_s, prof.session), (c_r, prof.rotation)) if c and u is not None]
+        if parts:
+            out[has] += (prof.index.vectors @ np.sum(parts, axis=0))[rows[has]]
+        return out
+
+    def _content(self, b: Blocks, kind: str, n_items: int) -> np.ndarray | None:
+        """The kind's part of every item's score (float64 [n_items]; 0 for items without a vector)."""
+        c_s, c_r, c_h = (self.coef.get(f"{kind}_{w}", 0.0) for w in ("session", "rotation", "has"))
+        prof = b.content.get(kind)
+        if prof is None or not (c_s or c_r or c_h):
+            return None
+        items, rows = prof.index.placed
+        part = np.full(items.size, c_h)
         # cosines are linear in the unit profile: c_s·cos(session) + c_r·cos(rotation) is one product
         parts = [c * u for c, u in ((c_s, prof.session), (c_r, prof.rotation)) if c and u is not None]
         if parts:
-            cos = prof.index.vectors @ np.sum(parts, axis=0)  # one pass, then the candidates' rows
-            out[has] += cos[rows[has]]
+            part += (prof.index.vectors @ np.sum(parts, axis=0))[rows]
+        out = np.zeros(n_items)
+        out[items] = part
         return out
 
     def tracks(self, b: Blocks, idx: np.ndarray) -> np.ndarray:
@@ -352,10 +367,13 @@ class LinearScores:
             w = np.array([self.coef.get(n, 0.0) for n in STATIC_BLOCK])
             self._static = (id(ctx.static), ctx.static @ w)
         out += self._static[1][idx]
-        for kind, index in ctx.content.items():
-            part = self._content(b, kind, index.item_row[idx])
+        content = None  # every kind summed over the whole space first: one gather for the candidates
+        for kind in ctx.content:
+            part = self._content(b, kind, len(d))
             if part is not None:
-                out += part
+                content = part if content is None else content + part
+        if content is not None:
+            out += content[idx]
         return out
 
     def artists(self, b: Blocks, artists: np.ndarray) -> np.ndarray:
@@ -365,7 +383,7 @@ class LinearScores:
                 out += c * b.artist[name][artists]
         for kind, index in b.state.ctx.content.items():
             if any(f"{kind}_{w}" in self.coef for w in ("session", "rotation", "has")):
-                part = self._content(b, kind, index.artist_row[artists])
+                part = self._content_rows(b, kind, index.artist_row[artists])
                 if part is not None:
                     out += part
         return out

@@ -79,7 +79,7 @@ def suggest(
     """The account's pool (see the module docstring); accounts with fewer than two plays get what is
     popular on this computer as their only stream (or a ``ModelError`` saying why there is none)."""
     from core.store.paging import feedback
-    from core.store.queries import track_info
+    from core.store.queries import track_artists
     from models.serving.recommend import _brief
     from models.serving.warm import LOCK, warm_state
     from models.training import MIN_PLAYS
@@ -119,10 +119,13 @@ def suggest(
         pool.familiar = reasons.render(store, m.space, m.name, familiar)
         pool.trained = read_meta(model_dir(account, model))
     ids = [r.track_id for r in pool.familiar + pool.discoveries]
-    info = track_info(store.engine, ids)
-    pool.artist_of = {t: int(v.artist_id) for t, v in info.items()}
-    pool.familiar = [r for r in pool.familiar if r.track_id in info]
-    pool.discoveries = [replace(r, new_to_user=True) for r in pool.discoveries if r.track_id in info]
+    pool.artist_of = track_artists(store.engine, ids)
+    pool.familiar = [r for r in pool.familiar if r.track_id in pool.artist_of]
+    pool.discoveries = [
+        r if r.new_to_user else replace(r, new_to_user=True)
+        for r in pool.discoveries
+        if r.track_id in pool.artist_of
+    ]
     if brief.plays < MIN_PLAYS:
         pool.plays = play_counts(store.engine, brief.id, ids)
     else:  # the warm state's counts (kept current with every play it observes)
