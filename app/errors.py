@@ -24,7 +24,7 @@ def describe_error(exc: BaseException) -> JobError:
     from core.net import AuthRequired, Fatal, Offline, RateLimited, ServiceError, Transient
     from core.sources.records import ImportFailure
     from core.store.engine import StoreError
-    from models.base import ModelError
+    from models.api import ModelError
 
     text = str(exc).strip() or type(exc).__name__
     if isinstance(exc, ServiceError):

@@ -33,12 +33,14 @@ from core.jobs import CancelToken, Progress
 from core.sessions import DEFAULT_GAP_S
 from core.store.engine import Store
 from models.artefacts import DEFAULT_MODEL, is_trained, model_dir
-from models.base import Evidence, ModelError, Recommendation
+from models.base import Evidence, ModelError, ModelOutdated, Recommendation
 from models.evaluation.runner import run_evaluation
 from models.registry import broken_modules, get_model_class, model_names
-from models.serving.explore import DISCOVERY_MODEL
+from models.serving.explore import CATALOGUE, DISCOVERY_MODEL
 from models.serving.recommend import explore_for, recommend_for
-from models.serving.suggest import Pool, suggest
+from models.serving.served import Rules
+from models.serving.suggest import Pool, rules_of, suggest
+from models.steering import Steering
 from models.training import TrainResult, plain, train_model
 
 
@@ -206,13 +208,18 @@ def interface_mismatches(impl: object) -> list[str]:
 
 
 __all__ = [
+    "CATALOGUE",
     "DEFAULT_MODEL",
+    "DISCOVERY_MODEL",
     "Evidence",
     "ModelError",
     "ModelInfo",
+    "ModelOutdated",
     "ModelsInterface",
     "Pool",
     "Recommendation",
+    "Rules",
+    "Steering",
     "TrainResult",
     "evaluate",
     "explore",
@@ -221,6 +228,7 @@ __all__ = [
     "list_models",
     "model_dir",
     "recommend",
+    "rules_of",
     "suggestions",
     "train",
     "unavailable",

@@ -224,12 +224,9 @@ class SettingsPage(Page):
             stored = {f: bool(secrets.get_secret(n)) for f, n in SECRET_FIELDS.items()}
             coverage = None
             if engine is not None and acc is not None:
-                try:
-                    from core.features.status import feature_status
-                except ImportError:
-                    coverage = "unavailable"
-                else:
-                    coverage = feature_status(engine, acc.id)
+                from core.features.status import feature_status
+
+                coverage = feature_status(engine, acc.id)
             return stored, coverage
 
         h = self.ctx.run("Reading settings", job, on_result=self._loaded, quiet=True)
@@ -241,12 +238,8 @@ class SettingsPage(Page):
             if stored.get(field):
                 edit.setPlaceholderText("saved in the keyring — type to replace")
         acc = self.ctx.account
-        if coverage == "unavailable" or coverage is None:
-            self.coverage.setText(
-                "Feature fetching is not available in this build yet."
-                if coverage
-                else "Pick an account to see how many of its tracks have each kind of feature."
-            )
+        if coverage is None:
+            self.coverage.setText("Pick an account to see how many of its tracks have each kind of feature.")
             return
         mods = coverage.get("modalities", {})
         parts = []

@@ -24,9 +24,7 @@ from app.pages.base import Page
 from app.pages.suggestions_api import Suggestion, SuggestionsState, arrange, load
 from app.widgets.common import JobRow, PageHeader, button, card, label, notice
 from core.distkeys import spotify_client_id
-from models.serving.explore import CATALOGUE, DISCOVERY_MODEL
-from models.serving.served import Rules
-from models.serving.suggest import rules_of
+from models.api import CATALOGUE, DISCOVERY_MODEL, Rules, rules_of
 
 
 def _tool(text: str, tip: str, checkable: bool = False) -> QToolButton:

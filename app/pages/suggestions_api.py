@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import quote_plus
 
-from models import api, steering
-from models.base import ModelError, ModelOutdated
-from models.serving.served import Rules
+from models import api
+from models.api import ModelError, ModelOutdated, Rules, Steering
 
 
 def lastfm_url(artist: str, track: str) -> str:
@@ -125,5 +124,5 @@ def arrange(
     """
     if state.pool is None:
         return [], []
-    served = state.pool.serve(steering.Steering.from_slider(slider, lift), rules or Rules())
+    served = state.pool.serve(Steering.from_slider(slider, lift), rules or Rules())
     return state._of(served.main), state._of(served.new_to_you)

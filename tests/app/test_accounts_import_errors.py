@@ -1,5 +1,5 @@
 """Accounts & import, when files are refused: through the page's real import path (a spawned child
-process, app.procjobs), the banner says exactly what ``segue import`` says for the same file; a good and
+process, core.jobs.isolate), the banner says exactly what ``segue import`` says for the same file; a good and
 a bad file chosen together store the good one, report both, and refresh the accounts table."""
 
 from __future__ import annotations

@@ -56,3 +56,30 @@ def test_core_imports_neither_models_nor_app():
     result = _import_all("core")
     assert not result["failed"], result["failed"]
     assert [m for m in result["loaded"] if m.split(".")[0] in ("models", "app")] == []
+
+
+# the two places that compose the layers (architecture.md §2) register models' jobs and commands
+COMPOSERS = {"app/main.py": {"models.jobs"}, "app/__main__.py": {"models.commands"}}
+
+
+def test_the_app_calls_models_only_through_models_api():
+    import ast
+
+    breaches = []
+    for path in sorted((ROOT / "app").rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(), rel)):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] if node.module != "models" else [f"models.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            for name in names:
+                if (
+                    name.split(".")[0] == "models"
+                    and name != "models.api"
+                    and name not in COMPOSERS.get(rel, ())
+                ):
+                    breaches.append(f"{rel}:{node.lineno} imports {name}")
+    assert breaches == []
