@@ -84,3 +84,16 @@ def test_the_models_sentence_a_listener_reads():
         "pass 2 of at most 100 over your plays; right 1% of the time on plays held back to check"
     )
     assert status_words(p) == "training · pass 2"
+
+
+def test_a_small_share_axis_keeps_the_decimals_its_ticks_need(qtbot):
+    from app.widgets.insights_chart import WeeklyChart
+
+    chart = WeeklyChart(unit="share")
+    qtbot.addWidget(chart)
+    weeks = [(date(2024, 1, 1) + timedelta(weeks=i), 0.001 * (i % 12)) for i in range(30)]  # 0 .. 1.1%
+    chart.set_series([("late-night plays", weeks, "main")])
+    n, top = chart.y.tickCount(), chart.y.max()
+    labels = [chart.y.labelFormat() % (top * i / (n - 1)) for i in range(n)]
+    assert len(set(labels)) == n, labels  # never "1%, 0%, 0%"
+    assert labels[0].startswith("0") and labels[-1].endswith("%")

@@ -151,3 +151,35 @@ def test_the_settings_page_is_built_from_the_settings_table(make_app, store_url,
     lyrics = page.editors["lyrics_providers"].widget.checks
     lyrics["genius"].setChecked(True)
     assert Settings.load().lyrics_providers == ["lrclib", "local", "genius"]
+
+
+def test_the_database_field_shows_the_url_in_use(make_app, store_url, qtbot):
+    app = make_app(store_url, account="felhag")
+    app.window.show_page("settings")
+    page = app.window.pages["settings"]
+    qtbot.waitUntil(lambda: page.db.placeholderText().startswith("in use: "), timeout=5000)
+    assert page.db.placeholderText() == f"in use: {store_url}" and page.db.text() == ""
+
+
+def test_the_status_column_follows_a_training_and_its_cancel_without_a_reload(make_app, store_url, qtbot):
+    """Training runs in a child process; the Status cell says so at once, follows its passes, and says
+    'cancelled' when the user cancels — before any reload of the table."""
+    app = make_app(store_url, account="felhag")
+    app.window.show_page("models")
+    page = app.window.pages["models"]
+    wait_loaded(qtbot, page)
+    names = [r["name"] for r in page.models_model.rows]
+    page.models_table.setCurrentIndex(page.models_model.index(names.index("gru4rec"), 0))
+
+    def status() -> str:
+        return next(r for r in page.models_model.rows if r["name"] == "gru4rec")["status"]
+
+    handle = page.train_selected()
+    assert status().startswith("training")
+    qtbot.waitUntil(lambda: "pass" in status() or "%" in status(), timeout=120000)
+    assert not page.train_button.isEnabled()
+    with qtbot.waitSignal(handle.cancelled, timeout=60000):
+        handle.cancel()
+    assert status() == "cancelled"  # as the signal lands: no reload in between
+    wait_loaded(qtbot, page)
+    assert status() == "cancelled"  # and the table read back afterwards keeps it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app import fmt
 from core.reports import stats_report
 from core.store import open_store
 from core.store.queries import account_by_name
@@ -45,6 +46,14 @@ def test_history_is_paged_and_searchable(make_app, store_url, qtbot):
     model = page.history_model
     qtbot.waitUntil(lambda: model.rowCount() == 200, timeout=5000)
     assert model.rows[0].played_at >= model.rows[-1].played_at
+    # a listener's words: the source as a name, the count with how to see more, no column of dashes
+    plays = app.ctx.account.plays
+    qtbot.waitUntil(lambda: page.history_tab.history_count.text() != "", timeout=5000)
+    assert page.history_tab.history_count.text() == f"newest 200 of {plays:,} plays · scroll for more"
+    source = model.data(model.index(0, 5))
+    assert source == fmt.source_name(model.rows[0].source) and source != model.rows[0].source, source
+    known = any(r.ms_played is not None or r.duration_ms for r in model.rows)
+    assert page.history.isColumnHidden(4) == (not known)
     page.history.scrollToBottom()
     qtbot.waitUntil(lambda: model.rowCount() == 400, timeout=5000)
     assert model.rows[199].played_at >= model.rows[200].played_at
