@@ -56,7 +56,13 @@ def segue(
     """Run ``segue --db DB ARGS`` (or a bash command line with SEGUE in it) and measure that child.
 
     It is started by a small trampoline process and measured with ``wait4``: a child forked from this
-    (larger) process would start with this process's resident pages on its peak-RSS counter."""
+    (larger) process would start with this process's resident pages on its peak-RSS counter.
+    The home's settings turn ``train_automatically`` off: what is measured is the import, not the
+    training of ``default`` that a real import goes on to (``bench_default`` measures that)."""
+    home.mkdir(parents=True, exist_ok=True)
+    settings = home / "settings.json"
+    if not settings.exists():
+        settings.write_text(json.dumps({"train_automatically": False}), encoding="utf-8")
     env = dict(os.environ, SEGUE_HOME=str(home))
     cmd = [sys.executable, "-m", "app", "--db", db, *args]
     if shell is not None:

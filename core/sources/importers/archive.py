@@ -149,14 +149,14 @@ def _scan_folder(root: Path, judge: Judge) -> Scan:
             continue
         try:
             mode = child.stat().st_mode
-        except OSError as exc:  # a dangling link, a file removed meanwhile
-            out.ignored.append(Ignored(str(child), f"cannot read: {exc.strerror or exc}"))
+        except OSError as exc:  # a dangling link, a file removed meanwhile: refused, so the run says so
+            out.failures.append(ImportFailure(str(child), f"cannot read: {exc.strerror or exc}"))
             continue
         if stat.S_ISDIR(mode):
             continue
         why = not_a_file(mode)
-        if why:  # never opened: opening a named pipe waits for a writer
-            out.ignored.append(Ignored(str(child), why))
+        if why:  # never opened (opening a named pipe waits for a writer); refused: exit 2 says so
+            out.failures.append(ImportFailure(str(child), f"{why}: not read"))
         elif is_zip(child):
             try:
                 out.extend(_scan_zip(child, judge, str(child)))
