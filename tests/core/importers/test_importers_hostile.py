@@ -60,7 +60,9 @@ def test_fifo_in_a_folder_is_refused_and_the_rest_imports(store, tmp_path):
     report = _in_thread(lambda: _import(store, [folder]))
     assert report.files[0].added > 5900 and _plays(store) == report.files[0].added
     assert not report.ok  # the run exits 2: something in the folder was not read
-    assert [str(f) for f in report.failures] == [f"{folder / 'a-pipe.csv'}: a named pipe, not a file: not read"]
+    assert [str(f) for f in report.failures] == [
+        f"{folder / 'a-pipe.csv'}: a named pipe, not a file: not read"
+    ]
 
 
 def test_a_pipe_with_a_writer_is_read_once(store, tmp_path):
