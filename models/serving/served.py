@@ -203,26 +203,19 @@ def serve(
 
 
 def per_ten(order: np.ndarray, artist: np.ndarray, cap: int, limit: int) -> np.ndarray:
-    """``order`` (the selection's whole ranking) with at most ``cap`` tracks of one artist in every
-    block of ten (1–10, 11–20, …): the selection caps a longer list as a whole (``cap`` per ten shown),
-    which let a 12-long list hold four of one artist in its top ten; a track over the cap moves to the
-    next block and the next best track of another artist takes its place, order otherwise kept (when
-    too few other artists are left, the next best fill the block, as the selection fills its top).
-    The first ``limit`` are returned."""
+    """``order`` (the selection's whole ranking) with at most ``cap`` tracks of one artist in any ten
+    consecutive places: the selection caps a longer list as a whole (``cap`` per ten shown), which let a
+    12-long list hold four of one artist in its top ten, and fixed blocks (1–10, 11–20) let it hold five
+    in twelve (three at 7–9, two more at 11–12). Each place takes the best waiting track whose artist
+    has fewer than ``cap`` in the nine places before it; a track over the cap waits and the next best
+    of another artist takes its place, order otherwise kept (when no waiting track fits, the best
+    waiting one fills the place, as the selection fills its top). The first ``limit`` are returned."""
     out: list[int] = []
     waiting = [int(i) for i in order.tolist()]
     while waiting and len(out) < limit:
-        counts: dict[int, int] = {}
-        block, later = [], []
-        for i in waiting:
-            a = int(artist[i])
-            if len(block) < 10 and counts.get(a, 0) < cap:
-                block.append(i)
-                counts[a] = counts.get(a, 0) + 1
-            else:
-                later.append(i)
-        if len(block) < 10 and later:  # too few other artists left: the next best fill the block
-            block, later = block + later[: 10 - len(block)], later[10 - len(block) :]
-        out += block
-        waiting = later
-    return np.asarray(out[:limit], np.int64)
+        recent: dict[int, int] = {}
+        for j in out[-9:]:
+            recent[int(artist[j])] = recent.get(int(artist[j]), 0) + 1
+        pick = next((k for k, i in enumerate(waiting) if recent.get(int(artist[i]), 0) < cap), 0)
+        out.append(waiting.pop(pick))
+    return np.asarray(out, np.int64)

@@ -59,13 +59,26 @@ def test_a_longer_list_keeps_the_cap_in_its_top_ten():
     out = serve(fam, new, artist_of=artist_of, plays=plays, calibration=CAL, rules=Rules(top=12))
     ids = [r.track_id for r in out.main]
     assert len(ids) == 12 and len(set(ids)) == 12
-    assert sum(artist_of[t] == 0 for t in ids[:10]) <= 3
-    assert sum(artist_of[t] == 0 for t in ids[10:]) <= 3
+    # at most three of one artist in any ten consecutive places, not only in 1-10 and 11-20
+    assert all(sum(artist_of[t] == 0 for t in ids[b : b + 10]) <= 3 for b in range(len(ids) - 9)), ids
     for i, r in enumerate(new):
         artist_of[r.track_id] = 7 if i < 15 else 1000 + i  # half the discoveries by one artist
     out = serve(fam, new, artist_of=artist_of, plays=plays, calibration=CAL, new_to_you=20)
     shown = [r.track_id for r in out.new_to_you]
-    assert len(shown) == 20 and all(sum(artist_of[t] == 7 for t in shown[b : b + 10]) <= 3 for b in (0, 10))
+    assert len(shown) == 20 and all(sum(artist_of[t] == 7 for t in shown[b : b + 10]) <= 3 for b in range(11))
+
+
+def test_the_cap_holds_across_the_tenth_place():
+    """What a listener saw with fixed blocks on a real history: one artist at 7, 8, 9 and again at 11,
+    12 (five of twelve). Any ten consecutive places hold at most three of one artist."""
+    fam, new, artist_of, plays = _streams(artists=2)
+    for i, r in enumerate(fam):
+        artist_of[r.track_id] = 0 if 6 <= i < 16 else 10 + i  # places 7..16 of the ranking: one artist
+    out = serve(fam, new, artist_of=artist_of, plays=plays, calibration=CAL, rules=Rules(top=12))
+    ids = [r.track_id for r in out.main]
+    assert len(ids) == 12
+    held = [i for i, t in enumerate(ids) if artist_of[t] == 0]
+    assert held == [6, 7, 8]  # places 7-9, and not again at 11-12
 
 
 def test_dismissed_never_liked_rise_and_new_to_you_is_apart():
