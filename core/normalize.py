@@ -80,6 +80,39 @@ def track_key(name: str) -> str:
 
 album_key = track_key  # same suffix rules ("Album (Remastered)" is the album)
 
+_VERSION_WORDS = (
+    r"(?:bonus|deluxe|version|edit|mix|remix|live|acoustic|demo|mono|stereo|explicit|clean|instrumental"
+    r"|backing|karaoke|take|session|rough|single|radio|extended|original|alternate|outtake|unplugged"
+    r"|reprise|intro|outro|bootleg|rehearsal|re-?recorded|anniversary|expanded|edition|track"
+    r"|official|video|audio|lyrics?|visuali[sz]er|hd|hq)"
+)
+_VERSION = re.compile(
+    rf"""\s*(?:[(\[][^)\]]*\b{_VERSION_WORDS}\b[^)\]]*[)\]]   # (Bonus Track), [Official Video]
+         | \s-\s[^-]*\b{_VERSION_WORDS}\b[^-]*)\s*$        # - Live at Wembley, - Radio Edit""",
+    re.VERBOSE,
+)
+
+
+@lru_cache(maxsize=1 << 18)
+def song_key(track: str, artist: str) -> str:
+    """The song behind a track name, for telling a version of a known song from new music: the
+    ``track_key`` without an "ARTIST | " / "ARTIST - " prefix (video uploads) and without version
+    qualifiers ("(Bonus Track)", "(Live)", "- Radio Edit", "(Intro / Outro Rough Mix)", "[Official
+    Video]"). Coarser than ``track_key`` on purpose: the store keeps those versions apart as
+    recordings, but "Kids (Bonus Track)" is not new to someone who plays "Kids"."""
+    key = track_key(track)
+    who = artist_key(artist)
+    for sep in (" | ", " - ", ": "):
+        if who and key.startswith(who + sep) and len(key) > len(who) + len(sep):
+            key = key[len(who) + len(sep) :]
+            break
+    for _ in range(3):  # "Song (Live) [Remastered]": one qualifier at a time, from the end
+        stripped = _VERSION.sub("", key).strip()
+        if not stripped or stripped == key:
+            break
+        key = stripped
+    return key
+
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 

@@ -157,6 +157,21 @@ def track_artists(bind: Connection | Engine, ids) -> dict[int, int]:
     return out
 
 
+def tracks_of_artists(bind: Connection | Engine, artist_ids) -> list[tuple[int, int, str, str]]:
+    """(track id, artist id, track name, artist name) of every stored track by ``artist_ids``."""
+    ids = sorted({int(i) for i in artist_ids if i is not None and i >= 0})
+    out: list[tuple[int, int, str, str]] = []
+    with _conn(bind) as conn:
+        for i in range(0, len(ids), 500):
+            stmt = (
+                select(Track.id, Track.artist_id, Track.name, Artist.name)
+                .join(Artist, Artist.id == Track.artist_id)
+                .where(Track.artist_id.in_(ids[i : i + 500]))
+            )
+            out.extend(_plain_rows(conn, stmt))
+    return out
+
+
 def names(bind: Connection | Engine, model, ids) -> dict[int, str]:
     """Display names for artist or album ids."""
     ids = [int(i) for i in ids if i is not None and i >= 0]

@@ -35,6 +35,7 @@ from models.discovery.artist2vec import fit_artist2vec, local_sessions
 from models.discovery.content import ContentIndex, _unit, load_content
 from models.discovery.features import blocks, track_matrix
 from models.discovery.history_counts import HistoryCounts
+from models.discovery.known_songs import KnownSongs
 from models.discovery.ranker import DiscoveryRanker
 from models.discovery.reasons import Discovery, explain_many, reason_text
 from models.discovery.signals import Context, DiscoveryData, DiscoveryState
@@ -156,6 +157,7 @@ class _Warm:
     last_track: int
     checked_at: float
     counts: HistoryCounts = field(default_factory=HistoryCounts)  # for the reasons' history claims
+    songs: KnownSongs | None = None  # versions of songs the listener plays: never "new to you"
 
 
 _WARM: dict[tuple[str, int], _Warm] = {}
@@ -222,7 +224,10 @@ def _warm(store: Store, account: str, train_if_missing: bool, cancel: CancelToke
     state = DiscoveryState(ctx, items, frame.played_at, ctx.dspace.album_index(frame.album_id))
     last_time = int(frame.played_at[-1]) if len(frame) else 0
     last_track = int(frame.track_id[-1]) if len(frame) else -1
-    warm = _Warm(account_id, model, state, gen, stamp, last_time, last_track, now, HistoryCounts.of(plays))
+    songs = KnownSongs.of(store.engine, model.space, plays.track_id, plays.artist_id)
+    warm = _Warm(
+        account_id, model, state, gen, stamp, last_time, last_track, now, HistoryCounts.of(plays), songs
+    )
     _WARM[key] = warm
     return warm
 
@@ -233,6 +238,8 @@ def _catch_up(store: Store, account_id: int, warm: _Warm) -> None:
         return
     warm.counts.add(frame)
     space = warm.model.space
+    if warm.songs is not None:
+        warm.songs.add(store.engine, space, frame.track_id, frame.artist_id)
     items = space.indices(frame.track_id)
     artists = dense_index(space.artist_ids, frame.artist_id)
     for tid, item, art, t in zip(
@@ -262,6 +269,8 @@ def discover(
         scores = model.scores(state)
         excl = model.space.indices(list(exclude))
         scores[excl[excl >= 0]] = -np.inf
+        if warm.songs is not None:
+            scores[warm.songs.mask] = -np.inf
         top = top_k(scores, k)
         b = blocks(state)
         evidence = explain_many(model.tracks, b, top.tolist(), track_matrix(b, top))

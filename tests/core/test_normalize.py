@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.normalize import album_key, artist_key, track_key
+from core.normalize import album_key, artist_key, song_key, track_key
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,31 @@ def test_artist_and_album_keys():
 
 def test_a_name_that_is_only_a_suffix_keeps_it():
     assert track_key("(feat. Someone)") != ""
+
+
+@pytest.mark.parametrize(
+    ("version", "artist"),
+    [
+        ("Kids (Bonus Track)", "Two Door Cinema Club"),
+        ("TWO DOOR CINEMA CLUB | Kids", "Two Door Cinema Club"),
+        ("Two Door Cinema Club - Kids (Official Video)", "Two Door Cinema Club"),
+        ("Kids - Live at Brixton", "Two Door Cinema Club"),
+        ("Kids (Acoustic) [Live]", "Two Door Cinema Club"),
+        ("Kids  (Intro / Outro Rough Mix)", "Two Door Cinema Club"),
+        ("Kids - Radio Edit", "Two Door Cinema Club"),
+    ],
+)
+def test_a_version_of_a_song_has_the_song_key(version, artist):
+    assert song_key(version, artist) == song_key("Kids", artist) == "kids"
+
+
+@pytest.mark.parametrize("other", ["Kids (Part 2)", "Kids Again", "Mix", "Intro"])
+def test_other_songs_keep_their_song_key(other):
+    assert song_key(other, "X") not in ("kids", "")
+
+
+def test_movements_and_parts_stay_apart():
+    assert song_key("Sonata No. 14 (Adagio sostenuto)", "Beethoven") != song_key(
+        "Sonata No. 14 (Presto)", "Beethoven"
+    )
+    assert song_key("Echoes (Part 1)", "X") != song_key("Echoes (Part 2)", "X")

@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from core.jobs import run_job
-from core.store.schema import Scrobble, Track
+from core.normalize import song_key
+from core.store.queries import track_info
+from core.store.schema import Artist, Scrobble, Track
 
 
 @pytest.mark.slow
@@ -66,6 +68,37 @@ def test_one_real_history_gets_twenty_new_to_you_tracks_from_open_tables(store, 
                 select(func.count()).select_from(Scrobble).join(Track).where(Track.artist_id == artist)
             ).scalar_one()
             assert plays == stored
+    # never a version of a song the listener plays ("Kids (Bonus Track)" for someone who plays "Kids")
+    with store.engine.connect() as conn:
+        played = {
+            (a, song_key(t, n))
+            for t, a, n in conn.execute(
+                select(Track.name, Track.artist_id, Artist.name).join(Scrobble).join(Artist).distinct()
+            )
+        }
+        shown = track_info(store.engine, [r.track_id for r in recs])
+    assert not [
+        r
+        for r in recs
+        if (shown[r.track_id].artist_id, song_key(shown[r.track_id].name, shown[r.track_id].artist)) in played
+    ]
+    # ... and a version heard since (a new track, stored with its play) takes its song out at once
+    target = shown[recs[0].track_id]
+    with store.engine.begin() as conn:
+        version = conn.execute(
+            Track.__table__.insert().values(
+                artist_id=target.artist_id,
+                name=f"{target.name} (Live)",
+                name_key=f"{target.name} (live) test",
+            )
+        ).inserted_primary_key[0]
+        conn.execute(
+            Scrobble.__table__.insert().values(
+                account_id=account_id, track_id=version, played_at=latest + 1200, source="test"
+            )
+        )
+    recs = discover(store, "krish", 25)
+    assert target.id not in [r.track_id for r in recs]
     # the app's one explore path answers from the same ranker (no default model needed for it)
     from models import api
 
