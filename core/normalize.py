@@ -93,12 +93,20 @@ _VERSION = re.compile(
 )
 
 
+def _trailing_symbols(key: str) -> str:
+    """Without trailing symbol characters: the explicit-content mark "🅴" some services append, "★"."""
+    end = len(key)
+    while end and (key[end - 1].isspace() or unicodedata.category(key[end - 1]) in ("So", "Sk")):
+        end -= 1
+    return key[:end] if end else key
+
+
 @lru_cache(maxsize=1 << 18)
 def song_key(track: str, artist: str) -> str:
     """The song behind a track name, for telling a version of a known song from new music: the
     ``track_key`` without an "ARTIST | " / "ARTIST - " prefix (video uploads) and without version
     qualifiers ("(Bonus Track)", "(Live)", "- Radio Edit", "(Intro / Outro Rough Mix)", "[Official
-    Video]"). Coarser than ``track_key`` on purpose: the store keeps those versions apart as
+    Video]", a trailing "🅴"). Coarser than ``track_key`` on purpose: the store keeps those versions apart as
     recordings, but "Kids (Bonus Track)" is not new to someone who plays "Kids"."""
     key = track_key(track)
     who = artist_key(artist)
@@ -107,7 +115,7 @@ def song_key(track: str, artist: str) -> str:
             key = key[len(who) + len(sep) :]
             break
     for _ in range(3):  # "Song (Live) [Remastered]": one qualifier at a time, from the end
-        stripped = _VERSION.sub("", key).strip()
+        stripped = _VERSION.sub("", _trailing_symbols(key)).strip()
         if not stripped or stripped == key:
             break
         key = stripped

@@ -51,6 +51,8 @@ def test_a_name_that_is_only_a_suffix_keeps_it():
         ("Kids (Acoustic) [Live]", "Two Door Cinema Club"),
         ("Kids  (Intro / Outro Rough Mix)", "Two Door Cinema Club"),
         ("Kids - Radio Edit", "Two Door Cinema Club"),
+        ("Kids 🅴", "Two Door Cinema Club"),
+        ("Kids (feat. Someone) 🅴", "Two Door Cinema Club"),
     ],
 )
 def test_a_version_of_a_song_has_the_song_key(version, artist):
