@@ -80,11 +80,13 @@ class ItemSpace:
                 art_index[a] = len(artists)
                 artists.append(a)
             dense.append(art_index[a])
-        return ItemSpace(
-            np.concatenate([self.track_ids, np.asarray([new_t[i] for i in keep], np.int64)]),
-            np.concatenate([self.artist_of, np.asarray(dense, np.int64)]),
-            np.asarray(artists, np.int64),
-        )
+        grown = object.__new__(ItemSpace)  # the index grows from this one's (no rebuild per new track)
+        grown.track_ids = np.concatenate([self.track_ids, np.asarray([new_t[i] for i in keep], np.int64)])
+        grown.artist_of = np.concatenate([self.artist_of, np.asarray(dense, np.int64)])
+        grown.artist_ids = np.asarray(artists, np.int64)
+        grown.index_of = dict(self.index_of)
+        grown.index_of.update((new_t[i], len(self) + j) for j, i in enumerate(keep))
+        return grown
 
     def indices(self, track_ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """Dense indices for track ids; unknown tracks map to -1."""
