@@ -161,8 +161,8 @@ class Settings:
         section="suggestions",
         minimum=1,
         maximum=10,
-        suffix=" in the top 10",
-        help="How many tracks of one artist Up next may hold among ten",
+        suffix=" in any 10 in a row",
+        help="How many tracks of one artist Up next and New to you may hold in any ten places in a row",
     )
     suggest_session_replays: str = setting(
         "auto",
