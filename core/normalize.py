@@ -84,7 +84,7 @@ _VERSION_WORDS = (
     r"(?:bonus|deluxe|version|edit|mix|remix|live|acoustic|demo|mono|stereo|explicit|clean|instrumental"
     r"|backing|karaoke|take|session|rough|single|radio|extended|original|alternate|outtake|unplugged"
     r"|reprise|intro|outro|bootleg|rehearsal|re-?recorded|anniversary|expanded|edition|track"
-    r"|official|video|audio|lyrics?|visuali[sz]er|hd|hq)"
+    r"|official|video|audio|lyrics?|visuali[sz]er|hd|hq|slowed|reverb|sped|nightcore)"
 )
 _VERSION = re.compile(
     rf"""\s*(?:[(\[][^)\]]*\b{_VERSION_WORDS}\b[^)\]]*[)\]]   # (Bonus Track), [Official Video]

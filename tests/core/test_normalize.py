@@ -52,6 +52,8 @@ def test_a_name_that_is_only_a_suffix_keeps_it():
         ("Kids  (Intro / Outro Rough Mix)", "Two Door Cinema Club"),
         ("Kids - Radio Edit", "Two Door Cinema Club"),
         ("Kids 🅴", "Two Door Cinema Club"),
+        ("kids (slowed + reverb)", "Two Door Cinema Club"),
+        ("Kids - Sped Up", "Two Door Cinema Club"),
         ("Kids (feat. Someone) 🅴", "Two Door Cinema Club"),
     ],
 )
