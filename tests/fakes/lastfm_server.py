@@ -989,6 +989,15 @@ class FakeLastfm(FakeService):
         return out[0] if len(out) == 1 and self.collapse_single else out
 
     def _m_track_top_tags(self, params: dict[str, str], session_user: str | None) -> dict[str, Any]:
+        artist, track = self._track_named(params)
+        entry = self._track_tags.get((artist.casefold(), track.casefold()))
+        if entry is None and not self._artist_known(artist):
+            raise _ApiError(6, "Track not found", status=200, links=True)
+        name_a, name_t, tags = entry if entry is not None else (artist, track, [])
+        return {"toptags": {"tag": self._tags_json(tags), "@attr": {"artist": name_a, "track": name_t}}}
+
+    def _track_named(self, params: dict[str, str]) -> tuple[str, str]:
+        """(artist, track) of a track method's call: its names, or the play whose track MBID it gives."""
         artist, track = params.get("artist", ""), params.get("track", "")
         if not (artist and track) and params.get("mbid"):
             found = next(
@@ -1000,11 +1009,7 @@ class FakeLastfm(FakeService):
             artist, track = found.artist, found.track
         if not (artist and track):
             raise _ApiError(6)
-        entry = self._track_tags.get((artist.casefold(), track.casefold()))
-        if entry is None and not self._artist_known(artist):
-            raise _ApiError(6, "Track not found", status=200, links=True)
-        name_a, name_t, tags = entry if entry is not None else (artist, track, [])
-        return {"toptags": {"tag": self._tags_json(tags), "@attr": {"artist": name_a, "track": name_t}}}
+        return artist, track
 
     def _track_known(self, artist: str, track: str) -> bool:
         key = (artist.casefold(), track.casefold())
@@ -1021,17 +1026,7 @@ class FakeLastfm(FakeService):
     def _m_track_info(self, params: dict[str, str], session_user: str | None) -> dict[str, Any]:
         """track.getInfo in the shape of the recorded bodies (``json_examples/track.getInfo.*.json``):
         ``duration`` in ms as a string, ``"0"`` when unknown; an unknown track is error 6 with HTTP 200."""
-        artist, track = params.get("artist", ""), params.get("track", "")
-        if not (artist and track) and params.get("mbid"):
-            found = next(
-                (p for u in self._users.values() for p in u.by_id.values() if p.track_mbid == params["mbid"]),
-                None,
-            )
-            if found is None:
-                raise _ApiError(6, "Track not found", status=200, links=True)
-            artist, track = found.artist, found.track
-        if not (artist and track):
-            raise _ApiError(6)
+        artist, track = self._track_named(params)
         if not self._track_known(artist, track):
             raise _ApiError(6, "Track not found", status=200, links=True)
         name_a, name_t, ms = self._track_lengths.get(
