@@ -9,7 +9,8 @@ import numpy as np
 from sqlalchemy import Engine, select
 
 from core.insights.lexicon import MOODS, moods_of
-from core.store.schema import AudioFeatures, ItemTag, Track
+from core.store.queries import track_artists
+from core.store.schema import AudioFeatures, ItemTag
 
 MOOD_NAMES = tuple(MOODS)
 
@@ -51,13 +52,7 @@ def load_audio(
         return valence, energy
     with engine.connect() as conn:
         if artist_of is None:
-            artist_of = {}
-            for tid, aid in _in_chunks(
-                conn,
-                lambda part: select(Track.id, Track.artist_id).where(Track.id.in_(part)),
-                sorted(set(tids)),
-            ):
-                artist_of[int(tid)] = int(aid)
+            artist_of = track_artists(conn, tids)
         aids = sorted({artist_of[t] for t in tids if t in artist_of})
         rows: dict[tuple[str, int], tuple] = {}
         for kind, ids in (("track", sorted(set(tids))), ("artist", aids)):
