@@ -13,6 +13,16 @@ from core.store.schema import ModelRun
 from tests.app.conftest import wait_loaded
 
 
+def _models_page_with(app, qtbot, model: str):
+    """The Models page, loaded, with ``model``'s row selected."""
+    app.window.show_page("models")
+    page = app.window.pages["models"]
+    wait_loaded(qtbot, page)
+    names = [r["name"] for r in page.models_model.rows]
+    page.models_table.setCurrentIndex(page.models_model.index(names.index(model), 0))
+    return page
+
+
 def test_models_page_lists_models_and_trained_runs(make_app, store_url, qtbot):
     app = make_app(store_url, account="felhag")
     acc = app.ctx.account
@@ -117,11 +127,7 @@ def test_screenshots_command_renders_every_page(store_url, tmp_path):
 
 def test_models_page_evaluates_the_selected_model_on_held_out_plays(make_app, store_url, qtbot):
     app = make_app(store_url, account="felhag")
-    app.window.show_page("models")
-    page = app.window.pages["models"]
-    wait_loaded(qtbot, page)
-    names = [r["name"] for r in page.models_model.rows]
-    page.models_table.setCurrentIndex(page.models_model.index(names.index("markov"), 0))
+    page = _models_page_with(app, qtbot, "markov")
     page.eval_set.setCurrentIndex(page.eval_set.findData("selected"))
     handle = page.evaluate()
     with qtbot.waitSignal(handle.done, timeout=120000):
@@ -165,11 +171,7 @@ def test_the_status_column_follows_a_training_and_its_cancel_without_a_reload(ma
     """Training runs in a child process; the Status cell says so at once, follows its passes, and says
     'cancelled' when the user cancels — before any reload of the table."""
     app = make_app(store_url, account="felhag")
-    app.window.show_page("models")
-    page = app.window.pages["models"]
-    wait_loaded(qtbot, page)
-    names = [r["name"] for r in page.models_model.rows]
-    page.models_table.setCurrentIndex(page.models_model.index(names.index("gru4rec"), 0))
+    page = _models_page_with(app, qtbot, "gru4rec")
 
     def status() -> str:
         return next(r for r in page.models_model.rows if r["name"] == "gru4rec")["status"]
