@@ -12,6 +12,11 @@ baselines themselves, listwise softmax at several L2 strengths, and the softmax 
 of ``hybrid.ranker.LinearRanker`` — are scored by their **full ranking** of the targets in its last
 part (``select_share``), and the best is refitted on all lists. Fewer than ``MIN_SELECT`` targets
 there: the fallback baseline. Several ``Spec`` s (ablations) share one walk.
+
+The selection metric is NDCG at a cut-off that grows (``SELECTION_CUTOFFS``) until some candidate
+has ``MIN_SELECT_HITS`` targets inside it: a first play of an artist sits in the top 10 of ~45k
+artists for one or two of a few hundred selection targets, and choosing between blends on one or
+two hits is choosing at random. Where the top 10 holds enough hits (most track levels), it is NDCG@10.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ from models.hybrid.ranker import LinearRanker
 L2_GRID = (1e-2, 1e-1, 1.0)
 MIN_LISTS = 30
 MIN_SELECT = 10
+SELECTION_CUTOFFS = (10, 20, 50, 100, 200, 500, 1000)
+MIN_SELECT_HITS = 10
 FALLBACK = {"tracks": "artist_affinity", "artists": "colisten_knn"}
 
 
@@ -189,6 +196,15 @@ def _candidate_list(
 CALIBRATION_RANKS = 50
 
 
+def selection_cutoff(rank_lists: list[np.ndarray]) -> int:
+    """The smallest of ``SELECTION_CUTOFFS`` inside which some candidate ranks ``MIN_SELECT_HITS``
+    selection targets (the largest when none does)."""
+    for k in SELECTION_CUTOFFS:
+        if any(np.count_nonzero(r <= k) >= MIN_SELECT_HITS for r in rank_lists):
+            return k
+    return SELECTION_CUTOFFS[-1]
+
+
 def calibration(ranks: np.ndarray, plays: int) -> dict:
     """P(the next play is the discovery list's rank-r track), r = 1..CALIBRATION_RANKS, as measured on
     the selection part: hits at each rank over *every* play there (a repeat play is no discovery's
@@ -321,7 +337,9 @@ def fit_walk(
         info: dict = {**counts}
         for lvl in LEVELS:
             key = (s.name, lvl)
-            scored = [ndcg(np.asarray(r)) if r else None for r in ranks[key]]
+            rank_lists = [np.asarray(r) for r in ranks[key]]
+            cutoff = selection_cutoff(rank_lists)
+            scored = [ndcg(r, cutoff) if r.size else None for r in rank_lists]
             n_sel = len(ranks[key][0]) if ranks[key] else 0
             names = [c for c, _ in candidates[key]]
             if n_sel >= MIN_SELECT:
@@ -341,7 +359,8 @@ def fit_walk(
                 "lists": len(lists[lvl]),
                 "lists_for_candidates": n_first[lvl],
                 "selection_targets": n_sel,
-                "selection_ndcg@10": dict(
+                "selection_cutoff": cutoff,
+                "selection_ndcg": dict(
                     zip(names, [None if v is None else round(v, 5) for v in scored], strict=True)
                 ),
                 "chosen": config,

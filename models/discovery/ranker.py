@@ -40,6 +40,7 @@ class DiscoveryRanker(Recommender):
     family = "discovery"
     description = "new-to-you tracks and artists from the catalogue, ranked by a learned blend"
     deterministic = False  # the random negatives of the training lists and artist2vec follow the seed
+    version = 2  # 2: artist_popularity joined the artist columns (a version-1 blend has one weight fewer)
 
     def __init__(
         self,

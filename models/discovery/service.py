@@ -29,7 +29,7 @@ from core.store.engine import Store
 from core.store.queries import PlayFrame, account_by_name, load_plays, names, track_info
 from core.store.schema import Album, Artist, CatalogueFetch, CatalogueSeed
 from models.artefacts import Generation, generation, load_generation, model_dir, save_model
-from models.base import ModelError, top_k
+from models.base import ModelError, ModelOutdated, top_k
 from models.data import collapse_consecutive
 from models.discovery.artist2vec import fit_artist2vec, local_sessions
 from models.discovery.content import ContentIndex, _unit, load_content
@@ -213,7 +213,14 @@ def _warm(store: Store, account: str, train_if_missing: bool, cancel: CancelToke
             return warm
     if generation(directory) is None and train_if_missing:
         run_job(train_discovery(store, account, cancel=cancel))
-    model, gen = load_generation(directory, account, MODEL)
+    try:
+        model, gen = load_generation(directory, account, MODEL)
+    except ModelOutdated:
+        if not train_if_missing:
+            raise
+        # written by another version of the ranker (other signals): it counts as missing
+        run_job(train_discovery(store, account, cancel=cancel))
+        model, gen = load_generation(directory, account, MODEL)
     if not isinstance(model, DiscoveryRanker):
         raise ModelError(f"{directory} does not hold a discovery model; retrain it")
     stamp = catalogue_stamp(store.engine, account_id)

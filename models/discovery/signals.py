@@ -47,7 +47,7 @@ AFFINITY = [
 ]
 GRAPH = [f"{g}_{w}" for g in EDGE_GROUPS for w in ("session", "rotation")]
 A2V = ["artist2vec_session", "artist2vec_rotation", "artist2vec_has"]
-ARTIST_STATIC = ["artist_local_plays", "artist_size", "artist_degree"]
+ARTIST_STATIC = ["artist_local_plays", "artist_size", "artist_degree", "artist_popularity"]
 ARTIST_BLOCK = AFFINITY + GRAPH + A2V + ARTIST_STATIC
 ALBUM_BLOCK = ["album_30d", "album_session", "album_last", "album_known"]
 STATIC_BLOCK = [
@@ -110,7 +110,11 @@ class Context:
         local = np.bincount(art[cand], weights=d.local_listeners[cand], minlength=d.n_artists)
         size = np.bincount(art[cand], minlength=d.n_artists)
         degree = sum(np.bincount(g.edges.indices, minlength=d.n_artists) for g in self.graphs.values())
-        self.artist_static = np.stack([np.log1p(local), np.log1p(size), np.log1p(degree)], axis=1)
+        # the artist's best-known track: log1p web listeners where a source gave them (else local)
+        known = cand & ~np.isnan(d.popularity)
+        best = np.zeros(d.n_artists)
+        np.maximum.at(best, art[known], d.popularity[known])
+        self.artist_static = np.stack([np.log1p(local), np.log1p(size), np.log1p(degree), best], axis=1)
         # candidates by artist, each artist's best by rank_in_artist first: (order, segment starts, artist)
         cands = np.flatnonzero(cand)
         rank = self.static[cands, STATIC_BLOCK.index("rank_in_artist")]

@@ -142,8 +142,8 @@ def fit_variants(
             s.name: [fitted[s.name].info["tracks"]["chosen"], fitted[s.name].info["artists"]["chosen"]]
             for s in specs
         },
-        # the validation (selection part, full ranking) NDCG@10 of each spec's chosen blend
-        "validation_ndcg@10": {s.name: _chosen_ndcg(fitted[s.name].info) for s in specs},
+        # the validation (selection part, full ranking) NDCG of each spec's chosen blend
+        "validation_ndcg": {s.name: _chosen_ndcg(fitted[s.name].info) for s in specs},
         "weights": {
             "tracks": _nonzero(TRACK_FEATURES, main.tracks),
             "artists": _nonzero(ARTIST_FEATURES, main.artists),
@@ -153,7 +153,14 @@ def fit_variants(
 
 
 def _chosen_ndcg(info: dict) -> dict[str, float | None]:
-    return {lvl: info[lvl]["selection_ndcg@10"].get(info[lvl]["chosen"]) for lvl in ("tracks", "artists")}
+    """The chosen blend's selection NDCG at the level's cut-off (``fitting.selection_cutoff``)."""
+    return {
+        lvl: {
+            "cutoff": info[lvl]["selection_cutoff"],
+            "ndcg": info[lvl]["selection_ndcg"].get(info[lvl]["chosen"]),
+        }
+        for lvl in ("tracks", "artists")
+    }
 
 
 def _nonzero(names: list[str], blend: Blend) -> dict[str, float]:

@@ -179,6 +179,47 @@ def test_a_saved_ranker_scores_the_same_after_loading(world, tmp_path):
     np.testing.assert_array_equal(a, b)
 
 
+def test_a_ranker_of_another_version_is_refused_and_discover_trains_it_again(tmp_path):
+    import json
+
+    from core.jobs import run_job
+    from core.store import open_store
+    from models.artefacts import model_dir
+    from models.base import ModelOutdated
+    from models.discovery import service
+
+    store = open_store(f"sqlite:///{tmp_path / 'd.sqlite'}")
+    add_account(store, tmp_path, "me", sessions_history())
+    add_account(store, tmp_path, "other", everything_history())
+    refresh_local(store, "me")
+    run_job(service.train_discovery(store, "me"))
+    config = model_dir("me", "discovery") / "config.json"
+    old = json.loads(config.read_text())
+    old["model_version"] = DiscoveryRanker.version - 1  # a blend saved before artist_popularity
+    config.write_text(json.dumps(old))
+    with pytest.raises(ModelOutdated, match="retrain it"):
+        DiscoveryRanker.load(config.parent)
+    service._WARM.clear()
+    with pytest.raises(ModelOutdated):
+        service.discover(store, "me", 5, train_if_missing=False)
+    assert len(service.discover(store, "me", 5)) == 5  # trained again, then served
+    assert json.loads(config.read_text())["model_version"] == DiscoveryRanker.version
+    store.dispose()
+
+
+def test_artist_popularity_is_the_best_known_track_of_the_artist(world):
+    from models.discovery.signals import ARTIST_STATIC
+
+    store, me = world
+    dspace, ctx, _ = _setup(store, me)
+    col = ctx.artist_static[:, ARTIST_STATIC.index("artist_popularity")]
+    art = dspace.space.artist_of
+    for a in range(dspace.n_artists):
+        mine = dspace.candidate & (art == a) & ~np.isnan(dspace.popularity)
+        assert col[a] == (dspace.popularity[mine].max() if mine.any() else 0.0)
+    assert (col > 0).any()
+
+
 def test_evidence_is_true_of_the_store(world):
     store, me = world
     _, ctx, data = _setup(store, me)
