@@ -68,9 +68,9 @@ def timed_fit(model, data) -> float:
 
 
 VARIANTS = {  # fine-tunes tried on each span; the one used on the test span is chosen on validation
-    "saved as is": {"epochs": 0, "lr_scale": 1.0},
-    "fine-tune lr x1": {"epochs": 3, "lr_scale": 1.0},
-    "fine-tune lr x0.3": {"epochs": 3, "lr_scale": 0.3},
+    "saved as is": {"epochs": 0, "lr_scale": 1.0},  # (models.finetune: 0 epochs = no training at all)
+    "fine-tune lr x1": {"lr_scale": 1.0},  # the product's recipe (early-stopped, FINE_TUNE_EPOCHS at most)
+    "fine-tune lr x0.3": {"lr_scale": 0.3},
 }
 
 
@@ -134,7 +134,17 @@ def one(name: str, seq, span: str, new_share: float, seed: int, below: float, pa
 
 def _fit_info(model) -> dict:
     info = getattr(model, "fit_info", None) or model.params.get("fit") or {}
-    keep = ("epochs", "epochs_run", "best_epoch", "stopped", "window_plays", "new_plays", "device", "n_vocab")
+    keep = (
+        "epochs",
+        "epochs_run",
+        "best_epoch",
+        "stopped",
+        "tail_pass",
+        "window_plays",
+        "new_plays",
+        "device",
+        "n_vocab",
+    )
     return {k: info[k] for k in keep if k in info}
 
 

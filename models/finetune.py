@@ -12,8 +12,12 @@ another shape (other hyper-parameters) is ``Incompatible`` and the training fall
 
 Which plays a fine-tune learns from: the ``window`` most recent ones — the new plays and as many again
 before them, at least ``MIN_WINDOW_SHARE`` of the history — so the model takes in the recent listening
-without forgetting the rest of the recent past; ``FINE_TUNE_EPOCHS`` passes, no validation tail (the
-saved model was already early-stopped on one).
+without forgetting the rest of the recent past. The recipe is the full training's on that window:
+its newest ``FINE_TUNE_VALID_SHARE`` is held out, at most ``FINE_TUNE_EPOCHS`` epochs run on the rest
+with early stopping on the held-out plays — the saved weights themselves count as epoch 0, so a
+fine-tune never ends worse than where it started on them — the best epoch is kept, and then one pass
+learns the held-out plays too (the families' tail pass / refit). ``epochs`` = 0 keeps the saved
+weights as they are (the benchmark's "saved as is").
 """
 
 from __future__ import annotations
@@ -27,7 +31,9 @@ import numpy as np
 
 from models.base import ModelError
 
-FINE_TUNE_EPOCHS = 3
+FINE_TUNE_EPOCHS = 10  # at most: early stopping on the window's newest plays decides
+FINE_TUNE_VALID_SHARE = 0.10  # the newest tenth of the window chooses the epoch, then is learned
+FINE_TUNE_PATIENCE = 2  # epochs without a better validation NDCG@10 before the fine-tune stops
 FINE_TUNE_LR_SCALE = 1.0  # the family's learning rate times this (a fresh optimiser on trained weights)
 MIN_WINDOW_SHARE = 0.10  # a fine-tune learns from at least the latest 10% of the history
 WINDOW_PER_NEW_PLAY = 2  # ... and from twice the new plays (the new ones and as many before them)
@@ -45,6 +51,7 @@ class WarmStart:
     item_ids: np.ndarray  # int64: the store track id of each item row of the saved network
     recent_from: int  # index of the first play of the training data the saved model has not seen
     epochs: int = FINE_TUNE_EPOCHS
+    patience: int = FINE_TUNE_PATIENCE
     lr_scale: float = FINE_TUNE_LR_SCALE
 
     def window_start(self, n_plays: int) -> int:
@@ -52,6 +59,12 @@ class WarmStart:
         new = max(0, n_plays - self.recent_from)
         width = max(WINDOW_PER_NEW_PLAY * new, int(np.ceil(MIN_WINDOW_SHARE * n_plays)))
         return max(0, n_plays - width)
+
+    def valid_start(self, n_plays: int) -> int:
+        """First play of the window's held-out newest part (``n_plays`` when it is too short to hold one)."""
+        lo = self.window_start(n_plays)
+        held = int(round(FINE_TUNE_VALID_SHARE * (n_plays - lo)))
+        return n_plays - held if held >= 1 and n_plays - held > lo + 1 else n_plays
 
 
 @dataclass(frozen=True)

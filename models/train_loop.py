@@ -14,10 +14,11 @@ Budgets count CPU seconds of this process (``clock="cpu"``: a busy machine gives
 amount of training, not a result that depends on the load) or wall seconds (``"wall"``, for models
 that train on every core, where CPU seconds would count each core).
 
-Fine-tuning: pass ``init_state`` (a state dict, e.g. ``Recommender.arrays()`` of the saved model turned
-back into tensors) to start from trained weights instead of the network's initialisation, with a
-small ``max_epochs`` and ``batches`` over the recent plays only; ``validate=None`` trains exactly
-``max_epochs`` epochs. ``step_epoch`` alone is one pass (the families' "refit on the latest plays").
+Fine-tuning (``models.finetune``): the network starts from trained weights (``init_state``, or loaded
+by the family), ``batches`` run over the recent plays only, and ``validate_start`` scores those
+weights before the first epoch as "epoch 0": when no epoch beats them, they are what is kept.
+``validate=None`` trains exactly ``max_epochs`` epochs. ``step_epoch`` alone is one pass (the
+families' "refit on the latest plays").
 """
 
 from __future__ import annotations
@@ -130,6 +131,7 @@ def fit_epochs(
     min_epochs: int = 1,
     clip_grad: float | None = None,
     init_state: Mapping[str, Any] | None = None,
+    validate_start: bool = False,
 ) -> FitLog:
     """Train ``net`` epoch by epoch (see the module doc); returns what happened."""
     cancel = cancel or CancelToken()
@@ -141,6 +143,11 @@ def fit_epochs(
     best_state: dict[str, Any] | None = None
     best = -float("inf")
     bad = 0
+    if validate is not None and validate_start and max_epochs > 0:
+        metrics = dict(validate())
+        log.history.append({"epoch": 0, **metrics})
+        best, log.best = sign * float(metrics[metric]), float(metrics[metric])
+        best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
     for epoch in range(1, max_epochs + 1):
         cancel.raise_if_cancelled()
         e0 = budget.now()

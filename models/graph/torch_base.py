@@ -14,7 +14,9 @@
 - then ``refit_epochs`` epochs over every row of the held-out sessions (the most recent listening)
   plus a sample of the others.
 - fine-tune (``self.warm``, ``models.finetune``): the vocabulary keeps every saved item, the saved
-  weights are loaded (rows moved by track id) and only a few such epochs over the recent window run.
+  weights are loaded (rows moved by track id), and the same recipe runs on the recent window only:
+  epochs over its rows, early-stopped on its newest sessions (the saved weights are epoch 0), then
+  the refit over those sessions.
 
 Persistence: the state dict as numpy arrays (safetensors via ``Recommender.save``; no pickle).
 """
@@ -183,7 +185,12 @@ class TorchRowRecommender(SessionItemRecommender):
             raise ModelError(f"{self.name}: too few distinct tracks to learn from")
         use_threads(self.small_ops)
         val = Validation(
-            self.spec, data, self.vocab, max_targets=int(self.params["max_val_targets"]), seed=data.seed
+            self.spec,
+            data,
+            self.vocab,
+            max_targets=int(self.params["max_val_targets"]),
+            seed=data.seed,
+            first_play=None if warm is None else warm.valid_start(data.items.size),
         )
         self._remember_sessions(data)
         rows = training_rows(self.spec, data, self.vocab)
@@ -228,22 +235,24 @@ class TorchRowRecommender(SessionItemRecommender):
             return {"hr@10": m["hr"], "ndcg@10": m["ndcg"]}
 
         budget = Budget(float(self.params["time_budget_s"]), clock="cpu")
-        if warm is not None:  # a few epochs over the rows of the recent window (models.finetune)
+        if warm is not None:  # the same recipe on the recent window (models.finetune)
             self._step = 1 << 30  # annealed terms (the VAEs' KL weight) continue at their full value
-            self._before_refit(data)  # e.g. the graph over every session, as the saved model ended with
             first = int(data.session[min(warm.window_start(data.items.size), data.items.size - 1)])
-            window = np.flatnonzero(all_pairs.owner >= first)
+            window = np.flatnonzero(fit_pairs.owner >= first)  # its rows before the held-out newest
             log = fit_epochs(
                 f"{self.name} (fine-tune)",
                 self.net,
                 opt,
-                lambda _epoch: losses(all_pairs, window),
+                lambda _epoch: losses(fit_pairs, window),
                 max_epochs=warm.epochs,
                 budget=budget,
                 cancel=cancel,
                 progress=progress,
+                validate=validate if val.active else None,
+                patience=warm.patience,
+                validate_start=True,
             )
-            refits = 0
+            refits = int(self.params["refit_epochs"]) if val.active and warm.epochs > 0 else 0
         else:
             log = fit_epochs(
                 self.name,

@@ -1,6 +1,7 @@
 """Validation for early stopping and tuning: next plays from the END of the training span.
 
-The last ``fraction`` of training sessions (10% by default) are held out. Their plays become
+The last ``fraction`` of training sessions (10% by default) are held out — or, with ``first_play``
+(a fine-tune: the newest part of its recent window), the sessions that start at or after that play. Their plays become
 next-item targets, each scored from the row the scoring state would hold right before it (every
 earlier play, training or held-out, counts as history — just as the harness walks the test span).
 At most ``max_targets`` targets are sampled (seeded) to keep each check to a second or two. Ranking
@@ -30,10 +31,16 @@ class Validation:
         fraction: float = 0.1,
         max_targets: int = 1500,
         seed: int = 0,
+        first_play: int | None = None,
     ):
         lens = [s.size for s in data.sessions()]
         n = len(lens)
-        self.n_val_sessions = int(round(n * fraction)) if n >= MIN_SESSIONS else 0
+        if first_play is None:
+            held = int(round(n * fraction))
+        else:
+            starts = np.cumsum([0, *lens[:-1]])
+            held = int(np.count_nonzero(starts >= first_play))
+        self.n_val_sessions = held if n >= MIN_SESSIONS else 0
         self.n_train_sessions = n - self.n_val_sessions
         first = int(sum(lens[: self.n_train_sessions]))
         self.first_target = first  # plays before this index are the fitting span

@@ -12,8 +12,9 @@
 - Progress per epoch through the callback; the cancel token is checked before every batch and
   raises ``core.jobs.Cancelled`` (the model is then left untrained).
 - Fine-tune (``model.warm``, ``models.finetune``): the saved weights are loaded into the network built
-  for today's space (item rows moved by track id), then a few epochs whose targets are the recent
-  window only, no validation and no tail pass.
+  for today's space (item rows moved by track id); then the same recipe on the recent window only:
+  epochs on its older part, early-stopped on its newest plays (the saved weights are epoch 0), the
+  best kept, and a tail pass over those newest plays.
 """
 
 from __future__ import annotations
@@ -189,24 +190,40 @@ def _train(
 def _fine_tune(
     model, net, opt, seq: np.ndarray, warm: WarmStart, budget, cancel, progress, device, rng
 ) -> None:
-    """A few epochs whose targets are the recent window only (``models.finetune``), no validation."""
+    """Epochs whose targets are the recent window's older part, early-stopped on its newest plays,
+    then a tail pass over those (``models.finetune``)."""
     lo = max(1, warm.window_start(seq.size))
+    cut = warm.valid_start(seq.size)
+
+    def validation() -> dict[str, float]:
+        hr, ndcg = validate(model, seq, cut)
+        return {"hr@10": hr, "ndcg@10": ndcg}
+
     log = fit_epochs(
         f"{model.name} (fine-tune)",
         net,
         opt,
-        lambda _epoch: _losses(model, net, example_batches(model, seq, lo, seq.size, rng), device),
+        lambda _epoch: _losses(model, net, example_batches(model, seq, lo, cut, rng), device),
         max_epochs=warm.epochs,
         budget=budget,
         cancel=cancel,
         progress=progress,
+        validate=validation if cut < seq.size else None,
+        patience=warm.patience,
         clip_grad=CLIP_GRAD,
+        validate_start=True,
     )
+    tail = warm.epochs > 0 and cut < seq.size
+    if tail:
+        examples = example_batches(model, seq, cut, seq.size, rng)
+        step_epoch(net, opt, _losses(model, net, examples, device), cancel=cancel, clip_grad=CLIP_GRAD)
     net.eval()
     model.fit_info.update(
         {
             "fine_tune": True,
             "epochs": log.epochs,
+            "best_epoch": log.best_epoch,
+            "tail_pass": tail,
             "history": log.history,
             "stopped": log.stopped,
             "window_plays": int(seq.size - lo),

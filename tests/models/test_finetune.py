@@ -117,10 +117,40 @@ def test_fine_tune_starts_from_the_saved_weights_over_a_grown_vocabulary(name, p
     assert {k: v.shape for k, v in got.items()}.keys() == state.keys()
 
 
-def first_loss(model) -> float:
+def history(model) -> list[dict]:
     log = getattr(model, "fit_log", None)
-    history = log.history if log is not None else model.fit_info["history"]
-    return float(history[0]["loss"])
+    return log.history if log is not None else model.fit_info["history"]
+
+
+def first_loss(model) -> float:
+    return float(next(h["loss"] for h in history(model) if "loss" in h))  # epoch 0 is validation only
+
+
+@pytest.mark.parametrize(("name", "params"), [("gru4rec", TINY), ("multivae", VAE)])
+def test_a_fine_tune_is_early_stopped_on_the_newest_plays_of_its_window(name, params, grown):
+    old, today, n = grown
+    saved = create(name, **params)
+    saved.fit(old)
+    state, ids = saved.warm_state()
+    tuned = create(name, **params)
+    tuned.warm = finetune.WarmStart(state, ids, n, epochs=3)
+    cut = tuned.warm.valid_start(today.items.size)
+    assert tuned.warm.window_start(today.items.size) < cut < today.items.size
+    tuned.fit(today)
+    h = history(tuned)
+    # the saved weights are scored first (epoch 0), then every epoch on the held-out newest plays
+    assert h[0]["epoch"] == 0 and "ndcg@10" in h[0] and "loss" not in h[0]
+    assert all("ndcg@10" in e for e in h) and 1 <= len(h) - 1 <= 3
+    # "saved as is": no epoch, no tail pass, the mapped weights unchanged
+    same = create(name, **params)
+    same.warm = finetune.WarmStart(state, ids, n, epochs=0)
+    same.fit(today)
+    assert history(same) == []
+    got, _ = same.warm_state()
+    for key, value in state.items():
+        if got[key].shape == value.shape:  # the item-free weights (item rows moved, new ones fresh)
+            assert np.array_equal(got[key], value), key
+    assert any(got[k].shape == v.shape for k, v in state.items())
 
 
 def test_the_mapped_rows_are_the_saved_ones_before_any_step(grown):

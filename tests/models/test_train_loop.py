@@ -52,6 +52,26 @@ def test_early_stopping_puts_back_the_best_epoch():
     assert "validation NDCG@10 0.5000" in events[1].message
 
 
+def test_validate_start_keeps_the_starting_weights_when_no_epoch_beats_them():
+    net, opt, batches = problem()
+    start = float(net.weight.detach())
+    scores = iter([0.6, 0.5, 0.4])  # the weights as they were score best
+    log = fit_epochs(
+        "toy",
+        net,
+        opt,
+        batches,
+        max_epochs=5,
+        budget=Budget(1e6),
+        validate=lambda: {"ndcg@10": next(scores)},
+        patience=2,
+        validate_start=True,
+    )
+    assert (log.epochs, log.best_epoch, log.best, log.stopped) == (2, 0, 0.6, "early stop")
+    assert float(net.weight.detach()) == start
+    assert [h["epoch"] for h in log.history] == [0, 1, 2]
+
+
 def test_minimising_a_metric_and_min_epochs():
     net, opt, batches = problem()
     losses = iter([1.0, 2.0, 3.0, 4.0, 5.0])
