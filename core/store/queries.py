@@ -95,6 +95,18 @@ def load_plays(
     return PlayFrame(flat[:, 0].copy(), flat[:, 1].copy(), flat[:, 2].copy(), flat[:, 3].copy(), ms, dur)
 
 
+def count_plays_upto(bind: Connection | Engine, account_id: int, t: int) -> int:
+    """How many plays of the account are stored at or before ``t``: a warm state that counted them
+    compares it to its own count, and a play added to or removed from its past shows."""
+    stmt = (
+        select(func.count())
+        .select_from(Scrobble)
+        .where(Scrobble.account_id == account_id, Scrobble.played_at <= t)
+    )
+    with _conn(bind) as conn:
+        return int(conn.execute(stmt).scalar_one())
+
+
 def load_skips(bind: Connection | Engine, account_id: int) -> tuple[np.ndarray, np.ndarray]:
     """(played_at, track_id) of stored short plays (skips), time-sorted."""
     with _conn(bind) as conn:

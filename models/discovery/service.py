@@ -9,7 +9,8 @@
   session in progress, each with its ``DiscoveryEvidence`` and the sentence built from it. The first
   call builds the space and counts the history; later calls only observe plays stored since (a play
   of a track outside the space still counts for its artist), and the space is rebuilt when the
-  catalogue changed (checked at most every ``RECHECK_S``).
+  catalogue changed or a play was added to or removed from the past (a back-filled import, a
+  deletion), checked at most every ``RECHECK_S``.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from sqlalchemy import Engine, func, select
 from core.jobs import CancelToken, Progress, run_job
 from core.store.catalog import find_account
 from core.store.engine import Store
-from core.store.queries import PlayFrame, account_by_name, load_plays, names, track_info
+from core.store.queries import PlayFrame, account_by_name, count_plays_upto, load_plays, names, track_info
 from core.store.schema import Album, Artist, CatalogueFetch, CatalogueSeed
 from models.artefacts import Generation, generation, load_generation, model_dir, save_model
-from models.base import ModelError, ModelOutdated, top_k
+from models.base import ModelError, top_k
 from models.data import collapse_consecutive
 from models.discovery.artist2vec import fit_artist2vec, local_sessions
 from models.discovery.content import ContentIndex, _unit, load_content
@@ -154,6 +155,7 @@ class _Warm:
     generation: Generation
     stamp: tuple
     last_time: int
+    seen_upto: int  # plays stored at or before last_time: one added to or removed from the past shows
     last_track: int
     checked_at: float
     counts: HistoryCounts = field(default_factory=HistoryCounts)  # for the reasons' history claims
@@ -207,18 +209,20 @@ def _warm(store: Store, account: str, train_if_missing: bool, cancel: CancelToke
     warm = _WARM.get(key)
     now = time.monotonic()
     if warm is not None and generation(directory) == warm.generation:
-        if now - warm.checked_at < RECHECK_S or catalogue_stamp(store.engine, account_id) == warm.stamp:
-            warm.checked_at = now if now - warm.checked_at >= RECHECK_S else warm.checked_at
+        fresh = now - warm.checked_at < RECHECK_S
+        if fresh or (
+            catalogue_stamp(store.engine, account_id) == warm.stamp
+            and count_plays_upto(store.engine, account_id, warm.last_time) == warm.seen_upto
+        ):
+            warm.checked_at = warm.checked_at if fresh else now
             _catch_up(store, account_id, warm)
             return warm
-    if generation(directory) is None and train_if_missing:
-        run_job(train_discovery(store, account, cancel=cancel))
     try:
         model, gen = load_generation(directory, account, MODEL)
-    except ModelOutdated:
+    except ModelError as exc:  # none yet, or written by another version of the ranker
         if not train_if_missing:
             raise
-        # written by another version of the ranker (other signals): it counts as missing
+        log.info("%s; training it now", exc)
         run_job(train_discovery(store, account, cancel=cancel))
         model, gen = load_generation(directory, account, MODEL)
     if not isinstance(model, DiscoveryRanker):
@@ -233,7 +237,17 @@ def _warm(store: Store, account: str, train_if_missing: bool, cancel: CancelToke
     last_track = int(frame.track_id[-1]) if len(frame) else -1
     songs = KnownSongs.of(store.engine, model.space, plays.track_id, plays.artist_id)
     warm = _Warm(
-        account_id, model, state, gen, stamp, last_time, last_track, now, HistoryCounts.of(plays), songs
+        account_id,
+        model,
+        state,
+        gen,
+        stamp,
+        last_time,
+        len(plays),
+        last_track,
+        now,
+        HistoryCounts.of(plays),
+        songs,
     )
     _WARM[key] = warm
     return warm
@@ -257,6 +271,7 @@ def _catch_up(store: Store, account_id: int, warm: _Warm) -> None:
         warm.state.observe(item, t, artist=art)
         warm.last_track = tid
     warm.last_time = int(frame.played_at[-1])
+    warm.seen_upto += len(frame)
 
 
 def discover(

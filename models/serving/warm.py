@@ -15,12 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
 
 from core.jobs import CancelToken, run_job
 from core.store.engine import Store
-from core.store.queries import load_plays
-from core.store.schema import Scrobble
+from core.store.queries import count_plays_upto, load_plays
 from models.artefacts import Generation, generation, load_generation, model_dir
 from models.base import ModelError, Recommender
 from models.data import collapse_consecutive
@@ -78,7 +76,7 @@ def warm_state(
     if warm is not None and generation(directory) == warm.generation:
         now = time.monotonic()
         fresh = now - warm.checked_at < RECHECK_S
-        if fresh or _count_upto(store, account_id, warm.last_time) == warm.seen_upto:
+        if fresh or count_plays_upto(store.engine, account_id, warm.last_time) == warm.seen_upto:
             if not fresh:
                 warm.checked_at = now
             _catch_up(store, account_id, warm)
@@ -101,7 +99,7 @@ def warm_state(
         model,
         state,
         last_time,
-        _count_upto(store, account_id, last_time),
+        count_plays_upto(store.engine, account_id, last_time),
         int(frame.track_id[-1]) if len(frame) else -1,
         gen,
         time.monotonic(),
@@ -109,17 +107,6 @@ def warm_state(
     )
     _WARM[key] = warm
     return warm
-
-
-def _count_upto(store: Store, account_id: int, t: int) -> int:
-    with store.engine.connect() as conn:
-        return int(
-            conn.execute(
-                select(func.count())
-                .select_from(Scrobble)
-                .where(Scrobble.account_id == account_id, Scrobble.played_at <= t)
-            ).scalar_one()
-        )
 
 
 def _grow_space(model: Recommender, track_ids: np.ndarray, artist_ids: np.ndarray) -> None:

@@ -288,6 +288,27 @@ def test_discover_trains_serves_with_reasons_and_follows_new_plays(tmp_path):
     store.dispose()
 
 
+def test_a_play_back_filled_into_the_past_is_seen_at_the_next_check(tmp_path, monkeypatch):
+    from core.store import open_store
+    from models.discovery import service
+
+    store = open_store(f"sqlite:///{tmp_path / 'd.sqlite'}")
+    history = sessions_history()
+    add_account(store, tmp_path, "me", history)
+    add_account(store, tmp_path, "other", everything_history())
+    refresh_local(store, "me")
+    recs = service.discover(store, "me", 20)
+    with store.engine.connect() as conn:
+        a, t = conn.execute(
+            select(Artist.name, Track.name).join(Track).where(Track.id == recs[0].track_id)
+        ).one()
+    add_account(store, tmp_path, "me", [(a, t, history[0][2] - 86_400)])  # an older export, imported later
+    assert recs[0].track_id in {r.track_id for r in service.discover(store, "me", 20)}  # not checked yet
+    monkeypatch.setattr(service, "RECHECK_S", 0.0)
+    assert recs[0].track_id not in {r.track_id for r in service.discover(store, "me", 20)}
+    store.dispose()
+
+
 def test_the_artist2vec_reason_claims_no_other_listeners():
     """The artist2vec is fitted on every local account's sessions, the listener's own included: with
     one account on the computer those are the listener's alone, so the sentence must not claim others."""
