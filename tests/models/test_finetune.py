@@ -86,14 +86,19 @@ def grown(cut_sequence):
     return old, data, n
 
 
+def saved_state(name: str, params: dict, old) -> tuple[dict, np.ndarray]:
+    """The warm state (weights, track ids) of ``name`` fitted on the older plays."""
+    saved = create(name, **params)
+    saved.fit(old)
+    return saved.warm_state()
+
+
 @pytest.mark.parametrize(
     ("name", "params"), [("gru4rec", TINY), ("sasrec", TINY), ("bert4rec", TINY), ("multivae", VAE)]
 )
 def test_fine_tune_starts_from_the_saved_weights_over_a_grown_vocabulary(name, params, grown):
     old, today, n = grown
-    saved = create(name, **params)
-    saved.fit(old)
-    state, ids = saved.warm_state()
+    state, ids = saved_state(name, params, old)
 
     tuned = create(name, **params)
     tuned.warm = finetune.WarmStart(state, ids, n, epochs=1)
@@ -129,9 +134,7 @@ def first_loss(model) -> float:
 @pytest.mark.parametrize(("name", "params"), [("gru4rec", TINY), ("multivae", VAE)])
 def test_a_fine_tune_is_early_stopped_on_the_newest_plays_of_its_window(name, params, grown):
     old, today, n = grown
-    saved = create(name, **params)
-    saved.fit(old)
-    state, ids = saved.warm_state()
+    state, ids = saved_state(name, params, old)
     tuned = create(name, **params)
     tuned.warm = finetune.WarmStart(state, ids, n, epochs=3)
     cut = tuned.warm.valid_start(today.items.size)
