@@ -113,6 +113,11 @@ def step_epoch(
     return EpochResult(total / max(count, 1), count, False)
 
 
+def _snapshot(net) -> dict[str, Any]:
+    """A copy of the network's weights (the best epoch so far)."""
+    return {k: v.detach().clone() for k, v in net.state_dict().items()}
+
+
 def fit_epochs(
     name: str,
     net,
@@ -147,7 +152,7 @@ def fit_epochs(
         metrics = dict(validate())
         log.history.append({"epoch": 0, **metrics})
         best, log.best = sign * float(metrics[metric]), float(metrics[metric])
-        best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+        best_state = _snapshot(net)
     for epoch in range(1, max_epochs + 1):
         cancel.raise_if_cancelled()
         e0 = budget.now()
@@ -161,7 +166,7 @@ def fit_epochs(
             msg += f", {label} {value:.4f}"
             if sign * value > best:
                 best, bad = sign * value, 0
-                best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+                best_state = _snapshot(net)
                 log.best_epoch, log.best = epoch, value
             else:
                 bad += 1

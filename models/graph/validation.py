@@ -1,8 +1,8 @@
 """Validation for early stopping and tuning: next plays from the END of the training span.
 
 The last ``fraction`` of training sessions (10% by default) are held out — or, with ``first_play``
-(a fine-tune: the newest part of its recent window), the sessions that start at or after that play. Their plays become
-next-item targets, each scored from the row the scoring state would hold right before it (every
+(a fine-tune: the newest part of its recent window), the sessions that start at or after that play.
+Their plays become next-item targets, each scored from the row the scoring state would hold right before it (every
 earlier play, training or held-out, counts as history — just as the harness walks the test span).
 At most ``max_targets`` targets are sampled (seeded) to keep each check to a second or two. Ranking
 follows the harness (models/evaluation): full ranking, ties counted against the target, the previous

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import torch
@@ -89,6 +89,18 @@ def validate(model, seq: np.ndarray, cut: int) -> tuple[float, float]:
     return rank_metrics(scores, seq[targets])
 
 
+def validation(model, seq: np.ndarray, cut: int) -> Callable[[], dict[str, float]] | None:
+    """The early-stopping check on the plays ``cut..`` (None when there are none)."""
+    if cut >= seq.size:
+        return None
+
+    def check() -> dict[str, float]:
+        hr, ndcg = validate(model, seq, cut)
+        return {"hr@10": hr, "ndcg@10": ndcg}
+
+    return check
+
+
 def _losses(model, net, examples: Iterator[tuple[np.ndarray, np.ndarray]], device) -> Iterator[torch.Tensor]:
     for x, y in examples:
         yield batch_loss(model, net, torch.from_numpy(x).to(device), torch.from_numpy(y).to(device))
@@ -142,10 +154,6 @@ def _train(
     lr = float(p["lr"]) * (model.warm.lr_scale if model.warm is not None else 1.0)
     opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=float(p["weight_decay"]))
 
-    def validation() -> dict[str, float]:
-        hr, ndcg = validate(model, seq, cut)
-        return {"hr@10": hr, "ndcg@10": ndcg}
-
     warm = model.warm
     if warm is not None:
         _fine_tune(model, net, opt, seq, warm, budget, cancel, progress, device, rng)
@@ -160,7 +168,7 @@ def _train(
         budget=budget,
         cancel=cancel,
         progress=progress,
-        validate=validation if cut < seq.size else None,
+        validate=validation(model, seq, cut),
         patience=int(p["patience"]),
         min_epochs=int(p["min_epochs"]),
         clip_grad=CLIP_GRAD,
@@ -194,11 +202,6 @@ def _fine_tune(
     then a tail pass over those (``models.finetune``)."""
     lo = max(1, warm.window_start(seq.size))
     cut = warm.valid_start(seq.size)
-
-    def validation() -> dict[str, float]:
-        hr, ndcg = validate(model, seq, cut)
-        return {"hr@10": hr, "ndcg@10": ndcg}
-
     log = fit_epochs(
         f"{model.name} (fine-tune)",
         net,
@@ -208,7 +211,7 @@ def _fine_tune(
         budget=budget,
         cancel=cancel,
         progress=progress,
-        validate=validation if cut < seq.size else None,
+        validate=validation(model, seq, cut),
         patience=warm.patience,
         clip_grad=CLIP_GRAD,
         validate_start=True,
